@@ -1,0 +1,159 @@
+#pragma once
+// fold(init, f): per key, an accumulator of a type of its own, starting at
+// init, updated by f(acc, r) -> Acc; emits (key, acc).
+//   ... | key_by(&Click::user) | fold(0L, [](long n, const Click&) { return n + 1; })
+// count(): the number of records per key (fold with +1).
+// aggregate(agg): Flink's AggregateFunction: agg.create_accumulator(),
+//   agg.add(r, acc) -> acc, agg.get_result(acc), agg.merge(a, b) (merge is used
+//   by session windows); emits (key, get_result(acc)).
+#include <concepts>
+#include <cstdint>
+#include <functional>
+#include <type_traits>
+#include <utility>
+
+#include "keyed_state.hpp"
+
+namespace spate {
+
+template <class Acc, class F>
+struct fold_stage : stage_tag {
+  Acc init;
+  F fn;
+  const char* label_name = "fold";
+  static constexpr const char* name = "fold";
+
+  template <class Flow>
+  static constexpr bool check() {
+    using T = typename Flow::value_type;
+    if constexpr (!Flow::keyed) {
+      (void)diagnostic::stage_needs_keyed_stream<"fold", T>{};
+      return false;
+    } else if constexpr (!std::invocable<const F&, Acc, const T&>) {
+      (void)diagnostic::stage_cannot_accept_input<"fold", T, F>{};
+      return false;
+    } else if constexpr (!std::convertible_to<std::invoke_result_t<const F&, Acc, const T&>, Acc>) {
+      (void)diagnostic::stage_bad_result<"fold", T, std::invoke_result_t<const F&, Acc, const T&>>{};
+      return false;
+    } else {
+      return true;
+    }
+  }
+  template <class Flow>
+  using output = flow<std::pair<state::owned_key_t<typename Flow::key_type>, Acc>>;
+
+  template <emit_mode Mode, class Key, class Down>
+  struct built : keyed_table<Mode, Key, Acc, Down> {
+    Acc init;
+    F fn;
+    stage_label label;
+    template <class K, class R>
+    bool push_keyed(const K& k, R&& r) {
+      auto [slot, inserted] = this->table.try_emplace_with(k, [&] { return init; });
+      (void)inserted;
+      slot->second = detail::call_user(label, fn, std::move(slot->second), std::as_const(r));
+      return this->updated(slot);
+    }
+  };
+  template <class Flow, class Env, class Down>
+  auto build(Env&, stage_label label, Down&& down) const {
+    using Key = state::owned_key_t<typename Flow::key_type>;
+    label.name = label_name;
+    return built<Env::mode, Key, std::remove_cvref_t<Down>>{{{std::forward<Down>(down)}, {}}, init, fn, label};
+  }
+};
+
+/// Per key, folds records into an accumulator starting at init.
+template <class Acc, class F>
+constexpr auto fold(Acc init, F f) {
+  return fold_stage<Acc, F>{{}, std::move(init), std::move(f)};
+}
+
+namespace detail {
+struct count_one {
+  template <class R>
+  constexpr std::int64_t operator()(std::int64_t n, const R&) const noexcept {
+    return n + 1;
+  }
+};
+}  // namespace detail
+
+/// Per key, the number of records (as std::int64_t).
+constexpr auto count() {
+  return fold_stage<std::int64_t, detail::count_one>{{}, 0, {}, "count"};
+}
+
+/// What aggregate() needs of its argument (Flink's AggregateFunction).
+template <class A, class T>
+concept AggregateFunction = requires(const A& a, const T& r) {
+  a.create_accumulator();
+  { a.add(r, a.create_accumulator()) } -> std::convertible_to<decltype(a.create_accumulator())>;
+  a.get_result(a.create_accumulator());
+};
+template <class A>
+concept MergeableAggregate = requires(const A& a) {
+  { a.merge(a.create_accumulator(), a.create_accumulator()) } -> std::convertible_to<decltype(a.create_accumulator())>;
+};
+
+template <class Agg>
+struct aggregate_stage : stage_tag {
+  Agg agg;
+  static constexpr const char* name = "aggregate";
+  using acc_type = std::remove_cvref_t<decltype(std::declval<const Agg&>().create_accumulator())>;
+  using result_type = std::remove_cvref_t<decltype(std::declval<const Agg&>().get_result(std::declval<const acc_type&>()))>;
+
+  template <class Flow>
+  static constexpr bool check() {
+    using T = typename Flow::value_type;
+    if constexpr (!Flow::keyed) {
+      (void)diagnostic::stage_needs_keyed_stream<"aggregate", T>{};
+      return false;
+    } else if constexpr (!AggregateFunction<Agg, T>) {
+      (void)diagnostic::stage_cannot_accept_input<"aggregate", T, Agg>{};
+      return false;
+    } else {
+      return true;
+    }
+  }
+  template <class Flow>
+  using output = flow<std::pair<state::owned_key_t<typename Flow::key_type>, result_type>>;
+
+  // The table holds accumulators; what goes downstream is (key, get_result).
+  // This last link owns the function object, so the stage has one copy.
+  template <class Down>
+  struct result_out : forward_control<Down> {
+    Agg agg;
+    template <class KV>
+    bool push(const KV& kv) {
+      using Key = std::remove_cvref_t<decltype(kv.first)>;
+      return this->down.push(std::pair<Key, result_type>(kv.first, agg.get_result(kv.second)));
+    }
+  };
+  template <emit_mode Mode, class Key, class Down>
+  struct built : keyed_table<Mode, Key, acc_type, result_out<Down>> {
+    stage_label label;
+    template <class K, class R>
+    bool push_keyed(const K& k, R&& r) {
+      const Agg& agg = this->down.agg;
+      auto [slot, inserted] = this->table.try_emplace_with(k, [&] { return agg.create_accumulator(); });
+      (void)inserted;
+      slot->second = detail::call_user(
+          label, [&](const auto& x) { return agg.add(x, std::move(slot->second)); }, std::as_const(r));
+      return this->updated(slot);
+    }
+  };
+  template <class Flow, class Env, class Down>
+  auto build(Env&, stage_label label, Down&& down) const {
+    using Key = state::owned_key_t<typename Flow::key_type>;
+    using D = std::remove_cvref_t<Down>;
+    return built<Env::mode, Key, D>{{{result_out<D>{{std::forward<Down>(down)}, agg}}, {}}, label};
+  }
+};
+
+/// Per key, a Flink-style AggregateFunction.
+template <class Agg>
+constexpr auto aggregate(Agg agg) {
+  return aggregate_stage<Agg>{{}, std::move(agg)};
+}
+
+}  // namespace spate

@@ -1,0 +1,52 @@
+#pragma once
+// What rolling keyed aggregations (reduce, fold, aggregate, count) share: the
+// per-key state table and how updates are emitted.
+//   rolling   (continuous): every update goes downstream at once, as
+//             std::pair<Key, Value> (Flink's rolling reduce on a KeyedStream);
+//   compacted (micro-batch / batch): the table marks the keys changed since
+//             the last batch end and emits each once, with its latest value,
+//             at on_batch_end and on_end (Spark's per-batch output).
+// Either way the last value seen per key is the same: micro-batch output is
+// the continuous output compacted at batch ends.
+#include <utility>
+
+#include "../state/hash_map.hpp"
+#include "stage.hpp"
+
+namespace spate {
+
+template <class Flow>
+concept keyed_flow = Flow::keyed;
+
+template <emit_mode Mode, class Key, class Value, class Down>
+struct keyed_table : forward_control<Down> {
+  using table_type = state::hash_map<Key, Value>;
+  table_type table;
+
+  /// After `slot` changed: emit it now (rolling) or at the batch end.
+  bool updated(typename table_type::value_type* slot) {
+    if constexpr (Mode == emit_mode::rolling) {
+      return this->down.push(std::as_const(*slot));
+    } else {
+      table.mark(slot);
+      return true;
+    }
+  }
+  void flush() {
+    if constexpr (Mode == emit_mode::compacted)
+      table.drain_marked([&](const auto& kv) { this->down.push(kv); });
+  }
+  void on_batch_end(const batch_info& b) {
+    flush();
+    this->down.on_batch_end(b);
+  }
+  void on_end() {
+    flush();
+    this->down.on_end();
+  }
+  /// The state, for inspection, snapshots and tests.
+  const table_type& state() const noexcept { return table; }
+  table_type& state() noexcept { return table; }
+};
+
+}  // namespace spate

@@ -1,0 +1,162 @@
+#pragma once
+// Composition with `|`. A pipeline is a value whose type lists every stage:
+//   source | stage | stage | sink   ->  job<Source, Sink, Stage, Stage>
+//   stage | stage                   ->  chain<Stage, Stage>   (a reusable piece)
+// Each `|` that appends to a source checks the stage against the records that
+// reach it, so a mistake is reported at the `|` that made it.
+#include <cstddef>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include "stage.hpp"
+
+namespace spate {
+
+template <class... Ds>
+struct chain;
+template <class Src, class... Ds>
+struct pipeline;
+template <class Src, class Sink, class... Ds>
+struct job;
+
+namespace detail {
+// The flow after running `Flow` through stages Ds...
+template <class Flow, class... Ds>
+struct flow_after;
+template <class Flow>
+struct flow_after<Flow> {
+  using type = Flow;
+};
+template <class Flow, class D, class... Ds>
+struct flow_after<Flow, D, Ds...> {
+  using type = typename flow_after<typename D::template output<Flow>, Ds...>::type;
+};
+
+template <class Src>
+using source_flow = flow<typename Src::value_type>;
+}  // namespace detail
+
+/// Stages without a source yet: `auto parse = map(f) | filter(g);`
+template <class... Ds>
+struct chain : stage_tag {
+  std::tuple<Ds...> stages;
+};
+
+/// A source and stages: composes further with stages and a sink.
+template <class Src, class... Ds>
+struct pipeline {
+  using source_type = Src;
+  using output_flow = typename detail::flow_after<detail::source_flow<Src>, Ds...>::type;
+  using value_type = typename output_flow::value_type;
+  Src source;
+  std::tuple<Ds...> stages;
+};
+
+/// A whole pipeline, from source to sink: what executors run.
+template <class Src, class Sink, class... Ds>
+struct job {
+  using source_type = Src;
+  using sink_type = Sink;
+  static constexpr std::size_t stage_count = sizeof...(Ds);
+  Src source;
+  std::tuple<Ds...> stages;
+  Sink sink;
+};
+
+template <class T>
+inline constexpr bool is_job_v = false;
+template <class Src, class Sink, class... Ds>
+inline constexpr bool is_job_v<job<Src, Sink, Ds...>> = true;
+template <class T>
+concept Job = is_job_v<std::remove_cvref_t<T>>;
+
+template <class T>
+inline constexpr bool is_pipeline_v = false;
+template <class Src, class... Ds>
+inline constexpr bool is_pipeline_v<pipeline<Src, Ds...>> = true;
+
+namespace detail {
+template <class D>
+inline constexpr bool is_chain_v = false;
+template <class... Ds>
+inline constexpr bool is_chain_v<chain<Ds...>> = true;
+
+template <class Src, class... Ds, class D>
+auto append(pipeline<Src, Ds...>&& p, D&& d) {
+  using Flow = typename pipeline<Src, Ds...>::output_flow;
+  using Dd = std::remove_cvref_t<D>;
+  if constexpr (Dd::template check<Flow>())
+    return pipeline<Src, Ds..., Dd>{std::move(p.source),
+                                    std::tuple_cat(std::move(p.stages), std::tuple<Dd>(std::forward<D>(d)))};
+  else
+    return error_pipeline{};
+}
+
+template <class... As, class... Bs>
+chain<As..., Bs...> concat(chain<As...>&& a, chain<Bs...>&& b) {
+  return {{}, std::tuple_cat(std::move(a.stages), std::move(b.stages))};
+}
+
+template <class P, class... Cs, std::size_t... I>
+auto append_chain(P&& p, chain<Cs...>&& c, std::index_sequence<I...>) {
+  return (std::forward<P>(p) | ... | std::get<I>(std::move(c.stages)));
+}
+}  // namespace detail
+
+// source | stage
+template <source_descriptor Src, stage_descriptor D>
+auto operator|(Src&& src, D&& d) {
+  return pipeline<std::remove_cvref_t<Src>>{std::forward<Src>(src), {}} | std::forward<D>(d);
+}
+// source | sink
+template <source_descriptor Src, sink_descriptor S>
+auto operator|(Src&& src, S&& s) {
+  return pipeline<std::remove_cvref_t<Src>>{std::forward<Src>(src), {}} | std::forward<S>(s);
+}
+
+// pipeline | stage (or a chain of stages)
+template <class Src, class... Ds, stage_descriptor D>
+auto operator|(pipeline<Src, Ds...> p, D&& d) {
+  using Dd = std::remove_cvref_t<D>;
+  if constexpr (detail::is_chain_v<Dd>) {
+    Dd c = std::forward<D>(d);
+    return detail::append_chain(std::move(p), std::move(c),
+                                std::make_index_sequence<std::tuple_size_v<decltype(c.stages)>>{});
+  } else {
+    return detail::append(std::move(p), std::forward<D>(d));
+  }
+}
+
+// pipeline | sink
+template <class Src, class... Ds, sink_descriptor S>
+auto operator|(pipeline<Src, Ds...> p, S&& s) {
+  using Flow = typename pipeline<Src, Ds...>::output_flow;
+  using Sd = std::remove_cvref_t<S>;
+  if constexpr (Sd::template check<Flow>())
+    return job<Src, Sd, Ds...>{std::move(p.source), std::move(p.stages), std::forward<S>(s)};
+  else
+    return error_pipeline{};
+}
+
+// stage | stage -> chain
+template <stage_descriptor A, stage_descriptor B>
+  requires(!detail::is_chain_v<std::remove_cvref_t<A>>)
+auto operator|(A&& a, B&& b) {
+  using Ad = std::remove_cvref_t<A>;
+  using Bd = std::remove_cvref_t<B>;
+  if constexpr (detail::is_chain_v<Bd>)
+    return chain<Ad>{{}, std::tuple<Ad>(std::forward<A>(a))} | std::forward<B>(b);
+  else
+    return chain<Ad, Bd>{{}, std::tuple<Ad, Bd>(std::forward<A>(a), std::forward<B>(b))};
+}
+template <class... As, stage_descriptor B>
+auto operator|(chain<As...> a, B&& b) {
+  using Bd = std::remove_cvref_t<B>;
+  if constexpr (detail::is_chain_v<Bd>)
+    return detail::concat(std::move(a), Bd(std::forward<B>(b)));
+  else
+    return chain<As..., Bd>{{}, std::tuple_cat(std::move(a.stages), std::tuple<Bd>(std::forward<B>(b)))};
+}
+
+}  // namespace spate

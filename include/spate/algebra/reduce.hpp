@@ -1,0 +1,64 @@
+#pragma once
+// reduce(f): per key, the running f-combination of the records seen so far;
+// emits (key, value) pairs. f(acc, r) -> T.
+//   ... | key_by(&Sale::shop) | reduce([](Sale a, const Sale& b) { a.amount += b.amount; return a; })
+// After window(...), the same descriptor reduces each window instead.
+#include <concepts>
+#include <functional>
+#include <type_traits>
+#include <utility>
+
+#include "keyed_state.hpp"
+
+namespace spate {
+
+template <class F>
+struct reduce_stage : stage_tag {
+  F fn;
+  static constexpr const char* name = "reduce";
+
+  template <class Flow>
+  static constexpr bool check() {
+    using T = typename Flow::value_type;
+    if constexpr (!Flow::keyed) {
+      (void)diagnostic::stage_needs_keyed_stream<"reduce", T>{};
+      return false;
+    } else if constexpr (!std::invocable<const F&, const T&, const T&>) {
+      (void)diagnostic::stage_cannot_accept_input<"reduce", T, F>{};
+      return false;
+    } else if constexpr (!std::convertible_to<std::invoke_result_t<const F&, const T&, const T&>, T>) {
+      (void)diagnostic::stage_bad_result<"reduce", T, std::invoke_result_t<const F&, const T&, const T&>>{};
+      return false;
+    } else {
+      return true;
+    }
+  }
+  template <class Flow>
+  using output = flow<std::pair<state::owned_key_t<typename Flow::key_type>, typename Flow::value_type>>;
+
+  template <emit_mode Mode, class Key, class T, class Down>
+  struct built : keyed_table<Mode, Key, T, Down> {
+    F fn;
+    stage_label label;
+    template <class K, class R>
+    bool push_keyed(const K& k, R&& r) {
+      auto [slot, inserted] = this->table.try_emplace_with(k, [&] { return T(std::forward<R>(r)); });
+      if (!inserted) slot->second = detail::call_user(label, fn, std::as_const(slot->second), std::as_const(r));
+      return this->updated(slot);
+    }
+  };
+  template <class Flow, class Env, class Down>
+  auto build(Env&, stage_label label, Down&& down) const {
+    using Key = state::owned_key_t<typename Flow::key_type>;
+    return built<Env::mode, Key, typename Flow::value_type, std::remove_cvref_t<Down>>{
+        {{std::forward<Down>(down)}, {}}, fn, label};
+  }
+};
+
+/// Per key, combines records with f(acc, record) -> record.
+template <class F>
+constexpr auto reduce(F f) {
+  return reduce_stage<F>{{}, std::move(f)};
+}
+
+}  // namespace spate

@@ -1,0 +1,75 @@
+#pragma once
+// The stage protocol. Every built stage speaks it to the stage after it:
+//   bool push(record)          one record; false means "stop sending" (take, cancel)
+//   bool push_keyed(key, rec)  the same on a keyed stream (after key_by)
+//   void on_watermark(t)       event time advanced to t
+//   void on_barrier(id)        snapshot state for checkpoint id, then forward
+//   void on_batch_end(b)       a micro-batch is complete (compacted output is due)
+//   void on_end()              bounded input finished: flush and forward
+// A stateless stage inherits the forwarding of the control calls from
+// `forward_control`; after inlining they cost nothing.
+#include <utility>
+
+#include "../core/diagnostics.hpp"
+#include "../core/flow.hpp"
+#include "../core/stage_error.hpp"
+#include "../core/time.hpp"
+
+namespace spate {
+
+/// Base of every stage descriptor (what users write: map(f), key_by(k), ...).
+struct stage_tag {};
+/// Base of every sink descriptor (collect_into, print, for_each, ...).
+struct sink_tag {};
+/// Base of every source descriptor (from_collection, text_file, ...).
+struct source_tag {};
+
+template <class D>
+concept stage_descriptor = std::is_base_of_v<stage_tag, std::remove_cvref_t<D>>;
+template <class D>
+concept sink_descriptor = std::is_base_of_v<sink_tag, std::remove_cvref_t<D>>;
+template <class D>
+concept source_descriptor = std::is_base_of_v<source_tag, std::remove_cvref_t<D>>;
+
+/// Forwards the control calls of the protocol to `down` untouched.
+template <class Down>
+struct forward_control {
+  Down down;
+  void on_watermark(event_time t) { down.on_watermark(t); }
+  void on_barrier(checkpoint_id id) { down.on_barrier(id); }
+  void on_batch_end(const batch_info& b) { down.on_batch_end(b); }
+  void on_end() { down.on_end(); }
+};
+
+/// Control calls for a sink: nothing to forward.
+struct sink_control {
+  void on_watermark(event_time) {}
+  void on_barrier(checkpoint_id) {}
+  void on_batch_end(const batch_info&) {}
+  void on_end() {}
+};
+
+/// Pushes to `down`, keyed when the stream is keyed and `down` takes keys.
+template <class Down, class K, class R>
+[[gnu::always_inline]] inline bool push_to(Down& down, const K* key, R&& r) {
+  if constexpr (requires { down.push_keyed(*key, std::forward<R>(r)); })
+    return down.push_keyed(*key, std::forward<R>(r));
+  else
+    return down.push(std::forward<R>(r));
+}
+
+/// How keyed aggregations emit: every update (continuous, Flink's rolling
+/// reduce) or, compacted, the latest value of each changed key at batch ends
+/// and end of input (micro-batch, Spark's reduceByKey, Flink's batch mode).
+enum class emit_mode { rolling, compacted };
+
+/// What an executor gives the stages it builds. Executors may pass a type of
+/// their own that has at least these members.
+template <emit_mode Mode = emit_mode::rolling>
+struct basic_env {
+  static constexpr emit_mode mode = Mode;
+};
+using rolling_env = basic_env<emit_mode::rolling>;
+using compacted_env = basic_env<emit_mode::compacted>;
+
+}  // namespace spate

@@ -1,0 +1,79 @@
+#pragma once
+// Running a job on the calling thread, to the end of its input.
+//   run(job)            record at a time (continuous semantics): keyed
+//                       aggregations emit every update
+//   run_batch(job)      the bounded input as one batch (Flink's batch mode,
+//                       one Spark micro-batch): keyed aggregations emit the
+//                       final value per key once, at the end
+//   run_unfused(job), run_batch_unfused(job)
+//                       the same through virtual calls between stages, for
+//                       comparison (fused == unfused is a law the tests check)
+// Exceptions from user code leave as spate::stage_error naming the stage.
+#include "../algebra/pipeline.hpp"
+#include "../fuse/build.hpp"
+#include "../fuse/unfused.hpp"
+#include "../io/source.hpp"
+
+namespace spate {
+
+namespace detail {
+// In batch mode the end of input is also the end of the one batch.
+template <class Head>
+struct whole_input_batch {
+  Head* head;
+  template <class R>
+  bool push(R&& r) {
+    return head->push(std::forward<R>(r));
+  }
+  void on_watermark(event_time t) { head->on_watermark(t); }
+  void on_barrier(checkpoint_id id) { head->on_barrier(id); }
+  void on_batch_end(const batch_info& b) { head->on_batch_end(b); }
+  void on_end() {
+    auto now = std::chrono::time_point_cast<duration>(std::chrono::system_clock::now());
+    head->on_batch_end(batch_info{now, 0});
+    head->on_end();
+  }
+};
+
+template <class Env, class J, class Head>
+void drive(Env& env, const J& j, Head& head) {
+  if constexpr (Env::mode == emit_mode::compacted) {
+    whole_input_batch<Head> batch{&head};
+    j.source.open(env, shard{}, batch).drain();
+  } else {
+    j.source.open(env, shard{}, head).drain();
+  }
+}
+template <class Env, class J>
+void run_fused(const J& j) {
+  Env env;
+  auto head = fuse::build(env, j);
+  drive(env, j, head);
+}
+template <class Env, class J>
+void run_virtual(const J& j) {
+  Env env;
+  auto chain = fuse::build_unfused(env, j);
+  using Flow = flow<typename std::remove_cvref_t<J>::source_type::value_type>;
+  fuse::node_ref<Flow> head{chain.get()};
+  drive(env, j, head);
+}
+}  // namespace detail
+
+template <Job J>
+void run(const J& j) { detail::run_fused<rolling_env>(j); }
+template <Job J>
+void run_batch(const J& j) { detail::run_fused<compacted_env>(j); }
+template <Job J>
+void run_unfused(const J& j) { detail::run_virtual<rolling_env>(j); }
+template <Job J>
+void run_batch_unfused(const J& j) { detail::run_virtual<compacted_env>(j); }
+
+// A pipeline that failed its compile-time check already produced the one
+// message; these keep the compiler quiet after it.
+inline void run(error_pipeline) {}
+inline void run_batch(error_pipeline) {}
+inline void run_unfused(error_pipeline) {}
+inline void run_batch_unfused(error_pipeline) {}
+
+}  // namespace spate

@@ -1,0 +1,54 @@
+#pragma once
+// A generator source: record i is f(i), for i = 0 .. count-1 (or without end
+// when count is unbounded). Index-based, so it shards without coordination:
+// shard s of P produces the indices i with i % P == s.
+//   generate([](std::uint64_t i) { return i * i; }, 1'000'000)
+//   generate(make_event, unbounded)   // runs until the downstream stops it
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <type_traits>
+
+#include "source.hpp"
+
+namespace spate {
+
+inline constexpr std::uint64_t unbounded = std::numeric_limits<std::uint64_t>::max();
+
+template <class F>
+struct generate_source : source_tag {
+  F fn;
+  std::uint64_t count;
+  static constexpr const char* name = "generate";
+  using value_type = std::remove_cvref_t<std::invoke_result_t<const F&, std::uint64_t>>;
+
+  template <class Down>
+  struct driver : driver_base<driver<Down>, Down> {
+    const F* fn;
+    std::uint64_t next, step, count;
+    stage_label label{"generate", 0};
+    poll_result poll(std::size_t max) {
+      if (this->done) return {0, poll_status::ended};
+      std::size_t n = 0;
+      for (; n < max && next < count; ++n) {
+        bool go = this->down->push(detail::call_user(label, *fn, next));
+        next = (count - next > step) ? next + step : count;
+        if (!go) return this->finish(n + 1, true);
+      }
+      if (next >= count) return this->finish(n, false);
+      return {n, poll_status::more};
+    }
+  };
+  template <class Env, class Down>
+  auto open(Env&, shard sh, Down& down) const {
+    return driver<Down>{{&down}, &fn, sh.index, sh.count, count};
+  }
+};
+
+/// Record i is f(i) for i in [0, count); count may be `unbounded`.
+template <class F>
+auto generate(F f, std::uint64_t count) {
+  return generate_source<F>{{}, std::move(f), count};
+}
+
+}  // namespace spate

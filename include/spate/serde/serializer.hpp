@@ -1,0 +1,27 @@
+#pragma once
+// The Serializer concept: bytes in, record out. Sources, sinks, the Kafka
+// connector and checkpoints all speak it, so any type that meets it can carry
+// records across a process boundary.
+
+#include <concepts>
+#include <string>
+#include <string_view>
+
+#include <spate/core/result.hpp>
+
+namespace spate {
+
+// serialize APPENDS the encoding of v to out (one buffer may hold many
+// records); deserialize takes exactly one record's bytes and returns the
+// record or an error saying what is wrong and where — never UB on bad bytes.
+template <class S>
+concept Serializer = requires(const S& s, const typename S::value_type& v, std::string& out, std::string_view in) {
+  typename S::value_type;
+  s.serialize(v, out);
+  { s.deserialize(in) } -> std::same_as<result<typename S::value_type>>;
+};
+
+template <class S, class T>
+concept SerializerOf = Serializer<S> && std::same_as<typename S::value_type, T>;
+
+}  // namespace spate
