@@ -5,6 +5,9 @@
 //   void on_watermark(t)       event time advanced to t
 //   void on_barrier(id)        snapshot state for checkpoint id, then forward
 //   void on_batch_end(b)       a micro-batch is complete (compacted output is due)
+//   void on_tick(now)          processing time is now `now` (timers, periodic
+//                              watermarks, processing-time windows); executors
+//                              call it regularly, also when no record arrives
 //   void on_end()              bounded input finished: flush and forward
 // A stateless stage inherits the forwarding of the control calls from
 // `forward_control`; after inlining they cost nothing.
@@ -38,6 +41,7 @@ struct forward_control {
   void on_watermark(event_time t) { down.on_watermark(t); }
   void on_barrier(checkpoint_id id) { down.on_barrier(id); }
   void on_batch_end(const batch_info& b) { down.on_batch_end(b); }
+  void on_tick(event_time now) { down.on_tick(now); }
   void on_end() { down.on_end(); }
 };
 
@@ -46,6 +50,7 @@ struct sink_control {
   void on_watermark(event_time) {}
   void on_barrier(checkpoint_id) {}
   void on_batch_end(const batch_info&) {}
+  void on_tick(event_time) {}
   void on_end() {}
 };
 

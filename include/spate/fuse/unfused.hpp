@@ -21,6 +21,7 @@ struct node_control {
   virtual void on_watermark(event_time t) = 0;
   virtual void on_barrier(checkpoint_id id) = 0;
   virtual void on_batch_end(const batch_info& b) = 0;
+  virtual void on_tick(event_time now) = 0;
   virtual void on_end() = 0;
 };
 
@@ -48,6 +49,7 @@ struct node_ref {
   void on_watermark(event_time t) { target->on_watermark(t); }
   void on_barrier(checkpoint_id id) { target->on_barrier(id); }
   void on_batch_end(const batch_info& b) { target->on_batch_end(b); }
+  void on_tick(event_time now) { target->on_tick(now); }
   void on_end() { target->on_end(); }
 };
 
@@ -60,6 +62,7 @@ struct node_holder : node<Flow> {
   void on_watermark(event_time t) final { stage.on_watermark(t); }
   void on_barrier(checkpoint_id id) final { stage.on_barrier(id); }
   void on_batch_end(const batch_info& b) final { stage.on_batch_end(b); }
+  void on_tick(event_time now) final { stage.on_tick(now); }
   void on_end() final { stage.on_end(); }
 };
 template <class Flow, class Built, class Rest>
