@@ -2,6 +2,7 @@
 // spate: a header-only C++20 stream-processing library. Include this header.
 #include "algebra/filter.hpp"
 #include "algebra/flat_map.hpp"
+#include "algebra/field.hpp"
 #include "algebra/fold.hpp"
 #include "algebra/inspect.hpp"
 #include "algebra/key_by.hpp"
@@ -17,5 +18,6 @@
 #include "io/collection.hpp"
 #include "io/for_each.hpp"
 #include "io/generate.hpp"
+#include "io/merge.hpp"
 #include "io/print.hpp"
 #include "io/text_file.hpp"

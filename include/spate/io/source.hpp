@@ -35,10 +35,22 @@ struct poll_result {
 
 /// Shared driver logic: end of input is signalled once, and drain() is poll()
 /// until finished, for sources without a faster loop of their own.
+///
+/// Control that starts at the sources (batch ends, checkpoint barriers,
+/// processing-time ticks) is injected through the driver, not the head of the
+/// chain: a driver whose input is several chains (merge) routes it through
+/// each of them and aligns it where they meet.
 template <class Derived, class Down>
 struct driver_base {
   Down* down;
   bool done = false;
+
+  void on_batch_end(const batch_info& b) { down->on_batch_end(b); }
+  void on_barrier(checkpoint_id id) { down->on_barrier(id); }
+  void on_tick(event_time now) { down->on_tick(now); }
+
+  /// Ends the input now (the downstream no longer wants it): on_end follows.
+  void cancel() { finish(0, true); }
 
   poll_result finish(std::size_t n, bool stopped) {
     if (!done) {

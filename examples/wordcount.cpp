@@ -1,0 +1,37 @@
+// wordcount [FILE]: the words of FILE (default: a text bundled with spate),
+// counted and printed as "word<TAB>count", most frequent first, ties by word.
+// A word is a maximal run of non-whitespace, case kept (the seed's split(" ")).
+#include <spate/spate.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <exception>
+#include <iostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#ifndef SPATE_WORDCOUNT_DEFAULT_TEXT
+#define SPATE_WORDCOUNT_DEFAULT_TEXT "examples/data/streams.txt"
+#endif
+
+int main(int argc, char** argv) {
+  const std::string path = argc > 1 ? argv[1] : SPATE_WORDCOUNT_DEFAULT_TEXT;
+  std::vector<std::pair<std::string, std::int64_t>> counts;
+  auto job = spate::text_file(path)
+           | spate::flat_map([](const std::string& line) { return spate::words(line); })
+           | spate::key_by([](std::string_view w) { return w; })
+           | spate::count()
+           | spate::collect_into(counts);
+  try {
+    spate::run_batch(job);  // a bounded input: one batch, the final count per word
+  } catch (const std::exception& e) {
+    std::cerr << "wordcount: " << e.what() << '\n';
+    return 1;
+  }
+  std::sort(counts.begin(), counts.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
+  for (const auto& [word, n] : counts) std::cout << word << '\t' << n << '\n';
+  return 0;
+}

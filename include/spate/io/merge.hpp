@@ -1,0 +1,221 @@
+#pragma once
+// merge(a, b, ...): one stream of the records of several streams of the same
+// type (Flink's union, Spark's DStream.union). Each input is a source or a
+// pipeline (a source with stages); all must carry the same record type.
+//   auto both = merge(from_collection(xs), text_file(p) | map(parse));
+//   both | key_by(...) | ... | sink
+// Inputs are read in turns, so none starves. Where the inputs meet:
+//  - the watermark is the minimum over the inputs (an ended input no longer
+//    holds it back), forwarded only when it advances;
+//  - batch ends and barriers are aligned: forwarded once all inputs passed them;
+//  - on_end is forwarded when the last input ended;
+//  - a stop from downstream stops every input.
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <memory>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include "../algebra/pipeline.hpp"
+#include "../fuse/build.hpp"
+#include "source.hpp"
+
+namespace spate {
+
+namespace detail {
+// An input given to merge as a plain source is a pipeline without stages.
+template <class I>
+auto as_pipeline(I&& in) {
+  if constexpr (is_pipeline_v<std::remove_cvref_t<I>>)
+    return std::forward<I>(in);
+  else
+    return pipeline<std::remove_cvref_t<I>>{std::forward<I>(in), {}};
+}
+
+// What the inputs share where they meet.
+template <std::size_t N, class Head>
+struct union_state {
+  Head* head;
+  std::array<event_time, N> watermark;
+  event_time emitted = min_watermark;
+  std::size_t ended = 0;
+  std::size_t batch_arrivals = 0;
+  std::size_t barrier_arrivals = 0;
+  bool stopped = false;
+
+  void advance() {
+    event_time w = *std::min_element(watermark.begin(), watermark.end());
+    if (w > emitted) {
+      emitted = w;
+      if (w != max_watermark || ended < N) head->on_watermark(w);
+    }
+  }
+};
+
+// The end of input I's chain: records go on to the shared head.
+template <std::size_t I, std::size_t N, class Head>
+struct union_port {
+  union_state<N, Head>* st;
+  template <class R>
+  bool push(R&& r) {
+    if (st->stopped) return false;
+    if (!st->head->push(std::forward<R>(r))) st->stopped = true;
+    return !st->stopped;
+  }
+  void on_watermark(event_time t) {
+    st->watermark[I] = std::max(st->watermark[I], t);
+    st->advance();
+  }
+  void on_batch_end(const batch_info& b) {
+    if (++st->batch_arrivals == N) {
+      st->batch_arrivals = 0;
+      st->head->on_batch_end(b);
+    }
+  }
+  void on_barrier(checkpoint_id id) {
+    if (++st->barrier_arrivals == N) {
+      st->barrier_arrivals = 0;
+      st->head->on_barrier(id);
+    }
+  }
+  void on_tick(event_time) {}  // ticks reach the head once, from the merge driver
+  void on_end() {
+    st->watermark[I] = max_watermark;
+    st->advance();
+    if (++st->ended == N) st->head->on_end();
+  }
+};
+}  // namespace detail
+
+// The sink descriptor that ends input I's chain in its union_port.
+template <std::size_t I, std::size_t N, class Head>
+struct union_port_sink {
+  detail::union_state<N, Head>* st;
+  static constexpr const char* name = "merge";
+  template <class Flow, class Env>
+  detail::union_port<I, N, Head> build(Env&, stage_label) const {
+    return {st};
+  }
+};
+
+template <class State, class Chains, class Drivers>
+struct merge_driver {
+  static constexpr std::size_t N = std::tuple_size_v<Drivers>;
+  std::unique_ptr<State> st;
+  std::unique_ptr<Chains> chains;  // pinned: the drivers point into it
+  Drivers drivers;
+  std::array<bool, N> finished{};
+  std::size_t turn = 0;
+
+  poll_result poll(std::size_t max) {
+    std::size_t total = 0;
+    bool any_more = false;
+    for (std::size_t k = 0; k < N; ++k) {
+      std::size_t i = (turn + k) % N;
+      if (finished[i]) continue;
+      poll_result r = poll_one(i, std::max<std::size_t>(1, max / N));
+      total += r.records;
+      if (r.finished()) finished[i] = true;
+      else if (r.status == poll_status::more) any_more = true;
+      if (st->stopped) break;
+    }
+    turn = (turn + 1) % N;
+    if (st->stopped) cancel();
+    if (std::all_of(finished.begin(), finished.end(), [](bool f) { return f; }))
+      return {total, st->stopped ? poll_status::stopped : poll_status::ended};
+    return {total, any_more ? poll_status::more : poll_status::idle};
+  }
+  bool drain() {
+    for (;;) {
+      poll_result r = poll(std::size_t(1) << 16);
+      if (r.finished()) return r.status == poll_status::ended;
+    }
+  }
+  void cancel() {
+    for_each_driver([&](std::size_t i, auto& d) {
+      if (!finished[i]) {
+        d.cancel();
+        finished[i] = true;
+      }
+    });
+  }
+  // Control from the executor goes through every input's chain and is
+  // aligned at the ports; ticks reach the head once.
+  void on_batch_end(const batch_info& b) {
+    for_each_driver([&](std::size_t, auto& d) { d.on_batch_end(b); });
+  }
+  void on_barrier(checkpoint_id id) {
+    for_each_driver([&](std::size_t, auto& d) { d.on_barrier(id); });
+  }
+  void on_tick(event_time now) {
+    for_each_driver([&](std::size_t, auto& d) { d.on_tick(now); });
+    st->head->on_tick(now);
+  }
+
+ private:
+  template <class F>
+  void for_each_driver(F&& f) {
+    [&]<std::size_t... I>(std::index_sequence<I...>) { (f(I, std::get<I>(drivers)), ...); }(std::make_index_sequence<N>{});
+  }
+  poll_result poll_one(std::size_t i, std::size_t max) {
+    poll_result out{};
+    for_each_driver([&](std::size_t j, auto& d) {
+      if (j == i) out = d.poll(max);
+    });
+    return out;
+  }
+};
+
+template <class... Ps>
+struct merge_source : source_tag {
+  static constexpr std::size_t N = sizeof...(Ps);
+  std::tuple<Ps...> inputs;
+  static constexpr const char* name = "merge";
+  using value_type = typename std::tuple_element_t<0, std::tuple<Ps...>>::value_type;
+
+  template <class Env, class Head>
+  auto open(Env& env, shard sh, Head& head) const {
+    return open_impl(env, sh, head, std::index_sequence_for<Ps...>{});
+  }
+
+ private:
+  template <class Env, class Head, std::size_t... I>
+  auto open_impl(Env& env, shard sh, Head& head, std::index_sequence<I...>) const {
+    using State = detail::union_state<N, Head>;
+    auto st = std::make_unique<State>();
+    st->head = &head;
+    st->watermark.fill(min_watermark);
+    auto make_chains = [&] {
+      return std::tuple{fuse::build_segment<detail::source_flow<typename Ps::source_type>>(
+          env, std::get<I>(inputs).stages, union_port_sink<I, N, Head>{st.get()})...};
+    };
+    using Chains = decltype(make_chains());
+    auto chains = std::make_unique<Chains>(make_chains());
+    auto drivers = std::tuple{std::get<I>(inputs).source.open(env, sh, std::get<I>(*chains))...};
+    return merge_driver<State, Chains, decltype(drivers)>{std::move(st), std::move(chains), std::move(drivers)};
+  }
+};
+
+/// One stream of the records of all inputs (sources or pipelines of one type).
+template <class First, class... Rest>
+auto merge(First&& first, Rest&&... rest) {
+  using T = typename decltype(detail::as_pipeline(std::forward<First>(first)))::value_type;
+  if constexpr ((std::is_same_v<T, typename decltype(detail::as_pipeline(std::forward<Rest>(rest)))::value_type> && ...)) {
+    return merge_source<decltype(detail::as_pipeline(std::forward<First>(first))),
+                        decltype(detail::as_pipeline(std::forward<Rest>(rest)))...>{
+        {}, {detail::as_pipeline(std::forward<First>(first)), detail::as_pipeline(std::forward<Rest>(rest))...}};
+  } else {
+    (void)diagnostic::merged_streams_differ<
+        T, std::tuple<typename decltype(detail::as_pipeline(std::forward<Rest>(rest)))::value_type...>>{};
+    return error_pipeline{};
+  }
+}
+/// Flink's name for merge.
+template <class... Ins>
+auto union_(Ins&&... ins) {
+  return merge(std::forward<Ins>(ins)...);
+}
+
+}  // namespace spate
