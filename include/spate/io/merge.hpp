@@ -6,7 +6,8 @@
 //   both | key_by(...) | ... | sink
 // Inputs are read in turns, so none starves. Where the inputs meet:
 //  - the watermark is the minimum over the inputs (an ended input no longer
-//    holds it back), forwarded only when it advances;
+//    holds it back), forwarded only when it advances; when every input has
+//    ended it is max_watermark, as in Flink, so every window downstream fires;
 //  - batch ends and barriers are aligned: forwarded once all inputs passed them;
 //  - on_end is forwarded when the last input ended;
 //  - a stop from downstream stops every input.
@@ -49,7 +50,7 @@ struct union_state {
     event_time w = *std::min_element(watermark.begin(), watermark.end());
     if (w > emitted) {
       emitted = w;
-      if (w != max_watermark || ended < N) head->on_watermark(w);
+      head->on_watermark(w);
     }
   }
 };

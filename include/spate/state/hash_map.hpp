@@ -72,8 +72,9 @@ class hash_map {
   hash_map() = default;
   hash_map(const hash_map& o) { *this = o; }
   hash_map(hash_map&& o) noexcept { swap(o); }
-  hash_map& operator=(hash_map o) noexcept {
-    swap(o);
+  hash_map& operator=(hash_map&& o) noexcept {
+    hash_map tmp(std::move(o));
+    swap(tmp);
     return *this;
   }
   ~hash_map() { clear_storage(); }

@@ -1,0 +1,146 @@
+// merge / union_: several streams of one type become one.
+#include <spate/spate.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace {
+// A test source: pushes its values, announcing a watermark after each one,
+// so the watermark handling at the merge point can be observed.
+struct ticking_source : spate::source_tag {
+  std::vector<std::int64_t> values;
+  static constexpr const char* name = "ticking";
+  using value_type = std::int64_t;
+  template <class Down>
+  struct driver : spate::driver_base<driver<Down>, Down> {
+    const std::vector<std::int64_t>* values;
+    std::size_t i = 0;
+    spate::poll_result poll(std::size_t max) {
+      if (this->done) return {0, spate::poll_status::ended};
+      std::size_t n = 0;
+      for (; n < max && i < values->size(); ++n, ++i) {
+        if (!this->down->push((*values)[i])) return this->finish(n + 1, true);
+        this->down->on_watermark(spate::from_millis((*values)[i]));
+      }
+      if (i == values->size()) return this->finish(n, false);
+      return {n, spate::poll_status::more};
+    }
+  };
+  template <class Env, class Down>
+  auto open(Env&, spate::shard, Down& down) const {
+    return driver<Down>{{&down}, &values};
+  }
+};
+
+// A sink that records records and control calls in order.
+struct trace_sink : spate::sink_tag {
+  std::vector<std::string>* log;
+  static constexpr const char* name = "trace";
+  template <class Flow>
+  static constexpr bool check() { return true; }
+  struct built {
+    std::vector<std::string>* log;
+    template <class R>
+    bool push(const R& r) {
+      log->push_back("r" + spate::to_text(r));
+      return true;
+    }
+    void on_watermark(spate::event_time t) { log->push_back("w" + std::to_string(spate::to_millis(t))); }
+    void on_barrier(spate::checkpoint_id id) { log->push_back("b" + std::to_string(id)); }
+    void on_batch_end(const spate::batch_info& b) { log->push_back("batch" + std::to_string(b.number)); }
+    void on_tick(spate::event_time) { log->push_back("tick"); }
+    void on_end() { log->push_back("end"); }
+  };
+  template <class Flow, class Env>
+  built build(Env&, spate::stage_label) const { return {log}; }
+};
+}  // namespace
+
+TEST_CASE("merge yields every record of every input, fused and unfused alike", "[merge]") {
+  std::mt19937 rng(7);
+  for (int round = 0; round < 50; ++round) {
+    std::vector<int> a(rng() % 50), b(rng() % 50), c(rng() % 50);
+    for (auto* v : {&a, &b, &c})
+      for (int& x : *v) x = static_cast<int>(rng() % 1000);
+    std::vector<int> fused, unfused;
+    auto job = [&](std::vector<int>& out) {
+      return spate::merge(spate::from_collection(a), spate::from_collection(b) | spate::map([](int x) { return x + 1; }),
+                          spate::from_collection(c) | spate::filter([](int x) { return x % 2 == 0; })) |
+             spate::collect_into(out);
+    };
+    spate::run(job(fused));
+    spate::run_unfused(job(unfused));
+    std::vector<int> want = a;
+    for (int x : b) want.push_back(x + 1);
+    for (int x : c)
+      if (x % 2 == 0) want.push_back(x);
+    std::sort(want.begin(), want.end());
+    std::sort(fused.begin(), fused.end());
+    std::sort(unfused.begin(), unfused.end());
+    REQUIRE(fused == want);
+    REQUIRE(unfused == want);
+  }
+}
+
+TEST_CASE("a keyed count over a union counts the records of all inputs", "[merge]") {
+  std::vector<std::string> left{"a b", "c"}, right{"a a"};
+  std::map<std::string, std::int64_t> counts;
+  spate::run_batch(spate::union_(spate::from_collection(left), spate::from_collection(right)) |
+                   spate::flat_map([](const std::string& l) { return spate::words(l); }) |
+                   spate::key_by([](std::string_view w) { return w; }) | spate::count() | spate::collect_into(counts));
+  REQUIRE(counts == std::map<std::string, std::int64_t>{{"a", 3}, {"b", 1}, {"c", 1}});
+}
+
+TEST_CASE("the watermark after a merge is the minimum over its inputs and never goes back", "[merge][watermark]") {
+  std::vector<std::string> log;
+  auto job = spate::merge(ticking_source{{}, {10, 20, 30}}, ticking_source{{}, {5, 6}}) | trace_sink{{}, &log};
+  spate::run(job);
+  std::vector<std::int64_t> marks;
+  for (auto& e : log)
+    if (e[0] == 'w') marks.push_back(std::stoll(e.substr(1)));
+  // Input 2 ends after 6: from then on input 1 alone holds the watermark.
+  REQUIRE(std::is_sorted(marks.begin(), marks.end()));
+  REQUIRE(std::adjacent_find(marks.begin(), marks.end()) == marks.end());
+  REQUIRE(marks.front() == 5);
+  REQUIRE(marks.back() == spate::to_millis(spate::max_watermark));  // all inputs ended
+  REQUIRE(marks[marks.size() - 2] == 30);
+  // No watermark passes the slower input before it has reached it.
+  auto pos_of = [&](const std::string& s) { return std::find(log.begin(), log.end(), s) - log.begin(); };
+  REQUIRE(pos_of("w10") > pos_of("r6"));
+  // One end, after every record.
+  REQUIRE(std::count(log.begin(), log.end(), "end") == 1);
+  REQUIRE(log.back() == "end");
+  REQUIRE(std::count_if(log.begin(), log.end(), [](auto& e) { return e[0] == 'r'; }) == 5);
+}
+
+TEST_CASE("batch ends and barriers are aligned at the merge: forwarded once, when every input passed them", "[merge]") {
+  std::vector<std::string> log;
+  auto job = spate::merge(ticking_source{{}, {1}}, ticking_source{{}, {2}}, ticking_source{{}, {3}}) |
+             trace_sink{{}, &log};
+  spate::rolling_env env;
+  auto head = spate::fuse::build(env, job);
+  auto driver = job.source.open(env, spate::shard{}, head);
+  driver.on_barrier(7);
+  driver.on_batch_end(spate::batch_info{spate::from_millis(1000), 4});
+  driver.on_tick(spate::from_millis(1));
+  REQUIRE(std::count(log.begin(), log.end(), "b7") == 1);
+  REQUIRE(std::count(log.begin(), log.end(), "batch4") == 1);
+  REQUIRE(std::count(log.begin(), log.end(), "tick") == 1);
+  driver.drain();
+  REQUIRE(log.back() == "end");
+}
+
+TEST_CASE("a stop from downstream stops every input of a merge", "[merge]") {
+  std::vector<int> out;
+  auto job = spate::merge(spate::generate([](std::uint64_t i) { return static_cast<int>(i); }, spate::unbounded),
+                          spate::generate([](std::uint64_t i) { return -static_cast<int>(i); }, spate::unbounded)) |
+             spate::take(1000) | spate::collect_into(out);
+  spate::run(job);
+  REQUIRE(out.size() == 1000);
+}
