@@ -24,7 +24,8 @@
 #include <boost/hana/length.hpp>
 #include <boost/hana/second.hpp>
 #include <boost/hana/string.hpp>
-#include <boost/hana/unpack.hpp>
+#include <boost/hana/basic_tuple.hpp>
+#include <boost/hana/tuple.hpp>
 
 namespace spate {
 
@@ -52,10 +53,23 @@ constexpr void for_each_field(T&& obj, F&& f) {
 
 // std::tuple<F1, F2, ...> of the field types (cv-ref removed), for checking
 // what a struct holds at compile time.
+namespace detail {
+// A class rather than a lambda in decltype: clang 14 mishandles lambdas in
+// unevaluated operands of templates used in constraints.
+template <class T>
+struct field_types_of {
+  template <class... Accessor>
+  static auto from(const boost::hana::basic_tuple<Accessor...>&)
+      -> std::tuple<std::remove_cvref_t<decltype(boost::hana::second(std::declval<Accessor>())(std::declval<T&>()))>...>;
+  template <class... Accessor>
+  static auto from(const boost::hana::tuple<Accessor...>&)
+      -> std::tuple<std::remove_cvref_t<decltype(boost::hana::second(std::declval<Accessor>())(std::declval<T&>()))>...>;
+  using type = decltype(from(boost::hana::accessors<T>()));
+};
+}  // namespace detail
+
 template <Reflected T>
-using field_types_t = typename decltype(boost::hana::unpack(boost::hana::accessors<std::remove_cvref_t<T>>(), [](auto... f) {
-  return std::type_identity<std::tuple<std::remove_cvref_t<decltype(boost::hana::second(f)(std::declval<std::remove_cvref_t<T>&>()))>...>>{};
-}))::type;
+using field_types_t = typename detail::field_types_of<std::remove_cvref_t<T>>::type;
 
 template <Reflected T>
 constexpr std::array<std::string_view, field_count_v<T>> field_names() {
@@ -131,6 +145,13 @@ std::string readable_type_name() {
       {"std::basic_string_view<char, std::char_traits<char> >", "std::string_view"},
       {"std::basic_string_view<char>", "std::string_view"},
       {" >", ">"},
+      // GCC spells some integer types long-hand; use the short form clang uses.
+      {"long long unsigned int", "unsigned long long"},
+      {"long unsigned int", "unsigned long"},
+      {"short unsigned int", "unsigned short"},
+      {"long long int", "long long"},
+      {"long int", "long"},
+      {"short int", "short"},
   };
   for (auto [from, to] : rewrites) {
     for (auto at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) {

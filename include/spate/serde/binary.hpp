@@ -50,7 +50,11 @@ struct binary {
     return r;
   }
 
-  static std::string name() { return "binary<" + readable_type_name<T>() + ">"; }
+  // Computed once: error paths can be hot when a source is fed garbage.
+  static const std::string& name() {
+    static const std::string n = "binary<" + readable_type_name<T>() + ">";
+    return n;
+  }
 
  private:
   static result<T> decode_record(std::string_view in) {

@@ -71,6 +71,11 @@ concept Scalar = (std::is_arithmetic_v<T> || std::is_enum_v<T>) && !std::is_same
                  !std::is_same_v<T, long double>;
 
 template <class Tuple>
+inline constexpr std::size_t min_size_sum = 0;
+template <class... Ts>
+inline constexpr std::size_t min_size_sum<std::tuple<Ts...>> = (std::size_t{0} + ... + min_size_of<Ts>());
+
+template <class Tuple>
 inline constexpr bool all_encodable = false;
 template <class... Ts>
 inline constexpr bool all_encodable<std::tuple<Ts...>> = (Encodable<Ts> && ...);
@@ -90,7 +95,9 @@ result<std::tuple<Ts...>> read_sequence(reader& r, std::index_sequence<I...>, Na
     std::get<J>(staged).emplace(std::move(*x));
     return true;
   };
-  (read_one.template operator()<I, Ts>() && ...);
+  // Short-circuits at the first failure; (void) because std::tuple<> reads nothing.
+  static_cast<void>((read_one.template operator()<I, Ts>() && ...));
+  static_cast<void>(read_one);
   if (failure) return std::move(*failure);
   return std::tuple<Ts...>(std::move(*std::get<I>(staged))...);
 }
@@ -209,8 +216,14 @@ template <Encodable T>
 struct codec<std::optional<T>> {
   static constexpr std::size_t min_size = 1;
   static void write(writer& w, const std::optional<T>& v) {
-    w.write_u8(v ? 1 : 0);
-    if (v) codec<T>::write(w, *v);
+    // One branch, not "tag then if": GCC 12 at -O3 otherwise warns that the
+    // empty optional's value may be read (-Wmaybe-uninitialized).
+    if (const T* value = v ? &*v : nullptr) {
+      w.write_u8(1);
+      codec<T>::write(w, *value);
+    } else {
+      w.write_u8(0);
+    }
   }
   static result<std::optional<T>> read(reader& r) {
     auto tag = r.read_u8();
@@ -229,7 +242,7 @@ struct codec<std::optional<T>> {
 // Tuples and pairs: the elements one after the other, nothing in between.
 template <Encodable... Ts>
 struct codec<std::tuple<Ts...>> {
-  static constexpr std::size_t min_size = (std::size_t{0} + ... + detail::min_size_of<Ts>());
+  static constexpr std::size_t min_size = detail::min_size_sum<std::tuple<Ts...>>;
   static void write(writer& w, const std::tuple<Ts...>& t) {
     std::apply([&](const auto&... e) { (codec<Ts>::write(w, e), ...); }, t);
   }
@@ -259,9 +272,7 @@ struct codec<std::pair<A, B>> {
 template <class T>
   requires Reflected<T> && (!ValueLike<T>) && detail::all_encodable<field_types_t<T>>
 struct codec<T> {
-  static constexpr std::size_t min_size = []<class... F>(std::type_identity<std::tuple<F...>>) {
-    return (std::size_t{0} + ... + detail::min_size_of<F>());
-  }(std::type_identity<field_types_t<T>>{});
+  static constexpr std::size_t min_size = detail::min_size_sum<field_types_t<T>>;
 
   static void write(writer& w, const T& v) {
     for_each_field(v, [&](std::string_view, const auto& f) { codec<std::remove_cvref_t<decltype(f)>>::write(w, f); });

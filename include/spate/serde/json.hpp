@@ -168,7 +168,8 @@ result<Tuple> decode_tuple(const document& j, std::index_sequence<I...>) {
     std::get<K>(staged).emplace(std::move(*x));
     return true;
   };
-  (one.template operator()<I>() && ...);
+  static_cast<void>((one.template operator()<I>() && ...));
+  static_cast<void>(one);
   if (failure) return std::move(*failure);
   return Tuple(std::move(*std::get<I>(staged))...);
 }
@@ -277,7 +278,11 @@ struct json {
     return r;
   }
 
-  static std::string name() { return "json<" + readable_type_name<T>() + ">"; }
+  // Computed once: error paths can be hot when a source is fed garbage.
+  static const std::string& name() {
+    static const std::string n = "json<" + readable_type_name<T>() + ">";
+    return n;
+  }
 
  private:
   static result<T> parse_and_decode(std::string_view in) {

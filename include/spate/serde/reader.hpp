@@ -65,8 +65,12 @@ class reader {
     if (!n) return std::move(n).error();
     const std::size_t each = min_each == 0 ? 1 : min_each;
     if (*n > remaining() / each) {
-      return fail_at(start, "length prefix " + std::to_string(*n) + " exceeds the " + std::to_string(remaining()) +
-                                " bytes left");
+      if (each == 1) {
+        return fail_at(start, "length prefix " + std::to_string(*n) + " exceeds the " + std::to_string(remaining()) +
+                                  " bytes left");
+      }
+      return fail_at(start, "count " + std::to_string(*n) + " needs at least " + std::to_string(each) +
+                                " bytes per element, only " + std::to_string(remaining()) + " bytes left");
     }
     return static_cast<std::size_t>(*n);
   }

@@ -14,6 +14,7 @@ namespace spate {
 // serialize APPENDS the encoding of v to out (one buffer may hold many
 // records); deserialize takes exactly one record's bytes and returns the
 // record or an error saying what is wrong and where — never UB on bad bytes.
+// [doc:serializer_concept]
 template <class S>
 concept Serializer = requires(const S& s, const typename S::value_type& v, std::string& out, std::string_view in) {
   typename S::value_type;
@@ -23,5 +24,6 @@ concept Serializer = requires(const S& s, const typename S::value_type& v, std::
 
 template <class S, class T>
 concept SerializerOf = Serializer<S> && std::same_as<typename S::value_type, T>;
+// [end]
 
 }  // namespace spate
