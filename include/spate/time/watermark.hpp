@@ -1,0 +1,160 @@
+#pragma once
+// Watermarks: "no record older than t will come". with_watermarks(ts, strategy)
+// reads each record's event time and sends watermarks downstream through the
+// same fused chain as the records (on_watermark), so windows and timers fire.
+//
+//   src | with_watermarks(&Click::ts, bounded_out_of_orderness(5s)) | key_by(...) | window(...) | count()
+//
+// Strategies (a WatermarkStrategy is any type with these two members):
+//   on_event(event_time ts)      a record with event time ts was seen
+//   current() -> event_time      the watermark it allows now
+// Built in:
+//   monotonous()                 timestamps never decrease: max - 1 ms
+//   bounded_out_of_orderness(d)  records at most d late: max - d - 1 ms (Flink)
+// Emission, on the stage:
+//   (default) per record         after each record whose watermark advanced
+//   .periodic(interval)          on on_tick, at most once per interval of processing time
+//   .with_idleness(d)            after d of processing time without records the input
+//                                is idle; see "Idle inputs" below
+// End of input sends max_watermark before on_end, so every window fires.
+//
+// Idle inputs. The protocol has no idle call; a stage that merges inputs and
+// wants to know (union/merge: exclude an idle input from the minimum) gives
+// itself `void on_idle(bool)`, and this stage calls it when the input turns
+// idle (true) and again before the next record (false). Stages without
+// on_idle see nothing, which is right for a single input: an idle input
+// simply does not advance event time.
+#include <algorithm>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+#include "../algebra/stage.hpp"
+#include "timestamp.hpp"
+
+namespace spate {
+
+template <class S>
+concept WatermarkStrategy = requires(S& s, const S& cs, event_time t) {
+  s.on_event(t);
+  { cs.current() } -> std::convertible_to<event_time>;
+};
+
+/// max timestamp seen − bound − 1 ms; nothing before the first record.
+struct bounded_out_of_orderness_strategy {
+  duration bound{0};
+  event_time max_seen = min_watermark;
+  void on_event(event_time t) noexcept { max_seen = std::max(max_seen, t); }
+  event_time current() const noexcept {
+    return max_seen == min_watermark ? min_watermark : max_seen - bound - duration{1};
+  }
+};
+
+/// Records may be up to d late (Flink's forBoundedOutOfOrderness).
+constexpr bounded_out_of_orderness_strategy bounded_out_of_orderness(duration d) { return {d}; }
+/// Timestamps never decrease (Flink's forMonotonousTimestamps).
+constexpr bounded_out_of_orderness_strategy monotonous() { return {duration{0}}; }
+
+template <class TsFn, class Strategy>
+struct with_watermarks_stage : stage_tag {
+  TsFn ts;
+  Strategy strategy;
+  duration period{0};    // 0: per record
+  duration idleness{0};  // 0: never idle
+  static constexpr const char* name = "with_watermarks";
+
+  /// Emit on on_tick, at most once per `interval` of processing time.
+  with_watermarks_stage periodic(duration interval) const {
+    auto c = *this;
+    c.period = interval;
+    return c;
+  }
+  /// Mark the input idle after `d` of processing time without records.
+  with_watermarks_stage with_idleness(duration d) const {
+    auto c = *this;
+    c.idleness = d;
+    return c;
+  }
+
+  template <class Flow>
+  static constexpr bool check() {
+    using T = typename Flow::value_type;
+    if constexpr (!TimestampFunction<TsFn, T>) {
+      (void)diagnostic::stage_cannot_accept_input<"with_watermarks", T, TsFn>{};
+      return false;
+    } else {
+      return true;
+    }
+  }
+  template <class Flow>
+  using output = Flow;
+
+  template <class Down>
+  struct built {
+    Down down;
+    TsFn ts;
+    Strategy strategy;
+    duration period, idleness;
+    stage_label label;
+    event_time emitted = min_watermark;
+    event_time now{};
+    event_time last_emit_at{};
+    event_time last_record_at{};
+    bool idle = false;
+
+    void signal_idle(bool v) {
+      idle = v;
+      if constexpr (requires { down.on_idle(v); }) down.on_idle(v);
+    }
+    void emit_if_advanced() {
+      event_time w = strategy.current();
+      if (w > emitted) {
+        emitted = w;
+        down.on_watermark(w);
+      }
+    }
+    template <class R>
+    bool push(R&& r) {
+      event_time t = detail::call_user(label, [&](const auto& x) { return timestamp_of(ts, x); }, std::as_const(r));
+      strategy.on_event(t);
+      if (idle) signal_idle(false);
+      last_record_at = now;
+      bool go = down.push(std::forward<R>(r));
+      if (period == duration{0}) emit_if_advanced();
+      return go;
+    }
+    void on_watermark(event_time) {}  // this stage is the source of event time from here on
+    void on_barrier(checkpoint_id id) { down.on_barrier(id); }
+    void on_batch_end(const batch_info& b) { down.on_batch_end(b); }
+    void on_tick(event_time t) {
+      now = t;
+      if (period != duration{0} && now - last_emit_at >= period) {
+        last_emit_at = now;
+        emit_if_advanced();
+      }
+      if (idleness != duration{0} && !idle && now - last_record_at >= idleness) signal_idle(true);
+      down.on_tick(t);
+    }
+    void on_end() {
+      if (emitted != max_watermark) {
+        emitted = max_watermark;
+        down.on_watermark(max_watermark);
+      }
+      down.on_end();
+    }
+    /// The last watermark sent.
+    event_time current_watermark() const noexcept { return emitted; }
+  };
+  template <class Flow, class Env, class Down>
+  auto build(Env&, stage_label label, Down&& down) const {
+    return built<std::remove_cvref_t<Down>>{std::forward<Down>(down), ts, strategy, period, idleness, label};
+  }
+};
+
+/// Reads event time with `ts` and generates watermarks with `strategy`.
+template <class TsFn, WatermarkStrategy Strategy>
+constexpr auto with_watermarks(TsFn ts, Strategy strategy) {
+  return with_watermarks_stage<TsFn, Strategy>{{}, std::move(ts), std::move(strategy)};
+}
+
+}  // namespace spate

@@ -1,0 +1,114 @@
+#pragma once
+// What every window operator shares: the downstream link, the window
+// function, the late-record output and counter, event/processing time, and
+// timers: a map from due time to the keys to look at then. A key is put in it
+// once per due time it needs (not once per record); an entry whose key has
+// since been rescheduled is stale and skipped.
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "../algebra/stage.hpp"
+#include "../state/hash_map.hpp"
+#include "../time/timestamp.hpp"
+#include "assigners.hpp"
+#include "functions.hpp"
+
+namespace spate {
+
+namespace detail {
+inline constexpr std::int64_t never = std::numeric_limits<std::int64_t>::max();
+inline constexpr std::int64_t before_all = std::numeric_limits<std::int64_t>::min();
+
+/// Where late records go when the user gave no sink: only counted.
+struct count_only_late {
+  template <class R>
+  bool push(const R&) noexcept { return true; }
+};
+
+template <class T, class SK, class KOut, class Fn, class TsFn, bool Processing, class LateOut, class Down>
+struct window_core {
+  Down down;
+  Fn fn;
+  TsFn ts;
+  LateOut late;
+  std::uint64_t* late_counter = nullptr;
+  stage_label label;
+  std::int64_t lateness = 0;
+
+  window_core(Down d, Fn f, TsFn t, LateOut l, std::uint64_t* counter, stage_label lab, duration late_by)
+      : down(std::move(d)), fn(std::move(f)), ts(std::move(t)), late(std::move(l)), late_counter(counter),
+        label(lab), lateness(late_by.count()) {}
+
+  std::int64_t now = before_all;  // the watermark, or processing time − 1 ms
+  event_time proc_now{};
+  event_time forwarded = min_watermark;
+  std::uint64_t late_records = 0;
+  std::map<std::int64_t, std::vector<SK>> timers{};
+
+  using acc_type = typename Fn::acc_type;
+
+  static decltype(auto) key_out(const SK& k) {
+    if constexpr (std::is_same_v<KOut, no_key>)
+      return no_key{};
+    else
+      return (k);
+  }
+  std::int64_t time_of(const T& r) {
+    if constexpr (Processing || std::is_same_v<TsFn, no_timestamp>)
+      return to_millis(proc_now);
+    else
+      return to_millis(call_user(label, [&](const T& x) { return timestamp_of(ts, x); }, r));
+  }
+  bool emit(const SK& k, time_window w, const acc_type& a) { return emit_key(k, w, a); }
+  template <class K>
+  bool emit_key(const K& k, time_window w, const acc_type& a) {
+    decltype(auto) kout = [&]() -> decltype(auto) {
+      if constexpr (std::is_same_v<KOut, no_key>)
+        return no_key{};
+      else
+        return (k);
+    }();
+    decltype(auto) v = call_user(label, [&](const acc_type& x) -> decltype(auto) { return fn.result(kout, w, x); }, a);
+    return down.push(make_window_result(kout, w, std::forward<decltype(v)>(v)));
+  }
+  bool on_late(const T& r) {
+    ++late_records;
+    if (late_counter) ++*late_counter;
+    return late.push(r);
+  }
+  void schedule(std::int64_t at, const SK& k) { timers[at].push_back(k); }
+
+  /// Runs due(k, at) for each timer at or before `t`, in time order.
+  template <class Due>
+  void run_timers(std::int64_t t, Due&& due) {
+    while (!timers.empty() && timers.begin()->first <= t) {
+      auto node = timers.extract(timers.begin());
+      for (const SK& k : node.mapped()) due(k, node.key());
+    }
+  }
+  void forward_watermark(event_time t) {
+    if (t > forwarded) {
+      forwarded = t;
+      down.on_watermark(t);
+    }
+  }
+  // The late output is a sink of its own: it sees the control calls too.
+  void late_on_end() {
+    if constexpr (requires { late.on_end(); }) late.on_end();
+  }
+  void late_on_barrier(checkpoint_id id) {
+    if constexpr (requires { late.on_barrier(id); }) late.on_barrier(id);
+  }
+  void late_on_batch_end(const batch_info& b) {
+    if constexpr (requires { late.on_batch_end(b); }) late.on_batch_end(b);
+  }
+  /// How many records came too late even for allowed lateness.
+  std::uint64_t late_count() const noexcept { return late_records; }
+};
+}  // namespace detail
+
+}  // namespace spate

@@ -1,0 +1,64 @@
+#pragma once
+// What a window emits: the key, the window's bounds [start, end) and the value
+// the window function computed. Whole-stream windows (window_all) carry no key.
+// Count and global windows have no time bounds: start/end are then the
+// event-time range of the records in the window (min ts, max ts + 1 ms) when
+// a timestamp function was given, else both zero.
+#include <ostream>
+#include <type_traits>
+
+#include "../core/flow.hpp"
+#include "../core/time.hpp"
+
+namespace spate {
+
+/// The bounds of a time window, [start, end).
+struct time_window {
+  event_time start{};
+  event_time end{};
+  /// The last timestamp inside: end − 1 ms. The window fires when the watermark reaches it.
+  constexpr event_time max_timestamp() const noexcept { return end - duration{1}; }
+  friend constexpr bool operator==(const time_window&, const time_window&) = default;
+};
+
+template <class K, class V>
+struct window_result {
+  K key;
+  event_time start{};
+  event_time end{};
+  V value;
+  time_window window() const noexcept { return {start, end}; }
+  friend bool operator==(const window_result&, const window_result&) = default;
+  friend std::ostream& operator<<(std::ostream& os, const window_result& w) {
+    os << '(' << w.key << ", [" << to_millis(w.start) << ", " << to_millis(w.end) << "), ";
+    return os << w.value << ')';
+  }
+};
+
+template <class V>
+struct window_result<no_key, V> {
+  event_time start{};
+  event_time end{};
+  V value;
+  time_window window() const noexcept { return {start, end}; }
+  friend bool operator==(const window_result&, const window_result&) = default;
+  friend std::ostream& operator<<(std::ostream& os, const window_result& w) {
+    return os << "([" << to_millis(w.start) << ", " << to_millis(w.end) << "), " << w.value << ')';
+  }
+};
+
+/// A whole-stream window's result.
+template <class V>
+using all_window_result = window_result<no_key, V>;
+
+namespace detail {
+template <class K, class V>
+window_result<K, std::remove_cvref_t<V>> make_window_result(const K& k, time_window w, V&& v) {
+  if constexpr (std::is_same_v<K, no_key>)
+    return {w.start, w.end, std::forward<V>(v)};
+  else
+    return {k, w.start, w.end, std::forward<V>(v)};
+}
+}  // namespace detail
+
+}  // namespace spate

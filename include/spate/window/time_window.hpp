@@ -1,0 +1,228 @@
+#pragma once
+// Tumbling and sliding time windows, per key, on event or processing time.
+//
+// State is kept per pane: a pane is a tumbling window of gcd(size, slide), so
+// a record updates exactly one accumulator (never size/slide copies), and a
+// sliding window, when it fires, combines its size/gcd panes. Per key the
+// panes sit in a small vector sorted by start; a key has at most one live
+// timer (its next due time), so timers cost per window, not per record.
+//
+// Firing follows Flink: window [start, end) fires when the watermark reaches
+// end − 1; with allowed lateness L its state stays until the watermark reaches
+// end − 1 + L and each record that arrives meanwhile re-fires it with the
+// updated value. A record all of whose windows are past that goes to the late
+// output (and the late counter): nothing is dropped silently.
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "../state/snapshot.hpp"
+#include "core.hpp"
+
+namespace spate::detail {
+
+template <bool Sliding, class T, class SK, class KOut, class Fn, class TsFn, bool Processing, class LateOut,
+          class Down>
+struct time_window_op : window_core<T, SK, KOut, Fn, TsFn, Processing, LateOut, Down> {
+  using core = window_core<T, SK, KOut, Fn, TsFn, Processing, LateOut, Down>;
+  using acc_type = typename core::acc_type;
+  static_assert(!Sliding || Fn::mergeable,
+                "spate: sliding windows combine panes, so the window function must be mergeable: "
+                "use reduce, count, aggregate with merge(), or process; fold cannot merge");
+
+  struct pane {
+    std::int64_t start;
+    acc_type acc;
+  };
+  struct key_state {
+    std::vector<pane> panes;                 // sorted by start
+    std::int64_t fired_upto = before_all;    // end of the last window fired
+    std::int64_t scheduled = never;          // due time of this key's live timer
+  };
+
+  std::int64_t size, slide, offset, pane_size;
+  state::hash_map<SK, key_state> keys{};
+
+  // The smallest window end after p (window ends are offset + size + n*slide).
+  std::int64_t first_end(std::int64_t p) const noexcept { return p + 1 + floor_mod(offset + size - (p + 1), slide); }
+  std::int64_t pane_start(std::int64_t t) const noexcept { return t - floor_mod(t - offset, pane_size); }
+  // The window ends, after fired_upto, of the first window holding any pane.
+  std::int64_t next_unfired_end(const key_state& ks) const noexcept {
+    std::int64_t c = ks.fired_upto == before_all ? before_all : ks.fired_upto + slide;
+    for (const pane& p : ks.panes)
+      if (c == before_all || p.start >= c - size) return std::max(c, first_end(p.start));
+    return never;
+  }
+
+  bool fire(const SK& k, key_state& ks, std::int64_t end) {
+    std::int64_t start = end - size;
+    auto it = std::find_if(ks.panes.begin(), ks.panes.end(), [&](const pane& p) { return p.start >= start; });
+    if (it == ks.panes.end() || it->start >= end) return true;
+    time_window w{from_millis(start), from_millis(end)};
+    if constexpr (!Sliding) {
+      return this->emit(k, w, it->acc);
+    } else {
+      acc_type a = it->acc;
+      for (++it; it != ks.panes.end() && it->start < end; ++it) this->fn.merge(a, it->acc);
+      return this->emit(k, w, a);
+    }
+  }
+
+  // Fires what is due for one key, drops what no window needs any more, and
+  // sets the key's next timer (or forgets the key).
+  void advance_key(typename state::hash_map<SK, key_state>::value_type* slot) {
+    const SK& k = slot->first;
+    key_state& ks = slot->second;
+    std::int64_t e = next_unfired_end(ks);
+    while (e != never && e - 1 <= this->now) {
+      fire(k, ks, e);
+      ks.fired_upto = e;
+      e = next_unfired_end(ks);
+    }
+    auto dead = std::find_if(ks.panes.begin(), ks.panes.end(), [&](const pane& p) {
+      return p.start + size - 1 + this->lateness > this->now;
+    });
+    ks.panes.erase(ks.panes.begin(), dead);
+    if (ks.panes.empty()) {
+      keys.erase(SK(k));
+      return;
+    }
+    std::int64_t due = e == never ? never : e - 1;
+    if (this->lateness > 0) due = std::min(due, ks.panes.front().start + size - 1 + this->lateness);
+    ks.scheduled = due;
+    if (due != never) this->schedule(due, k);
+  }
+
+  template <class KK>
+  bool add(const KK& key, const T& r) {
+    std::int64_t t = this->time_of(r);
+    std::int64_t last_start = t - floor_mod(t - offset, slide);
+    if constexpr (Sliding) {
+      if (t - last_start >= size) return true;  // slide > size: between windows, in none (as in Flink)
+    }
+    if constexpr (!Processing) {
+      if (last_start + size - 1 + this->lateness <= this->now) return this->on_late(r);
+    }
+    std::int64_t p = pane_start(t);
+    auto [slot, inserted] = keys.try_emplace(key);
+    (void)inserted;
+    key_state& ks = slot->second;
+    auto& v = ks.panes;
+    std::size_t i = v.size();
+    while (i > 0 && v[i - 1].start > p) --i;
+    if (i > 0 && v[i - 1].start == p)
+      this->fn.add(v[i - 1].acc, r);
+    else
+      v.insert(v.begin() + static_cast<std::ptrdiff_t>(i), pane{p, this->fn.init(r)});
+
+    if constexpr (!Processing) {
+      // Windows of p already past their lateness must not see this record
+      // (Flink adds it only to the windows that are not late); none of them
+      // holds unfired data, since due windows with data fired at the watermark.
+      if (this->now != before_all) {
+        std::int64_t late_limit = std::min(p + size, this->now + 1 - this->lateness);
+        if (late_limit >= first_end(p)) {
+          std::int64_t late_end = late_limit - floor_mod(late_limit - (offset + size), slide);
+          if (late_end > ks.fired_upto) ks.fired_upto = late_end;
+        }
+      }
+    }
+    std::int64_t e = first_end(p);
+    if (e <= ks.fired_upto) {
+      // Windows that already fired take the late record: fire them again.
+      for (; e <= ks.fired_upto && e <= p + size; e += slide)
+        if (e - 1 + this->lateness > this->now) fire(slot->first, ks, e);
+      if (e > p + size) return true;  // every window of p has fired; its cleanup timer exists
+    }
+    if (e - 1 <= this->now) {  // due already (the key had nothing in that window before)
+      advance_key(slot);
+    } else if (e - 1 < ks.scheduled) {
+      ks.scheduled = e - 1;
+      this->schedule(e - 1, slot->first);
+    }
+    return true;
+  }
+
+  void advance_to(std::int64_t t) {
+    if (t <= this->now) return;
+    this->now = t;
+    this->run_timers(t, [&](const SK& k, std::int64_t at) {
+      auto* slot = keys.find(k);
+      if (slot && slot->second.scheduled == at) advance_key(slot);
+    });
+  }
+
+  // The protocol.
+  template <class KK, class R>
+  bool push_keyed(const KK& k, R&& r)
+    requires(!std::is_same_v<KOut, no_key>)
+  {
+    return add(k, std::as_const(r));
+  }
+  template <class R>
+  bool push(R&& r) {
+    return add(SK{}, std::as_const(r));
+  }
+  void on_watermark(event_time t) {
+    if constexpr (!Processing) advance_to(to_millis(t));
+    this->forward_watermark(t);
+  }
+  void on_tick(event_time t) {
+    this->proc_now = t;
+    if constexpr (Processing) advance_to(to_millis(t) - 1);
+    this->down.on_tick(t);
+  }
+  void on_barrier(checkpoint_id id) {
+    this->late_on_barrier(id);
+    this->down.on_barrier(id);
+  }
+  void on_batch_end(const batch_info& b) {
+    this->late_on_batch_end(b);
+    this->down.on_batch_end(b);
+  }
+  void on_end() {
+    advance_to(never);
+    this->forward_watermark(max_watermark);
+    this->late_on_end();
+    this->down.on_end();
+  }
+
+  /// The state, for inspection and tests: key -> panes.
+  const state::hash_map<SK, key_state>& state() const noexcept { return keys; }
+
+  // key, panes (start, acc), fired_upto, scheduled; then the current time
+  using snapshot_type = std::tuple<
+      std::vector<std::tuple<SK, std::vector<std::pair<std::int64_t, acc_type>>, std::int64_t, std::int64_t>>,
+      std::int64_t>;
+  /// Appends every key's panes and the current time as one binary record.
+  void snapshot(std::string& out) const {
+    snapshot_type s{detail::entries_of(keys, [](const SK& k, const key_state& ks) {
+                      std::vector<std::pair<std::int64_t, acc_type>> ps;
+                      for (const pane& p : ks.panes) ps.emplace_back(p.start, p.acc);
+                      return std::tuple(k, std::move(ps), ks.fired_upto, ks.scheduled);
+                    }),
+                    this->now};
+    detail::snapshot_value(s, out);
+  }
+  /// Replaces the state with a snapshot (timers are rebuilt); false if it does not decode.
+  bool restore(std::string_view in) {
+    auto s = detail::restore_value<snapshot_type>(in);
+    if (!s) return false;
+    keys.clear();
+    this->timers.clear();
+    for (auto& [k, ps, fired, scheduled] : std::get<0>(*s)) {
+      key_state ks;
+      for (auto& [st, a] : ps) ks.panes.push_back(pane{st, std::move(a)});
+      ks.fired_upto = fired;
+      ks.scheduled = scheduled;
+      if (scheduled != never) this->schedule(scheduled, k);
+      keys.try_emplace_with(k, [&] { return std::move(ks); });
+    }
+    this->now = std::get<1>(*s);
+    return true;
+  }
+};
+
+}  // namespace spate::detail

@@ -1,0 +1,162 @@
+#pragma once
+// Tumbling time windows, per key: the fast path. A record updates exactly one
+// window, so the state is one flat hash map from (key, window start) to the
+// window's accumulator, which is what a hand-written loop keeps; a timer is
+// set once per (key, window), at end − 1 (and at end − 1 + allowed lateness
+// for cleanup when lateness is allowed). Semantics as in time_window.hpp.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+#include "../state/snapshot.hpp"
+#include "core.hpp"
+
+namespace spate::detail {
+
+template <class K>
+struct window_key {
+  K key;
+  std::int64_t start;
+  friend bool operator==(const window_key&, const window_key&) = default;
+};
+
+}  // namespace spate::detail
+
+template <class K>
+struct std::hash<spate::detail::window_key<K>> {
+  std::size_t operator()(const spate::detail::window_key<K>& w) const noexcept {
+    // key_hash mixes again; this only has to make (key, start) pairs distinct.
+    return spate::state::key_hash{}(w.key) + static_cast<std::size_t>(w.start) * 0xC2B2AE3D27D4EB4Full;
+  }
+};
+
+namespace spate::detail {
+
+template <class T, class SK, class KOut, class Fn, class TsFn, bool Processing, class LateOut, class Down>
+struct tumbling_window_op : window_core<T, window_key<SK>, KOut, Fn, TsFn, Processing, LateOut, Down> {
+  using WK = window_key<SK>;
+  using core = window_core<T, WK, KOut, Fn, TsFn, Processing, LateOut, Down>;
+  using acc_type = typename core::acc_type;
+
+  std::int64_t size, offset;
+  state::hash_map<WK, acc_type> windows{};
+
+  bool fire(const WK& w, const acc_type& a) {
+    return this->emit_key(w.key, time_window{from_millis(w.start), from_millis(w.start + size)}, a);
+  }
+
+  template <class KK>
+  bool add(const KK& key, const T& r) {
+    std::int64_t t = this->time_of(r);
+    std::int64_t start = t - floor_mod(t - offset, size);
+    std::int64_t last = start + size - 1;  // the window's max timestamp
+    if constexpr (!Processing)
+      if (last + this->lateness <= this->now) return this->on_late(r);
+    WK wk{SK(key), start};
+    auto [slot, inserted] = windows.try_emplace_with(wk, [&] { return this->fn.init(r); });
+    if (!inserted) this->fn.add(slot->second, r);
+    if (last <= this->now) {  // fired already (or due): a late firing, as in Flink
+      bool go = fire(slot->first, slot->second);
+      if (inserted) this->schedule(last + this->lateness, slot->first);
+      return go;
+    }
+    if (inserted) this->schedule(last, slot->first);
+    return true;
+  }
+
+  void advance_to(std::int64_t t) {
+    if (t <= this->now) return;
+    this->now = t;
+    if (this->lateness == 0 && bulk_due(t)) {
+      // Most windows are due at once (all keys see the same window end): one
+      // sequential pass over the table beats a random lookup per window.
+      windows.erase_if([&](const WK& w, const acc_type& a) {
+        if (w.start + size - 1 > t) return false;
+        fire(w, a);
+        return true;
+      });
+      while (!this->timers.empty() && this->timers.begin()->first <= t) this->timers.erase(this->timers.begin());
+      return;
+    }
+    this->run_timers(t, [&](const WK& w, std::int64_t at) {
+      auto* slot = windows.find(w);
+      if (!slot) return;
+      std::int64_t last = w.start + size - 1;
+      if (at == last) fire(slot->first, slot->second);
+      if (at == last + this->lateness)
+        windows.erase(w);
+      else if (at == last)
+        this->schedule(last + this->lateness, w);
+    });
+  }
+
+  bool bulk_due(std::int64_t t) const noexcept {
+    std::size_t due = 0;
+    for (auto it = this->timers.begin(); it != this->timers.end() && it->first <= t; ++it) due += it->second.size();
+    return due > 64 && due * 4 >= windows.size();
+  }
+
+  template <class KK, class R>
+  bool push_keyed(const KK& k, R&& r)
+    requires(!std::is_same_v<KOut, no_key>)
+  {
+    return add(k, std::as_const(r));
+  }
+  template <class R>
+  bool push(R&& r) {
+    return add(SK{}, std::as_const(r));
+  }
+  void on_watermark(event_time t) {
+    if constexpr (!Processing) advance_to(to_millis(t));
+    this->forward_watermark(t);
+  }
+  void on_tick(event_time t) {
+    this->proc_now = t;
+    if constexpr (Processing) advance_to(to_millis(t) - 1);
+    this->down.on_tick(t);
+  }
+  void on_barrier(checkpoint_id id) {
+    this->late_on_barrier(id);
+    this->down.on_barrier(id);
+  }
+  void on_batch_end(const batch_info& b) {
+    this->late_on_batch_end(b);
+    this->down.on_batch_end(b);
+  }
+  void on_end() {
+    advance_to(never);
+    this->forward_watermark(max_watermark);
+    this->late_on_end();
+    this->down.on_end();
+  }
+  /// The state: (key, window start) -> accumulator.
+  const state::hash_map<WK, acc_type>& state() const noexcept { return windows; }
+
+  using snapshot_type = std::tuple<std::vector<std::tuple<SK, std::int64_t, acc_type>>, std::int64_t>;
+  /// Appends every open window and the current time as one binary record.
+  void snapshot(std::string& out) const {
+    snapshot_type s{entries_of(windows, [](const WK& w, const acc_type& a) { return std::tuple(w.key, w.start, a); }),
+                    this->now};
+    snapshot_value(s, out);
+  }
+  /// Replaces the state with a snapshot (timers are rebuilt); false if it does not decode.
+  bool restore(std::string_view in) {
+    auto s = restore_value<snapshot_type>(in);
+    if (!s) return false;
+    windows.clear();
+    this->timers.clear();
+    this->now = std::get<1>(*s);
+    for (auto& e : std::get<0>(*s)) {
+      WK w{std::get<0>(e), std::get<1>(e)};
+      std::int64_t last = w.start + size - 1;
+      this->schedule(last > this->now ? last : last + this->lateness, w);
+      windows.try_emplace_with(w, [&] { return std::move(std::get<2>(e)); });
+    }
+    return true;
+  }
+};
+
+}  // namespace spate::detail

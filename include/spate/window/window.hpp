@@ -1,0 +1,286 @@
+#pragma once
+// window(assigner[, timestamp]) and window_all(...): group a stream into
+// windows; the stage after it says what to compute per window.
+//
+//   src | with_watermarks(&Ev::ts, bounded_out_of_orderness(2s))
+//       | key_by(&Ev::user)
+//       | window(tumbling(1min), &Ev::ts).allowed_lateness(10s).late_to(collect_into(late))
+//       | count()                       // -> window_result<User, std::int64_t>{key, start, end, value}
+//
+// The function after window(...) is one of the keyed aggregations, which then
+// work per window instead of rolling: reduce(f), fold(init, f), count(),
+// aggregate(agg), or process(f) (sees all records of the window). Composition
+// fuses `window(...) | f` into one stage at the `|` (see operator| below), so
+// the window and its function are one built stage, one hash map, no
+// intermediate records.
+//
+// Late records (later than allowed lateness) are counted (late_count(),
+// count_late_into(counter)) and, with late_to(sink), sent to any sink.
+#include <cstdint>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include "../algebra/pipeline.hpp"
+#include "../state/process.hpp"
+#include "count_window.hpp"
+#include "global_window.hpp"
+#include "session_window.hpp"
+#include "time_window.hpp"
+#include "tumbling_window.hpp"
+
+namespace spate {
+
+namespace diagnostic {
+// READ THIS IF YOUR COMPILE BREAKS HERE: an event-time window needs to know
+// each record's timestamp: window(tumbling(1s), &Ev::ts), or use
+// .on_processing_time() on the assigner.
+template <class Assigner, class Input>
+struct window_needs_timestamp {
+  static_assert(always_false<Input>, "spate: an event-time window needs a timestamp function: window(assigner, ts)");
+};
+// READ THIS IF YOUR COMPILE BREAKS HERE: window(...) only groups records; it
+// must be followed by what to compute per window.
+template <class Window>
+struct window_needs_function {
+  static_assert(always_false<Window>,
+                "spate: window(...) must be followed by reduce, fold, count, aggregate or process");
+};
+// READ THIS IF YOUR COMPILE BREAKS HERE: sliding and session windows combine
+// partial results; the function after window(...) must be able to merge.
+template <class Function, class Input>
+struct window_function_not_mergeable {
+  static_assert(always_false<Function>,
+                "spate: sliding and session windows need a mergeable window function "
+                "(reduce, count, process, or aggregate with merge()); fold cannot merge");
+};
+}  // namespace diagnostic
+
+/// No sink for late records: they are only counted.
+struct no_late_sink {};
+
+namespace detail {
+template <class A>
+inline constexpr bool event_time_assigner = false;
+template <>
+inline constexpr bool event_time_assigner<tumbling_assigner<false>> = true;
+template <>
+inline constexpr bool event_time_assigner<sliding_assigner<false>> = true;
+template <>
+inline constexpr bool event_time_assigner<session_assigner<false>> = true;
+
+template <class A>
+inline constexpr bool merging_assigner = false;
+template <bool P>
+inline constexpr bool merging_assigner<sliding_assigner<P>> = true;
+template <bool P>
+inline constexpr bool merging_assigner<session_assigner<P>> = true;
+
+template <class A>
+constexpr bool processing_assigner() {
+  if constexpr (requires { A::processing; })
+    return A::processing;
+  else
+    return false;
+}
+}  // namespace detail
+
+template <class Assigner, class TsFn = no_timestamp, class LateSink = no_late_sink, bool All = false>
+struct window_stage : stage_tag {
+  Assigner assigner;
+  TsFn ts;
+  duration lateness{0};
+  LateSink late{};
+  std::uint64_t* late_counter = nullptr;
+  static constexpr const char* name = "window";
+  static constexpr bool all = All;
+  using assigner_type = Assigner;
+  using ts_type = TsFn;
+  using late_sink_type = LateSink;
+
+  /// Keep each window's state for d after it fired; records arriving
+  /// meanwhile re-fire it. Later records go to the late output.
+  window_stage allowed_lateness(duration d) const {
+    auto c = *this;
+    c.lateness = d;
+    return c;
+  }
+  /// Sends records too late for their windows to `sink` (any sink descriptor).
+  template <sink_descriptor S>
+  window_stage<Assigner, TsFn, std::remove_cvref_t<S>, All> late_to(S&& sink) const {
+    return {{}, assigner, ts, lateness, std::forward<S>(sink), late_counter};
+  }
+  /// Adds the number of records too late for their windows to `counter`.
+  window_stage count_late_into(std::uint64_t& counter) const {
+    auto c = *this;
+    c.late_counter = &counter;
+    return c;
+  }
+
+  template <class Flow>
+  static constexpr bool check() {
+    using T = typename Flow::value_type;
+    if constexpr (!All && !Flow::keyed) {
+      (void)diagnostic::stage_needs_keyed_stream<"window", T>{};
+      return false;
+    } else if constexpr (detail::event_time_assigner<Assigner> && !TimestampFunction<TsFn, T>) {
+      (void)diagnostic::window_needs_timestamp<Assigner, T>{};
+      return false;
+    } else {
+      return true;
+    }
+  }
+  template <class Flow>
+  using output = Flow;
+  template <class Flow, class Env, class Down>
+  int build(Env&, stage_label, Down&&) const {
+    (void)diagnostic::window_needs_function<window_stage>{};
+    return 0;
+  }
+};
+
+/// Windows per key (after key_by). `ts` gives each record's event time; it
+/// is needed by event-time assigners and optional otherwise.
+template <class Assigner>
+constexpr auto window(Assigner a) {
+  return window_stage<Assigner>{{}, std::move(a), {}};
+}
+template <class Assigner, class TsFn>
+constexpr auto window(Assigner a, TsFn ts) {
+  return window_stage<Assigner, TsFn>{{}, std::move(a), std::move(ts)};
+}
+/// Windows over the whole stream (Flink's windowAll): no key, one task.
+template <class Assigner>
+constexpr auto window_all(Assigner a) {
+  return window_stage<Assigner, no_timestamp, no_late_sink, true>{{}, std::move(a), {}};
+}
+template <class Assigner, class TsFn>
+constexpr auto window_all(Assigner a, TsFn ts) {
+  return window_stage<Assigner, TsFn, no_late_sink, true>{{}, std::move(a), std::move(ts)};
+}
+
+/// window(...) fused with the function after it: the stage that runs.
+template <class W, class D>
+struct window_op_stage : stage_tag {
+  W win;
+  D fn;
+  static constexpr const char* name = "window";
+  using A = typename W::assigner_type;
+
+  template <class Flow>
+  using key_out = std::conditional_t<W::all, no_key, state::owned_key_t<typename Flow::key_type>>;
+  template <class Flow>
+  using fn_type = window_fn<D, typename Flow::value_type>;
+  template <class Flow>
+  using result_type = typename detail::window_fn_result<fn_type<Flow>, key_out<Flow>>::type;
+
+  template <class Flow>
+  static constexpr bool check() {
+    using T = typename Flow::value_type;
+    if constexpr (!detail::is_process_stage<D>) {
+      // the descriptor's own check, as if per key
+      if constexpr (!D::template check<flow<T, std::uint8_t>>()) return false;
+    } else {
+      if constexpr (!W::all && !std::invocable<const typename D::fn_type&, const key_out<Flow>&, time_window,
+                                                const std::vector<T>&>) {
+        (void)diagnostic::stage_cannot_accept_input<"window process", T, typename D::fn_type>{};
+        return false;
+      } else if constexpr (W::all && !std::invocable<const typename D::fn_type&, time_window, const std::vector<T>&>) {
+        (void)diagnostic::stage_cannot_accept_input<"window process", T, typename D::fn_type>{};
+        return false;
+      }
+    }
+    if constexpr (detail::merging_assigner<A> && !fn_type<Flow>::mergeable) {
+      (void)diagnostic::window_function_not_mergeable<D, T>{};
+      return false;
+    }
+    return true;
+  }
+  template <class Flow>
+  using output = flow<window_result<key_out<Flow>, result_type<Flow>>>;
+
+  template <class Flow, class Env, class Down>
+  auto build(Env& env, stage_label label, Down&& down) const {
+    using T = typename Flow::value_type;
+    using KOut = key_out<Flow>;
+    using SK = std::conditional_t<W::all, std::uint8_t, KOut>;
+    using Fn = fn_type<Flow>;
+    using TsFn = typename W::ts_type;
+    using Dn = std::remove_cvref_t<Down>;
+    constexpr bool P = detail::processing_assigner<A>();
+    auto late = [&] {
+      if constexpr (std::is_same_v<typename W::late_sink_type, no_late_sink>)
+        return detail::count_only_late{};
+      else
+        return win.late.template build<flow<T>>(env, stage_label{"late output", label.position});
+    }();
+    using L = decltype(late);
+    auto core = [&]<class Op>(std::type_identity<Op>) {
+      return typename Op::core(std::forward<Down>(down), Fn(fn), win.ts, std::move(late), win.late_counter, label,
+                               win.lateness);
+    };
+    const A& a = win.assigner;
+    if constexpr (std::is_same_v<A, tumbling_assigner<P>>) {
+      using Op = detail::tumbling_window_op<T, SK, KOut, Fn, TsFn, P, L, Dn>;
+      return Op{core(std::type_identity<Op>{}), a.size.count(), a.offset.count()};
+    } else if constexpr (std::is_same_v<A, sliding_assigner<P>>) {
+      using Op = detail::time_window_op<true, T, SK, KOut, Fn, TsFn, P, L, Dn>;
+      std::int64_t g = std::gcd(a.size.count(), a.slide.count());
+      return Op{core(std::type_identity<Op>{}), a.size.count(), a.slide.count(), a.offset.count(), g};
+    } else if constexpr (std::is_same_v<A, session_assigner<P>>) {
+      using Op = detail::session_window_op<T, SK, KOut, Fn, TsFn, P, L, Dn>;
+      return Op{core(std::type_identity<Op>{}), a.gap.count()};
+    } else if constexpr (std::is_same_v<A, count_assigner>) {
+      using Op = detail::count_window_op<T, SK, KOut, Fn, TsFn, P, L, Dn>;
+      return Op{core(std::type_identity<Op>{}), a.size, a.step};
+    } else if constexpr (std::is_same_v<A, per_batch_assigner>) {
+      using Op = detail::per_batch_op<T, SK, KOut, Fn, TsFn, P, L, Dn>;
+      return Op{core(std::type_identity<Op>{})};
+    } else {
+      using Op = detail::global_window_op<decltype(a.trigger), T, SK, KOut, Fn, TsFn, P, L, Dn>;
+      return Op{core(std::type_identity<Op>{}), a.trigger};
+    }
+  }
+};
+
+namespace detail {
+template <class... Ds>
+inline constexpr bool ends_with_window = false;
+template <class... Ds>
+  requires(sizeof...(Ds) > 0)
+inline constexpr bool ends_with_window<Ds...> = requires {
+  typename std::tuple_element_t<sizeof...(Ds) - 1, std::tuple<Ds...>>::assigner_type;
+  std::tuple_element_t<sizeof...(Ds) - 1, std::tuple<Ds...>>::all;
+};
+
+template <class Src, class Tuple, class Op, std::size_t... I>
+auto replace_last_stage(Src&& src, Tuple&& t, Op&& op, std::index_sequence<I...>) {
+  pipeline<Src, std::tuple_element_t<I, Tuple>...> prefix{std::move(src), {std::get<I>(std::move(t))...}};
+  return std::move(prefix) | std::move(op);
+}
+}  // namespace detail
+
+// pipeline ending in window(...) | window function: the two become one
+// window_op_stage. This overload is more constrained than the generic
+// `pipeline | stage`, so it wins exactly when the last stage is a window.
+template <class Src, class... Ds, stage_descriptor D>
+  requires(detail::ends_with_window<Ds...> && detail::is_window_function_descriptor<std::remove_cvref_t<D>>)
+auto operator|(pipeline<Src, Ds...> p, D&& d) {
+  constexpr std::size_t n = sizeof...(Ds);
+  using W = std::tuple_element_t<n - 1, std::tuple<Ds...>>;
+  using Dd = std::remove_cvref_t<D>;
+  window_op_stage<W, Dd> op{{}, std::get<n - 1>(std::move(p.stages)), std::forward<D>(d)};
+  return detail::replace_last_stage(std::move(p.source), std::move(p.stages), std::move(op),
+                                    std::make_index_sequence<n - 1>{});
+}
+
+// READ THIS IF YOUR COMPILE BREAKS HERE: a pipeline ending in window(...)
+// went straight to a sink; say what to compute per window first.
+template <class Src, class... Ds, sink_descriptor S>
+  requires detail::ends_with_window<Ds...>
+auto operator|(pipeline<Src, Ds...>, S&&) {
+  (void)diagnostic::window_needs_function<std::tuple_element_t<sizeof...(Ds) - 1, std::tuple<Ds...>>>{};
+  return error_pipeline{};
+}
+
+}  // namespace spate
