@@ -80,12 +80,35 @@ struct window_core {
     if (late_counter) ++*late_counter;
     return late.push(r);
   }
-  void schedule(std::int64_t at, const SK& k) { timers[at].push_back(k); }
+  // Most new windows of a stream share their due time (aligned windows): the
+  // last due time's list is cached so scheduling is a push_back, not a tree
+  // lookup. Every removal from `timers` goes through the functions below,
+  // which drop the cache.
+  std::int64_t cached_at = before_all;
+  std::vector<SK>* cached_list = nullptr;
+
+  void schedule(std::int64_t at, const SK& k) {
+    if (!cached_list || at != cached_at) {
+      cached_list = &timers[at];
+      cached_at = at;
+    }
+    cached_list->push_back(k);
+  }
+  void clear_timers() {
+    timers.clear();
+    cached_list = nullptr;
+  }
+  /// Forgets the timers at or before t.
+  void drop_timers_until(std::int64_t t) {
+    while (!timers.empty() && timers.begin()->first <= t) timers.erase(timers.begin());
+    cached_list = nullptr;
+  }
 
   /// Runs due(k, at) for each timer at or before `t`, in time order.
   template <class Due>
   void run_timers(std::int64_t t, Due&& due) {
     while (!timers.empty() && timers.begin()->first <= t) {
+      cached_list = nullptr;
       auto node = timers.extract(timers.begin());
       for (const SK& k : node.mapped()) due(k, node.key());
     }

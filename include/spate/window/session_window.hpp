@@ -165,7 +165,7 @@ struct session_window_op : window_core<T, SK, KOut, Fn, TsFn, Processing, LateOu
     auto s = restore_value<snapshot_type>(in);
     if (!s) return false;
     keys.clear();
-    this->timers.clear();
+    this->clear_timers();
     for (auto& e : std::get<0>(*s)) {
       key_state ks;
       for (auto& x : std::get<1>(e))

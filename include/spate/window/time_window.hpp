@@ -211,7 +211,7 @@ struct time_window_op : window_core<T, SK, KOut, Fn, TsFn, Processing, LateOut, 
     auto s = detail::restore_value<snapshot_type>(in);
     if (!s) return false;
     keys.clear();
-    this->timers.clear();
+    this->clear_timers();
     for (auto& [k, ps, fired, scheduled] : std::get<0>(*s)) {
       key_state ks;
       for (auto& [st, a] : ps) ks.panes.push_back(pane{st, std::move(a)});

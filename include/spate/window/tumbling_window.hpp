@@ -43,6 +43,9 @@ struct tumbling_window_op : window_core<T, window_key<SK>, KOut, Fn, TsFn, Proce
 
   std::int64_t size, offset;
   state::hash_map<WK, acc_type> windows{};
+  // The window of the previous record: consecutive records mostly share it,
+  // and a hit saves a 64-bit division (the window size is not a constant).
+  std::int64_t last_start = 0, last_end = 0;
 
   bool fire(const WK& w, const acc_type& a) {
     return this->emit_key(w.key, time_window{from_millis(w.start), from_millis(w.start + size)}, a);
@@ -51,7 +54,14 @@ struct tumbling_window_op : window_core<T, window_key<SK>, KOut, Fn, TsFn, Proce
   template <class KK>
   bool add(const KK& key, const T& r) {
     std::int64_t t = this->time_of(r);
-    std::int64_t start = t - floor_mod(t - offset, size);
+    std::int64_t start;
+    if (t >= last_start && t < last_end) {
+      start = last_start;
+    } else {
+      start = t - floor_mod(t - offset, size);
+      last_start = start;
+      last_end = start + size;
+    }
     std::int64_t last = start + size - 1;  // the window's max timestamp
     if constexpr (!Processing)
       if (last + this->lateness <= this->now) return this->on_late(r);
@@ -78,7 +88,7 @@ struct tumbling_window_op : window_core<T, window_key<SK>, KOut, Fn, TsFn, Proce
         fire(w, a);
         return true;
       });
-      while (!this->timers.empty() && this->timers.begin()->first <= t) this->timers.erase(this->timers.begin());
+      this->drop_timers_until(t);
       return;
     }
     this->run_timers(t, [&](const WK& w, std::int64_t at) {
@@ -147,7 +157,7 @@ struct tumbling_window_op : window_core<T, window_key<SK>, KOut, Fn, TsFn, Proce
     auto s = restore_value<snapshot_type>(in);
     if (!s) return false;
     windows.clear();
-    this->timers.clear();
+    this->clear_timers();
     this->now = std::get<1>(*s);
     for (auto& e : std::get<0>(*s)) {
       WK w{std::get<0>(e), std::get<1>(e)};
