@@ -36,7 +36,20 @@ struct filter_stage : stage_tag {
     stage_label label;
     template <class R>
     bool push(R&& r) {
-      if (detail::call_user(label, pred, std::as_const(r))) return this->down.push(std::forward<R>(r));
+      // The verdict travels as an int from a wrapper that calls pred
+      // directly. call_user reaches the function through std::invoke, which
+      // GCC 12 inlines late; a bool returned by a late-inlined call becomes a
+      // 1-bit value its vectorizer rejects. Called directly, pred is inlined
+      // early and the test stays a comparison, so map | filter | sum
+      // vectorizes where the hand-written loop does (docs/fusion.md).
+      auto verdict = [this](const auto& x) -> int {
+        if constexpr (std::is_member_pointer_v<P>)
+          return static_cast<bool>(std::invoke(pred, x));
+        else
+          return static_cast<bool>(pred(x));
+      };
+      const int keep = detail::call_user(label, verdict, std::as_const(r));
+      if (keep != 0) return this->down.push(std::forward<R>(r));
       return true;
     }
   };

@@ -16,6 +16,10 @@
 
 namespace spate {
 
+namespace detail {
+struct count_one;
+}  // namespace detail
+
 template <class Acc, class F>
 struct fold_stage : stage_tag {
   Acc init;
@@ -27,7 +31,11 @@ struct fold_stage : stage_tag {
   static constexpr bool check() {
     using T = typename Flow::value_type;
     if constexpr (!Flow::keyed) {
-      (void)diagnostic::stage_needs_keyed_stream<"fold", T>{};
+      // Name the stage as the user wrote it: count() is a fold.
+      if constexpr (std::is_same_v<F, detail::count_one>)
+        (void)diagnostic::stage_needs_keyed_stream<"count", T>{};
+      else
+        (void)diagnostic::stage_needs_keyed_stream<"fold", T>{};
       return false;
     } else if constexpr (!std::invocable<const F&, Acc, const T&>) {
       (void)diagnostic::stage_cannot_accept_input<"fold", T, F>{};
@@ -135,8 +143,8 @@ struct aggregate_stage : stage_tag {
     template <class K, class R>
     bool push_keyed(const K& k, R&& r) {
       const Agg& agg = this->down.agg;
-      auto [slot, inserted] = this->table.try_emplace_with(k, [&] { return agg.create_accumulator(); });
-      (void)inserted;
+      // A plain pointer, not a structured binding: clang 14 cannot capture those.
+      auto* slot = this->table.try_emplace_with(k, [&] { return agg.create_accumulator(); }).first;
       slot->second = detail::call_user(
           label, [&](const auto& x) { return agg.add(x, std::move(slot->second)); }, std::as_const(r));
       return this->updated(slot);

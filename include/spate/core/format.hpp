@@ -42,6 +42,8 @@ void write_text(std::ostream& os, const T& v) {
     os << (v ? "true" : "false");
   } else if constexpr (std::is_convertible_v<const T&, std::string_view>) {
     os << std::string_view(v);
+  } else if constexpr (std::is_same_v<T, char>) {
+    os << v;  // a character; signed/unsigned char (int8_t, uint8_t) print as numbers
   } else if constexpr (std::is_arithmetic_v<T>) {
     if constexpr (sizeof(T) == 1) os << +v; else os << v;
   } else if constexpr (detail::tuple_like<T>) {

@@ -1,0 +1,140 @@
+// Zero allocations per record. This executable replaces the global operator
+// new (tests/support/alloc_counter.cpp) and counts the allocations a run
+// makes: a fused chain allocates what it needs once (state tables, buffers),
+// never per record, so a run over 1,000,000 records allocates exactly as much
+// as a run over 1,000.
+#include <catch2/catch.hpp>
+
+#include <spate/spate.hpp>
+
+#include <array>
+#include <cstdio>
+#include <memory>
+#include <range/v3/view/iota.hpp>
+#include <range/v3/view/transform.hpp>
+#include <string>
+#include <vector>
+
+#include "alloc_counter.hpp"
+#include "temp_file.hpp"
+
+namespace {
+
+std::vector<int> iota_vector(std::size_t n) {
+  std::vector<int> v(n);
+  for (std::size_t i = 0; i < n; ++i) v[i] = int(i % 1000);
+  return v;
+}
+
+/// Allocations made by running what `make(n)` builds, and its result.
+template <class Make, class Run>
+std::pair<std::size_t, long> allocations_of(const Make& make, const Run& run, std::size_t n) {
+  long sum = 0;
+  auto job = make(n, sum);
+  spate_test::allocation_scope scope;
+  run(job);
+  return {scope.count(), sum};
+}
+
+constexpr std::size_t small_n = 1'000, large_n = 1'000'000;
+constexpr std::size_t setup_budget = 16;  // allocations a run may make once, whatever its length
+
+}  // namespace
+
+std::unique_ptr<int> kept;  // a global, so that the allocation cannot be elided
+
+TEST_CASE("the counter counts", "[alloc]") {
+  spate_test::allocation_scope scope;
+  kept = std::make_unique<int>(1);
+  CHECK(scope.count() == 1);
+}
+
+TEST_CASE("map | filter | flat_map | sum allocates nothing per record", "[alloc]") {
+  std::vector<int> small = iota_vector(small_n), large = iota_vector(large_n);
+  auto make = [&](std::size_t n, long& sum) {
+    return spate::from_collection(n == small_n ? small : large) | spate::map([](int x) { return x * 3; }) |
+           spate::filter([](int x) { return x % 2 == 0; }) |
+           spate::flat_map([](int x) { return std::array<int, 2>{x, x + 1}; }) |
+           spate::flat_map([](int x) {
+             return ranges::views::iota(0, x % 3) | ranges::views::transform([x](int y) { return x + y; });
+           }) |
+           spate::for_each([&sum](int x) { sum += x; });
+  };
+  auto check = [&](const auto& run, const char* engine) {
+    const auto [a_small, s_small] = allocations_of(make, run, small_n);
+    const auto [a_large, s_large] = allocations_of(make, run, large_n);
+    INFO(engine << ": " << a_small << " allocations for " << small_n << " records, " << a_large << " for "
+                << large_n);
+    CHECK(s_large > s_small);
+    CHECK(a_large == a_small);
+    CHECK(a_large <= setup_budget);
+  };
+  check([](const auto& j) { spate::run(j); }, "run");
+  check([](const auto& j) { spate::run_batch(j); }, "run_batch");
+  // The unfused engine allocates its nodes once, and nothing per record either.
+  check([](const auto& j) { spate::run_unfused(j); }, "run_unfused");
+}
+
+TEST_CASE("generate | flat_map<Out> | take allocates nothing per record", "[alloc]") {
+  auto make = [](std::size_t n, long& sum) {
+    return spate::generate([](std::uint64_t i) { return long(i); }, spate::unbounded) |
+           spate::flat_map<long>([](long x, auto& emit) {
+             for (long i = 0; i < 4; ++i)
+               if (!emit(x * i)) return;
+           }) |
+           spate::take(n) | spate::for_each([&sum](long x) { sum += x; });
+  };
+  const auto run = [](const auto& j) { spate::run(j); };
+  const auto [a_small, s_small] = allocations_of(make, run, small_n);
+  const auto [a_large, s_large] = allocations_of(make, run, large_n);
+  CHECK(s_large > s_small);
+  CHECK(a_large == a_small);
+  CHECK(a_large <= setup_budget);
+}
+
+TEST_CASE("word count allocates per distinct word, not per record", "[alloc]") {
+  const std::vector<std::string> vocabulary{"to", "be", "or", "not", "a", "long-enough-word-to-need-the-heap"};
+  auto lines_of = [&](std::size_t n) {
+    std::vector<std::string> lines(n);
+    for (std::size_t i = 0; i < n; ++i)
+      lines[i] = vocabulary[i % 6] + " " + vocabulary[(i * 7) % 6] + "  " + vocabulary[(i / 3) % 6];
+    return lines;
+  };
+  std::vector<std::string> small = lines_of(small_n), large = lines_of(large_n / 4);
+  auto make = [&](std::size_t n, long& sum) {
+    return spate::from_collection(n == small_n ? small : large) |
+           spate::flat_map([](const std::string& l) { return spate::words(l); }) |
+           spate::key_by([](std::string_view w) { return w; }) | spate::count() |
+           spate::for_each([&sum](const std::pair<std::string, std::int64_t>& kv) { sum += kv.second; });
+  };
+  for (auto run : {+[](const decltype(make(0, std::declval<long&>()))& j) { spate::run(j); },
+                   +[](const decltype(make(0, std::declval<long&>()))& j) { spate::run_batch(j); }}) {
+    const auto [a_small, s_small] = allocations_of(make, run, small_n);
+    const auto [a_large, s_large] = allocations_of(make, run, large_n);
+    INFO(a_small << " allocations for " << small_n << " lines, " << a_large << " for " << large_n / 4);
+    CHECK(s_large > s_small);
+    CHECK(a_large == a_small);
+    CHECK(a_large <= setup_budget);
+  }
+}
+
+TEST_CASE("text_file reuses its line buffer", "[alloc]") {
+  auto file_of = [](std::size_t lines) {
+    std::string text;
+    for (std::size_t i = 0; i < lines; ++i) text += std::string(1 + i % 100, 'x') + "\n";
+    return text;
+  };
+  spate_test::temp_file small("spate_alloc_small", file_of(small_n)), large("spate_alloc_large", file_of(large_n / 4));
+  auto make = [&](std::size_t n, long& sum) {
+    return spate::text_file(n == small_n ? small.path() : large.path()) |
+           spate::map([](const std::string& l) { return long(l.size()); }) |
+           spate::for_each([&sum](long x) { sum += x; });
+  };
+  const auto run = [](const auto& j) { spate::run(j); };
+  const auto [a_small, s_small] = allocations_of(make, run, small_n);
+  const auto [a_large, s_large] = allocations_of(make, run, large_n);
+  INFO(a_small << " allocations for " << small_n << " lines, " << a_large << " for " << large_n / 4);
+  CHECK(s_large > s_small);
+  CHECK(a_large == a_small);
+  CHECK(a_large <= setup_budget);
+}

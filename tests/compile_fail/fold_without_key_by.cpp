@@ -1,0 +1,10 @@
+// fold (and count, aggregate) work per key; the stream is not keyed.
+// expect: stage_needs_keyed_stream<spate::fixed_string<[0-9]+>{"count"}, int>
+// expect: put spate::key_by\(\.\.\.\) before it
+#include <spate/spate.hpp>
+#include <vector>
+int main() {
+  std::vector<int> out;
+  spate::run(spate::from_elements(1, 2) | spate::map([](int x) { return x * 2; }) | spate::count() |
+             spate::collect_into(out));
+}
