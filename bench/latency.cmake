@@ -1,0 +1,1 @@
+spate_bench(bench_latency ${CMAKE_CURRENT_LIST_DIR}/latency.cpp)

@@ -1,0 +1,1 @@
+spate_bench(bench_parallel ${CMAKE_CURRENT_LIST_DIR}/parallel.cpp)

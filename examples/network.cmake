@@ -1,0 +1,1 @@
+spate_example(network_wordcount ${CMAKE_CURRENT_LIST_DIR}/network_wordcount.cpp)

@@ -1,0 +1,236 @@
+#pragma once
+// spate::context: Spark's StreamingContext for spate jobs.
+//   spate::context ctx{spate::micro_batch{1s}, spate::parallelism{2}};   // or spate::continuous{}
+//   ctx.add(spate::socket_text("localhost", 9999) | ... | spate::print());
+//   ctx.start();
+//   ctx.await_termination();
+// Rules (Spark's): add every job, then start() once; nothing can be added
+// after start(); a stopped context cannot be restarted. await_termination()
+// returns when every job's input has ended or stop() was called, and
+// rethrows the first error (a stage_error names the failing stage).
+// stop(stop_mode::graceful) ends the sources, finishes everything already
+// read (closing the last batch), then returns; stop(stop_mode::immediate)
+// drops what is in flight.
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "../algebra/pipeline.hpp"
+#include "control.hpp"
+#include "job_runner.hpp"
+#include "metrics.hpp"
+#include "options.hpp"
+#include "signals.hpp"
+
+namespace spate {
+
+enum class stop_mode { graceful, immediate };
+
+class context {
+ public:
+  enum class state { initialized, active, stopped };
+
+  /// Options: continuous{} or micro_batch{interval} (default continuous{}),
+  /// parallelism{P}, max_rate{n}, queue_capacity{n}, in any order.
+  template <class... Opts>
+  explicit context(Opts... opts) : ctl_(std::make_unique<exec::control>()) {
+    (apply(opts), ...);
+  }
+  context(const context&) = delete;
+  context& operator=(const context&) = delete;
+  ~context() {
+    std::unique_lock lock(m_);
+    if (state_ == state::active) {
+      lock.unlock();
+      stop(stop_mode::immediate);
+    }
+  }
+
+  /// Adds a job (source | stages | sink). Only before start().
+  template <Job J>
+  context& add(J job) {
+    std::lock_guard lock(m_);
+    if (state_ != state::initialized)
+      throw std::logic_error(state_ == state::active
+                                 ? "spate::context::add: cannot add a pipeline to a started context (add every pipeline before start())"
+                                 : "spate::context::add: cannot add a pipeline to a stopped context");
+    auto runner = std::make_unique<exec::job_runner<J>>(std::move(job));
+    if (cfg_.parallelism > 1 && runner->key_bys() > 1)
+      throw std::logic_error(
+          "spate::context::add: with parallelism > 1 a pipeline may have one key_by (one shuffle); this one has " +
+          std::to_string(runner->key_bys()) + ". Split it in two pipelines, or use parallelism{1}");
+    jobs_.push_back(std::move(runner));
+    return *this;
+  }
+  /// A pipeline that failed its compile-time check already gave its message.
+  context& add(error_pipeline) { return *this; }
+
+  /// Starts every job's threads.
+  void start() {
+    std::lock_guard lock(m_);
+    if (state_ == state::active) throw std::logic_error("spate::context::start: the context is already started");
+    if (state_ == state::stopped)
+      throw std::logic_error("spate::context::start: a stopped context cannot be restarted; create a new context");
+    if (jobs_.empty()) throw std::logic_error("spate::context::start: no pipelines added (add a pipeline with a sink first)");
+    if (cfg_.batched) {
+      // Batch times are multiples of the interval since the epoch, as in Spark.
+      auto now = std::chrono::time_point_cast<duration>(std::chrono::system_clock::now());
+      auto iv = cfg_.interval.count();
+      cfg_.first_batch = from_millis((to_millis(now) / iv + 1) * iv);
+    }
+    ctl_->metrics.expect_sinks(jobs_.size());
+    state_ = state::active;
+    auto spawn = [this](std::function<void()> body) {
+      {
+        std::lock_guard l(done_m_);
+        ++running_;
+      }
+      threads_.emplace_back([this, body = std::move(body)] {
+        on_executor_thread() = true;
+        try {
+          body();
+        } catch (...) {
+          ctl_->fail(std::current_exception());
+        }
+        exec::flush_rings();
+        std::lock_guard l(done_m_);
+        if (--running_ == 0) done_cv_.notify_all();
+      });
+    };
+    try {
+      for (auto& j : jobs_) j->launch(*ctl_, cfg_, spawn);
+    } catch (...) {
+      ctl_->fail(std::current_exception());
+    }
+  }
+
+  /// Waits until the context stops; rethrows the error that stopped it.
+  void await_termination() {
+    while (!await_termination_for(std::chrono::milliseconds(50))) {
+    }
+  }
+  /// Waits at most `timeout`; true when the context has terminated (and then
+  /// rethrows its error, if any).
+  template <class Rep, class Period>
+  bool await_termination_for(std::chrono::duration<Rep, Period> timeout) {
+    {
+      std::lock_guard lock(m_);
+      if (state_ == state::initialized) throw std::logic_error("spate::context::await_termination: the context was not started");
+    }
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      if (signals_ && exec::signals().received.load() != signal_base_) {
+        exec::signals().stopping.store(true);
+        stop(stop_mode::graceful);
+        exec::signals().stopping.store(false);
+        signal_base_ = exec::signals().received.load();
+      }
+      std::unique_lock l(done_m_);
+      auto step = std::min<std::chrono::steady_clock::duration>(deadline - std::chrono::steady_clock::now(),
+                                                                 std::chrono::milliseconds(50));
+      if (done_cv_.wait_for(l, step, [&] { return running_ == 0; })) break;
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+    }
+    join();
+    if (auto e = ctl_->error()) std::rethrow_exception(e);
+    return true;
+  }
+
+  /// Stops the context. Graceful: the sources stop reading, and whatever was
+  /// read is processed to the sinks before stop() returns. Immediate: records
+  /// in flight are dropped. Errors are left for await_termination().
+  /// Called from inside a job (a sink, on_batch_completed), it only requests
+  /// the stop; await_termination() then returns once it is done.
+  void stop(stop_mode mode = stop_mode::graceful) {
+    {
+      std::lock_guard lock(m_);
+      if (state_ != state::active) {
+        state_ = state::stopped;
+        return;
+      }
+    }
+    if (mode == stop_mode::graceful)
+      ctl_->request_stop();
+    else
+      ctl_->raise_abort();
+    // From inside the job (a sink, a batch listener): request only; waiting
+    // here would wait for this very thread.
+    if (on_executor_thread()) return;
+    {
+      std::unique_lock l(done_m_);
+      done_cv_.wait(l, [&] { return running_ == 0; });
+    }
+    join();
+  }
+
+  /// Stop gracefully on SIGINT or SIGTERM (checked by await_termination);
+  /// a second signal exits the process at once.
+  void stop_on_signals() {
+    signal_base_ = exec::install_stop_signals();
+    signals_ = true;
+  }
+
+  state current_state() const {
+    std::lock_guard lock(m_);
+    return state_;
+  }
+  /// Completed micro-batches (the latest 1000), oldest first.
+  std::vector<batch_metrics> batches() const { return ctl_->metrics.history(); }
+  /// Calls f after each completed micro-batch (from an executor thread).
+  void on_batch_completed(std::function<void(const batch_metrics&)> f) { ctl_->metrics.add_listener(std::move(f)); }
+
+ private:
+  void apply(continuous c) {
+    cfg_.batched = false;
+    cfg_.tick = c.tick;
+  }
+  void apply(micro_batch m) {
+    if (m.interval.count() <= 0) throw std::invalid_argument("spate::micro_batch: the interval must be positive");
+    cfg_.batched = true;
+    cfg_.interval = m.interval;
+  }
+  void apply(parallelism p) {
+    if (p.value == 0) throw std::invalid_argument("spate::parallelism: must be at least 1");
+    cfg_.parallelism = p.value;
+  }
+  void apply(max_rate r) { cfg_.max_rate = r.per_second; }
+  void apply(queue_capacity q) { cfg_.queue_capacity = q.value; }
+
+  static bool& on_executor_thread() {
+    thread_local bool yes = false;
+    return yes;
+  }
+
+  void join() {
+    std::lock_guard lock(m_);
+    for (auto& t : threads_)
+      if (t.joinable()) t.join();
+    threads_.clear();
+    state_ = state::stopped;
+  }
+
+  mutable std::mutex m_;
+  state state_ = state::initialized;
+  exec::exec_config cfg_;
+  std::unique_ptr<exec::control> ctl_;
+  std::vector<std::unique_ptr<exec::job_runner_base>> jobs_;
+  std::vector<std::thread> threads_;
+  std::mutex done_m_;
+  std::condition_variable done_cv_;
+  std::size_t running_ = 0;
+  bool signals_ = false;
+  unsigned signal_base_ = 0;
+};
+
+}  // namespace spate

@@ -1,0 +1,136 @@
+#pragma once
+// What a micro-batch context measures per batch (Spark's BatchInfo):
+//   records            records read from the sources for this batch
+//   scheduling_delay   how late the last source shard closed the batch after
+//                      its batch time (grows when the pipeline falls behind)
+//   processing_time    from that moment until every sink has seen the batch end
+//   total_delay        batch time to completion (the sum of the two)
+// Records are processed as they arrive, so "processing" here is the tail of a
+// batch: what is left to do once its input is complete.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+#include "../core/time.hpp"
+
+namespace spate {
+
+struct batch_metrics {
+  std::uint64_t number = 0;
+  event_time time{};
+  std::uint64_t records = 0;
+  std::chrono::microseconds scheduling_delay{0};
+  std::chrono::microseconds processing_time{0};
+  std::chrono::microseconds total_delay{0};
+};
+
+namespace exec {
+
+/// Collects per-batch figures from source threads and sinks; thread-safe.
+/// Calls are per batch and shard, never per record.
+class metrics_registry {
+ public:
+  using clock = std::chrono::system_clock;
+  using listener = std::function<void(const batch_metrics&)>;
+
+  /// `sinks` sink instances must report a batch before it is complete.
+  void expect_sinks(std::size_t sinks) { sinks_ = sinks; }
+  void add_listener(listener l) {
+    std::lock_guard lock(m_);
+    listeners_.push_back(std::move(l));
+  }
+
+  /// A source shard closed batch `number` after reading `records` for it.
+  void source_closed(std::uint64_t number, event_time time, std::uint64_t records, clock::time_point at) {
+    std::lock_guard lock(m_);
+    auto& p = pending_[number];
+    p.m.number = number;
+    p.m.time = time;
+    p.m.records += records;
+    if (at > p.closed) p.closed = at;
+  }
+  /// A sink has seen the end of batch `number`.
+  void sink_done(std::uint64_t number, event_time time, clock::time_point at) {
+    std::vector<batch_metrics> done;
+    {
+      std::lock_guard lock(m_);
+      auto& p = pending_[number];
+      p.m.number = number;
+      p.m.time = time;
+      ++p.sinks;
+      collect(at, done);
+    }
+    notify(done);
+  }
+  /// A sink's input ended: later batches no longer wait for it (a context
+  /// with a bounded and an unbounded job).
+  void sink_ended(clock::time_point at) {
+    std::vector<batch_metrics> done;
+    {
+      std::lock_guard lock(m_);
+      if (sinks_ > 0) --sinks_;
+      collect(at, done);
+    }
+    notify(done);
+  }
+  /// The most recent completed batches (up to 1000), oldest first.
+  std::vector<batch_metrics> history() const {
+    std::lock_guard lock(m_);
+    return {history_.begin(), history_.end()};
+  }
+  std::uint64_t completed() const {
+    std::lock_guard lock(m_);
+    return completed_;
+  }
+
+ private:
+  // Completes, in order, the pending batches every live sink has seen.
+  void collect(clock::time_point at, std::vector<batch_metrics>& done) {
+    using us = std::chrono::microseconds;
+    while (!pending_.empty() && sinks_ > 0 && pending_.begin()->second.sinks >= sinks_) {
+      auto& p = pending_.begin()->second;
+      if (p.closed == clock::time_point{}) p.closed = at;
+      auto t = clock::time_point(std::chrono::duration_cast<clock::duration>(p.m.time.time_since_epoch()));
+      p.m.scheduling_delay = std::max(us{0}, std::chrono::duration_cast<us>(p.closed - t));
+      // A last batch closed early (end of input, stop) starts at its close.
+      p.m.processing_time = std::max(us{0}, std::chrono::duration_cast<us>(at - std::max(p.closed, t)));
+      p.m.total_delay = std::max(us{0}, std::chrono::duration_cast<us>(at - t));
+      done.push_back(p.m);
+      history_.push_back(p.m);
+      if (history_.size() > 1000) history_.pop_front();
+      ++completed_;
+      pending_.erase(pending_.begin());
+    }
+  }
+  void notify(const std::vector<batch_metrics>& done) {
+    if (done.empty()) return;
+    std::vector<listener> ls;
+    {
+      std::lock_guard lock(m_);
+      ls = listeners_;
+    }
+    for (auto& b : done)
+      for (auto& l : ls) l(b);
+  }
+
+  struct pending {
+    batch_metrics m;
+    clock::time_point closed{};
+    std::size_t sinks = 0;
+  };
+  mutable std::mutex m_;
+  std::size_t sinks_ = 1;
+  std::map<std::uint64_t, pending> pending_;
+  std::deque<batch_metrics> history_;
+  std::vector<listener> listeners_;
+  std::uint64_t completed_ = 0;
+};
+
+}  // namespace exec
+}  // namespace spate

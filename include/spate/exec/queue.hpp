@@ -1,0 +1,176 @@
+#pragma once
+// The only way records change thread in spate: a bounded single-producer
+// single-consumer ring. Bounded means a slow consumer blocks its producer,
+// which is how backpressure reaches the sources.
+//
+// Sleeping and waking. A consumer may read several queues (a worker reads
+// one per upstream shard), so it sleeps on a `doorbell` that all of its input
+// queues ring; a producer blocked on a full queue sleeps on that queue's own
+// doorbell. A doorbell only costs a lock when someone sleeps on it: the ringer
+// checks a flag (Dekker-style, both sides seq_cst) and notifies only then.
+// A producer defers the ring to the end of its chunk of work (flush_rings),
+// so a consumer wakes once per chunk, not once per record.
+// Both sides spin briefly before sleeping, which keeps latency low when the
+// other side is busy, without burning a core when it is not.
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <mutex>
+#include <new>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace spate::exec {
+
+/// Where a thread sleeps until another thread has news for it.
+class doorbell {
+ public:
+  bool has_sleeper() const noexcept { return sleeping_.load(std::memory_order_seq_cst); }
+  /// Wakes the sleeper, if there is one.
+  void ring() {
+    if (sleeping_.load(std::memory_order_seq_cst)) {
+      std::lock_guard lock(m_);
+      ++seq_;
+      cv_.notify_all();
+    }
+  }
+  /// Wakes the sleeper unconditionally (stop, abort).
+  void ring_always() {
+    std::lock_guard lock(m_);
+    ++seq_;
+    cv_.notify_all();
+  }
+  /// Sleeps until ready() holds, the bell rings, or `timeout` passes.
+  /// ready() is re-checked after announcing the sleep, so no ring is lost.
+  template <class Ready>
+  void sleep(Ready&& ready, std::chrono::microseconds timeout) {
+    for (int i = 0; i < 64; ++i) {
+      if (ready()) return;
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+    }
+    std::this_thread::yield();
+    if (ready()) return;
+    std::unique_lock lock(m_);
+    sleeping_.store(true, std::memory_order_seq_cst);
+    if (!ready()) {
+      auto s = seq_;
+      cv_.wait_for(lock, timeout, [&] { return seq_ != s; });
+    }
+    sleeping_.store(false, std::memory_order_relaxed);
+  }
+
+ private:
+  std::mutex m_;
+  std::condition_variable cv_;
+  unsigned long seq_ = 0;
+  std::atomic<bool> sleeping_{false};
+};
+
+namespace detail {
+// Rings deferred by this thread (see spsc_queue::push), rung by flush_rings().
+inline std::vector<doorbell*>& deferred_rings() {
+  thread_local std::vector<doorbell*> v;
+  return v;
+}
+}  // namespace detail
+
+/// Rings every doorbell whose ring this thread deferred. Executor loops call
+/// it after each chunk of work and before they sleep.
+inline void flush_rings() {
+  auto& v = detail::deferred_rings();
+  for (doorbell* b : v) b->ring();
+  v.clear();
+}
+
+/// Set once the executor must give up at once (error or immediate stop).
+/// Blocked producers and consumers check it after every wake-up.
+struct abort_flag {
+  std::atomic<bool> raised{false};
+  bool operator()() const noexcept { return raised.load(std::memory_order_acquire); }
+};
+
+/// A bounded SPSC ring of T. Capacity is rounded up to a power of two.
+template <class T>
+class spsc_queue {
+ public:
+  spsc_queue(std::size_t capacity, doorbell* consumer_bell, const abort_flag* abort)
+      : buf_(std::bit_ceil(std::max<std::size_t>(capacity, 2))), mask_(buf_.size() - 1),
+        consumer_bell_(consumer_bell), abort_(abort) {}
+  spsc_queue(const spsc_queue&) = delete;
+  spsc_queue& operator=(const spsc_queue&) = delete;
+
+  std::size_t capacity() const noexcept { return buf_.size(); }
+
+  /// Appends v, waiting while the queue is full. False when aborted.
+  bool push(T&& v) {
+    std::size_t t = tail_.load(std::memory_order_relaxed);
+    if (t - head_cache_ >= buf_.size()) {
+      head_cache_ = head_.load(std::memory_order_acquire);
+      while (t - head_cache_ >= buf_.size()) {
+        if ((*abort_)()) return false;
+        flush_rings();  // the consumer may sleep on a ring this thread deferred
+        producer_bell_.sleep(
+            [&] { return t - head_.load(std::memory_order_acquire) < buf_.size() || (*abort_)(); },
+            std::chrono::milliseconds(50));
+        head_cache_ = head_.load(std::memory_order_acquire);
+      }
+    }
+    buf_[t & mask_] = std::move(v);
+    tail_.store(t + 1, std::memory_order_seq_cst);
+    // A sleeping consumer is woken at once every 32 records, otherwise when
+    // this thread finishes its chunk of work (flush_rings): one wake-up per
+    // chunk instead of one per record.
+    if (consumer_bell_->has_sleeper()) {
+      if (t + 1 - rung_at_ >= 32) {
+        consumer_bell_->ring();
+        rung_at_ = t + 1;
+      } else {
+        auto& d = detail::deferred_rings();
+        if (d.empty() || d.back() != consumer_bell_) d.push_back(consumer_bell_);
+      }
+    }
+    return true;
+  }
+
+  /// The oldest element, or nullptr when empty. Consumer side only.
+  T* front() {
+    std::size_t h = head_.load(std::memory_order_relaxed);
+    if (h == tail_cache_) {
+      tail_cache_ = tail_.load(std::memory_order_acquire);
+      if (h == tail_cache_) return nullptr;
+    }
+    return &buf_[h & mask_];
+  }
+  /// Drops the element front() returned. Consumer side only.
+  void pop() {
+    std::size_t h = head_.load(std::memory_order_relaxed);
+    buf_[h & mask_] = T{};  // release what the element holds now, not when overwritten
+    head_.store(h + 1, std::memory_order_seq_cst);
+    producer_bell_.ring();
+  }
+  bool empty() const noexcept {
+    return head_.load(std::memory_order_acquire) == tail_.load(std::memory_order_acquire);
+  }
+  /// Wakes a producer sleeping on a full queue (abort).
+  void wake_producer() { producer_bell_.ring_always(); }
+
+ private:
+  std::vector<T> buf_;
+  std::size_t mask_;
+  doorbell* consumer_bell_;
+  const abort_flag* abort_;
+  doorbell producer_bell_;
+  alignas(64) std::atomic<std::size_t> head_{0};
+  std::size_t tail_cache_ = 0;  // consumer's view of tail
+  alignas(64) std::atomic<std::size_t> tail_{0};
+  std::size_t head_cache_ = 0;  // producer's view of head
+  std::size_t rung_at_ = 0;     // tail when the producer last rang
+};
+
+}  // namespace spate::exec

@@ -1,0 +1,132 @@
+#pragma once
+// The loop that drives one source shard on its own thread, for both
+// executors. It polls the source's driver in chunks and, between chunks:
+//   - continuous: announces processing time (on_tick) every tick;
+//   - micro-batch: closes a batch whenever the clock passes its batch time
+//     (on_batch_end), and takes at most max_rate x interval records per batch;
+//   - honours max_rate as a token bucket (plus the per-batch cap);
+//   - on a graceful stop, ends the input (closing the last, partial batch),
+//     so that everything read so far is processed before the context stops.
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <thread>
+#include <utility>
+
+#include "../io/source.hpp"
+#include "control.hpp"
+
+namespace spate::exec {
+
+/// How a context runs its jobs, resolved from the user's options.
+struct exec_config {
+  bool batched = false;
+  duration interval{1000};  // micro-batch interval
+  duration tick{10};        // on_tick period
+  std::size_t parallelism = 1;
+  std::uint64_t max_rate = 0;
+  std::size_t queue_capacity = 1024;
+  event_time first_batch{};  // time of batch 0 (end of its interval)
+};
+
+/// Sits between a source driver and the head of the segment: counts records
+/// for the batch metrics and, under micro-batch, closes the last batch before
+/// forwarding the end of input.
+template <class Head>
+struct source_port {
+  Head* head;
+  control* ctl;
+  const exec_config* cfg;
+  std::uint64_t batch = 0;
+  event_time batch_time{};
+  std::uint64_t batch_records = 0;
+  bool ended = false;
+
+  template <class R>
+  bool push(R&& r) {
+    ++batch_records;
+    return head->push(std::forward<R>(r));
+  }
+  void on_watermark(event_time t) { head->on_watermark(t); }
+  void on_barrier(checkpoint_id id) { head->on_barrier(id); }
+  void on_batch_end(const batch_info& b) { head->on_batch_end(b); }
+  void on_tick(event_time now) { head->on_tick(now); }
+  void on_end() {
+    if (ended) return;
+    ended = true;
+    if (cfg->batched) close_batch();
+    head->on_end();
+  }
+  void close_batch() {
+    // Reported first: with one thread the batch completes inside on_batch_end.
+    ctl->metrics.source_closed(batch, batch_time, batch_records, std::chrono::system_clock::now());
+    head->on_batch_end(batch_info{batch_time, batch});
+    batch_records = 0;
+    ++batch;
+    batch_time += cfg->interval;
+  }
+};
+
+template <class Env, class Src, class Head>
+void run_source(const Src& src, shard sh, Head& head, const exec_config& cfg, control& ctl) {
+  using clock = std::chrono::system_clock;
+  Env env;
+  source_port<Head> port{&head, &ctl, &cfg, 0, cfg.first_batch, 0, false};
+  auto drv = src.open(env, sh, port);
+  const auto start = clock::now();
+  auto next_tick = start + cfg.tick;
+  std::uint64_t total = 0;         // records read (token bucket)
+  std::uint64_t taken_in_batch = 0;
+  const std::uint64_t batch_cap =
+      cfg.max_rate ? std::max<std::uint64_t>(1, cfg.max_rate * static_cast<std::uint64_t>(cfg.interval.count()) / 1000) : 0;
+  constexpr std::size_t chunk = 1024;
+  for (;;) {
+    if (ctl.abort() || port.ended) return;
+    auto now = clock::now();
+    if (cfg.batched) {
+      while (now >= port.batch_time) {
+        port.close_batch();
+        taken_in_batch = 0;
+      }
+    }
+    if (now >= next_tick) {
+      head.on_tick(std::chrono::time_point_cast<duration>(now));
+      next_tick = now + cfg.tick;
+    }
+    if (ctl.stop_requested.load(std::memory_order_acquire)) {
+      port.on_end();
+      return;
+    }
+    std::size_t max = chunk;
+    if (cfg.max_rate) {
+      // A smooth token bucket in both executors (a fixed input rate, not a
+      // burst at each batch start); under micro-batch also a cap per batch.
+      auto us = std::chrono::duration_cast<std::chrono::microseconds>(now - start).count();
+      auto due = static_cast<std::uint64_t>(static_cast<long double>(cfg.max_rate) * us / 1e6L) + 1;
+      std::uint64_t allowed = due > total ? due - total : 0;
+      if (cfg.batched) allowed = std::min(allowed, batch_cap - std::min(batch_cap, taken_in_batch));
+      max = static_cast<std::size_t>(std::min<std::uint64_t>(max, allowed));
+      if (max == 0) {
+        clock::time_point wake = now + std::chrono::microseconds(20);
+        if (cfg.batched && taken_in_batch >= batch_cap) wake = std::min<clock::time_point>(next_tick, port.batch_time);
+        flush_rings();
+        std::this_thread::sleep_until(std::min(wake, now + std::chrono::milliseconds(5)));
+        continue;
+      }
+    }
+    auto before = clock::now();
+    poll_result r = drv.poll(max);
+    flush_rings();
+    total += r.records;
+    taken_in_batch += r.records;
+    if (r.finished()) {
+      port.on_end();  // the driver sent it already; a no-op then
+      return;
+    }
+    if (r.status == poll_status::idle && r.records == 0 && clock::now() - before < std::chrono::microseconds(500))
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
+}  // namespace spate::exec

@@ -1,0 +1,351 @@
+// socket_text, fd_lines/stdin_lines, text_files_in, rolling_text_files, and
+// the network_wordcount example run against a TCP server on 127.0.0.1.
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <spate/exec.hpp>
+#include <spate/spate.hpp>
+
+#include "tcp_server.hpp"
+
+using namespace std::chrono_literals;
+using spate_test::tcp_server;
+
+namespace {
+/// A vector the sink thread writes and the test reads.
+struct shared_lines {
+  std::mutex m;
+  std::vector<std::string> v;
+  void add(const std::string& s) {
+    std::lock_guard l(m);
+    v.push_back(s);
+  }
+  std::vector<std::string> get() {
+    std::lock_guard l(m);
+    return v;
+  }
+  bool wait_for(std::size_t n, std::chrono::milliseconds timeout = 10s) {
+    auto end = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < end) {
+      if (get().size() >= n) return true;
+      std::this_thread::sleep_for(5ms);
+    }
+    return false;
+  }
+};
+auto into(shared_lines& s) {
+  return spate::for_each([&s](const std::string& x) { s.add(x); });
+}
+spate::socket_options fast_retry(int retries = 20) {
+  spate::socket_options o;
+  o.max_retries = retries;
+  o.initial_backoff = 10ms;
+  o.max_backoff = 50ms;
+  return o;
+}
+std::string temp_dir() {
+  char tmpl[] = "/tmp/spate-io-XXXXXX";
+  REQUIRE(::mkdtemp(tmpl) != nullptr);
+  return tmpl;
+}
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+std::vector<std::string> list_dir(const std::string& dir) {
+  std::vector<std::string> out;
+  if (DIR* d = ::opendir(dir.c_str())) {
+    while (dirent* e = ::readdir(d))
+      if (std::string n = e->d_name; n != "." && n != "..") out.push_back(n);
+    ::closedir(d);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+std::string read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+}  // namespace
+
+TEST_CASE("socket_text: reads newline-delimited lines from a server", "[socket]") {
+  std::atomic<bool> done{false};
+  tcp_server server([&](int& fd, int) {
+    tcp_server::send_all(fd, "hello world\r\nsecond line\n");
+    while (!done) std::this_thread::sleep_for(5ms);
+    return false;
+  });
+  shared_lines got;
+  spate::context ctx{spate::continuous{}, spate::parallelism{2}};
+  ctx.add(spate::socket_text("127.0.0.1", server.port(), fast_retry()) | into(got));
+  ctx.start();
+  REQUIRE(got.wait_for(2));
+  ctx.stop();
+  done = true;
+  CHECK(got.get() == std::vector<std::string>{"hello world", "second line"});
+}
+
+TEST_CASE("socket_text: end_on_close ends the stream and keeps an unterminated last line", "[socket]") {
+  tcp_server server([&](int& fd, int) {
+    tcp_server::send_all(fd, "a b\nc");
+    return false;
+  });
+  auto opt = fast_retry();
+  opt.end_on_close = true;
+  std::map<std::string, std::int64_t> counts;
+  spate::context ctx{spate::micro_batch{50ms}, spate::parallelism{2}};
+  ctx.add(spate::socket_text("localhost", server.port(), opt)
+          | spate::flat_map([](const std::string& l) { return spate::words(l); })
+          | spate::key_by([](std::string_view w) { return w; }) | spate::count() | spate::collect_into(counts));
+  ctx.start();
+  ctx.await_termination();
+  CHECK(counts == std::map<std::string, std::int64_t>{{"a", 1}, {"b", 1}, {"c", 1}});
+}
+
+TEST_CASE("socket_text: an unreachable server fails the job after its retries", "[socket][error]") {
+  auto port = spate_test::closed_port();
+  std::vector<std::string> out;
+  spate::context ctx{spate::continuous{}};
+  ctx.add(spate::socket_text("127.0.0.1", port, fast_retry(2)) | spate::collect_into(out));
+  ctx.start();
+  CHECK_THROWS_WITH(ctx.await_termination(),
+                    Catch::Contains("127.0.0.1:" + std::to_string(port)) && Catch::Contains("after 3 attempts") &&
+                        Catch::Contains("refused"));
+}
+
+TEST_CASE("socket_text: a reset mid-line drops the partial line and reconnects", "[socket]") {
+  std::atomic<bool> done{false};
+  tcp_server server([&](int& fd, int n) {
+    if (n == 0) {
+      tcp_server::send_all(fd, "first\npart of a li");
+      std::this_thread::sleep_for(50ms);
+      tcp_server::reset(fd);
+      return true;
+    }
+    tcp_server::send_all(fd, "second\n");
+    while (!done) std::this_thread::sleep_for(5ms);
+    return false;
+  });
+  shared_lines got;
+  auto src = spate::socket_text("127.0.0.1", server.port(), fast_retry());
+  auto stats = src.counters;
+  spate::context ctx{spate::continuous{}};
+  ctx.add(src | into(got));
+  ctx.start();
+  REQUIRE(got.wait_for(2));
+  ctx.stop();
+  done = true;
+  CHECK(got.get() == std::vector<std::string>{"first", "second"});
+  CHECK(stats->partial_lines_dropped == 1);
+  CHECK(stats->reconnects >= 1);
+}
+
+TEST_CASE("socket_text: a slow server sending a byte at a time", "[socket]") {
+  tcp_server server([&](int& fd, int) {
+    for (char c : std::string("slow line\nnext\n")) {
+      tcp_server::send_all(fd, std::string(1, c));
+      std::this_thread::sleep_for(2ms);
+    }
+    return false;
+  });
+  auto opt = fast_retry();
+  opt.end_on_close = true;
+  std::vector<std::string> out;
+  spate::context ctx{spate::continuous{}};
+  ctx.add(spate::socket_text("127.0.0.1", server.port(), opt) | spate::collect_into(out));
+  ctx.start();
+  ctx.await_termination();
+  CHECK(out == std::vector<std::string>{"slow line", "next"});
+}
+
+TEST_CASE("socket_text: long lines and invalid UTF-8 follow their policies", "[socket][policy]") {
+  const std::string text = "ok\n" + std::string(100, 'x') + "\nbad \xC3\x28 utf8\ncaf\xC3\xA9\n";
+  auto run = [&](spate::line_options lines, std::vector<std::string>& out) {
+    tcp_server server([&](int& fd, int) {
+      tcp_server::send_all(fd, text);
+      return false;
+    });
+    auto opt = fast_retry();
+    opt.end_on_close = true;
+    opt.lines = lines;
+    auto src = spate::socket_text("127.0.0.1", server.port(), opt);
+    spate::context ctx{spate::continuous{}};
+    ctx.add(src | spate::collect_into(out));
+    ctx.start();
+    ctx.await_termination();
+    return src.counters;
+  };
+  {
+    std::vector<std::string> out;
+    auto stats = run({.max_line = 50, .too_long = spate::bad_line::skip, .invalid_utf8 = spate::bad_line::skip}, out);
+    CHECK(out == std::vector<std::string>{"ok", "caf\xC3\xA9"});
+    CHECK(stats->skipped_too_long == 1);
+    CHECK(stats->skipped_invalid_utf8 == 1);
+  }
+  {
+    std::vector<std::string> out;
+    CHECK_THROWS_WITH(run({.max_line = 50, .too_long = spate::bad_line::fail}, out), Catch::Contains("longer than 50 bytes"));
+  }
+  {
+    std::vector<std::string> out;
+    CHECK_THROWS_WITH(run({.max_line = 1000, .invalid_utf8 = spate::bad_line::fail}, out), Catch::Contains("not valid UTF-8"));
+  }
+}
+
+TEST_CASE("fd_lines / stdin_lines: lines until end of file", "[stdin]") {
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  std::thread writer([w = fds[1]] {
+    std::string s = "one two\nthree\nfour";
+    (void)!::write(w, s.data(), s.size());
+    ::close(w);
+  });
+  std::map<std::string, std::int64_t> counts;
+  spate::context ctx{spate::micro_batch{50ms}, spate::parallelism{2}};
+  ctx.add(spate::fd_lines(fds[0]) | spate::flat_map([](const std::string& l) { return spate::words(l); })
+          | spate::key_by([](std::string_view w) { return w; }) | spate::count() | spate::collect_into(counts));
+  ctx.start();
+  ctx.await_termination();
+  writer.join();
+  ::close(fds[0]);
+  CHECK(counts == std::map<std::string, std::int64_t>{{"four", 1}, {"one", 1}, {"three", 1}, {"two", 1}});
+  CHECK(std::string(spate::stdin_lines().name) == "stdin_lines");
+}
+
+TEST_CASE("text_files_in: new files are read once; existing and hidden files are not", "[directory]") {
+  auto dir = temp_dir();
+  write_file(dir + "/old.txt", "old\n");
+  shared_lines got;
+  spate::context ctx{spate::continuous{}, spate::parallelism{2}};
+  ctx.add(spate::text_files_in(dir, {.poll_interval = 10ms}) | into(got));
+  ctx.start();
+  std::this_thread::sleep_for(50ms);
+  write_file(dir + "/.new.tmp", "n1\nn2");  // written under a hidden name,
+  std::this_thread::sleep_for(50ms);
+  REQUIRE(std::rename((dir + "/.new.tmp").c_str(), (dir + "/new.txt").c_str()) == 0);  // then moved in
+  write_file(dir + "/_COPYING_", "ignored\n");
+  REQUIRE(got.wait_for(2));
+  std::this_thread::sleep_for(100ms);  // several scans: still read once
+  ctx.stop();
+  auto lines = got.get();
+  std::sort(lines.begin(), lines.end());
+  CHECK(lines == std::vector<std::string>{"n1", "n2"});
+
+  shared_lines all;
+  spate::context ctx2{spate::continuous{}};
+  ctx2.add(spate::text_files_in(dir, {.include_existing = true, .poll_interval = 10ms}) | into(all));
+  ctx2.start();
+  REQUIRE(all.wait_for(3));
+  ctx2.stop();
+  lines = all.get();
+  std::sort(lines.begin(), lines.end());
+  CHECK(lines == std::vector<std::string>{"n1", "n2", "old"});
+  std::system(("rm -rf " + dir).c_str());
+}
+
+TEST_CASE("rolling_text_files: a part per batch, renamed into place when complete", "[rolling]") {
+  auto dir = temp_dir();
+  spate::context ctx{spate::micro_batch{30ms}, spate::parallelism{2}, spate::max_rate{2000}};
+  ctx.add(spate::generate([](std::uint64_t i) { return i; }, 400) | spate::rolling_text_files(dir));
+  ctx.start();
+  ctx.await_termination();
+  auto files = list_dir(dir);
+  REQUIRE(files.size() >= 2);
+  std::vector<long> values;
+  for (auto& f : files) {
+    CHECK(f.rfind("part-", 0) == 0);  // no hidden .inprogress file is left
+    std::istringstream in(read_file(dir + "/" + f));
+    for (long v; in >> v;) values.push_back(v);
+  }
+  std::sort(values.begin(), values.end());
+  REQUIRE(values.size() == 400);
+  for (long i = 0; i < 400; ++i) CHECK(values[static_cast<std::size_t>(i)] == i);
+  std::system(("rm -rf " + dir).c_str());
+
+  // By size: parts of at most ~max_bytes.
+  dir = temp_dir();
+  spate::run(spate::generate([](std::uint64_t i) { return i; }, 1000)
+             | spate::rolling_text_files(dir, {.prefix = "log", .max_bytes = 1000}));
+  files = list_dir(dir);
+  CHECK(files.size() >= 3);
+  for (auto& f : files) {
+    CHECK(f.rfind("log-", 0) == 0);
+    CHECK(read_file(dir + "/" + f).size() < 1010);
+  }
+  std::system(("rm -rf " + dir).c_str());
+}
+
+#ifdef SPATE_NETWORK_WORDCOUNT
+TEST_CASE("example network_wordcount: counts words per batch, stops on SIGINT", "[example]") {
+  std::atomic<bool> second{false}, done{false};
+  tcp_server server([&](int& fd, int) {
+    tcp_server::send_all(fd, "hello world hello\n");
+    while (!second) std::this_thread::sleep_for(5ms);
+    tcp_server::send_all(fd, "bye bye\n");
+    while (!done) std::this_thread::sleep_for(5ms);
+    return false;
+  });
+  int out[2];
+  REQUIRE(::pipe(out) == 0);
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::dup2(out[1], 1);
+    ::close(out[0]);
+    ::close(out[1]);
+    std::string port = std::to_string(server.port());
+    ::execl(SPATE_NETWORK_WORDCOUNT, SPATE_NETWORK_WORDCOUNT, "127.0.0.1", port.c_str(), static_cast<char*>(nullptr));
+    std::_Exit(127);
+  }
+  ::close(out[1]);
+  std::string text;
+  auto read_until = [&](const std::string& what, std::chrono::seconds timeout) {
+    auto end = std::chrono::steady_clock::now() + timeout;
+    while (text.find(what) == std::string::npos && std::chrono::steady_clock::now() < end) {
+      pollfd p{out[0], POLLIN, 0};
+      if (::poll(&p, 1, 100) > 0) {
+        char buf[4096];
+        ssize_t n = ::read(out[0], buf, sizeof buf);
+        if (n <= 0) break;
+        text.append(buf, static_cast<std::size_t>(n));
+      }
+    }
+    return text.find(what) != std::string::npos;
+  };
+  CHECK(read_until("(hello,2)", 15s));
+  CHECK(text.find("(world,1)") != std::string::npos);
+  CHECK(text.find("-------------------------------------------\nTime: ") != std::string::npos);
+  // A line read just before SIGINT is still counted and printed: graceful stop.
+  second = true;
+  std::this_thread::sleep_for(500ms);
+  ::kill(pid, SIGINT);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  read_until("\xff", 1s);  // the rest, to end of file
+  ::close(out[0]);
+  done = true;
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(text.find("(bye,2)") != std::string::npos);
+}
+#endif
