@@ -1,0 +1,207 @@
+// The Kafka sink against the real broker: the shared producer, partitioning,
+// topic per record, and the three delivery guarantees.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <set>
+#include <spate/exec.hpp>
+#include <spate/spate.hpp>
+#include <spate/serde/key_value.hpp>
+#include <spate/serde/string_schema.hpp>
+
+#include "kafka_support.hpp"
+
+namespace kafka = spate::kafka;
+using spate::serde::string_schema;
+
+namespace {
+template <class Sink>
+auto build_sink(const Sink& s) {
+  spate::rolling_env env;
+  return s.template build<spate::flow<std::string>>(env, spate::stage_label{Sink::name, 1});
+}
+std::multiset<std::string> as_set(const std::vector<std::string>& v) { return {v.begin(), v.end()}; }
+}  // namespace
+
+TEST_CASE("one producer per process, shared by every sink with the same configuration", "[kafka]") {
+  auto t = kt::new_topic("shared", 1);
+  auto cfg = kt::cfg();
+  auto before = kafka::shared_producer::created_count().load();
+  {
+    auto a = build_sink(kafka::sink(cfg, t));
+    auto b = build_sink(kafka::sink(cfg, t));
+    CHECK(kafka::shared_producer::created_count().load() == before + 1);
+    for (int i = 0; i < 1000; ++i) {
+      a.push(std::string("a"));
+      b.push(std::string("b"));
+    }
+    a.on_end();
+    b.on_end();
+  }
+  CHECK(kt::read_all(t).size() == 2000);
+}
+
+TEST_CASE("at_least_once: every record is delivered at each batch end", "[kafka]") {
+  auto t = kt::new_topic("alo", 2);
+  auto s = build_sink(kafka::sink(kt::cfg(), t).delivery_guarantee(kafka::delivery::at_least_once));
+  for (int i = 0; i < 500; ++i) s.push(std::to_string(i));
+  s.on_batch_end(spate::batch_info{});
+  // Without any further flush, everything is on the broker now.
+  auto got = kt::values(kt::read_all(t));
+  CHECK(got.size() == 500);
+  s.on_end();
+}
+
+TEST_CASE("delivery none: fire and forget, flushed at the end", "[kafka]") {
+  auto t = kt::new_topic("none", 1);
+  std::vector<std::string> in{"a", "b", "c"};
+  spate::run(spate::from_collection(in) | kafka::sink(kt::cfg(), t).delivery_guarantee(kafka::delivery::none));
+  CHECK(as_set(kt::values(kt::read_all(t))) == as_set(in));
+}
+
+TEST_CASE("keys, key hash partitioning, user partitioner, topic per record", "[kafka]") {
+  auto cfg = kt::cfg();
+  SECTION("key/value records: the same key always lands in the same partition") {
+    auto t = kt::new_topic("keyed", 4);
+    using kv = spate::serde::key_value<string_schema, string_schema>;
+    std::vector<std::pair<std::string, std::string>> in;
+    for (int i = 0; i < 200; ++i) in.emplace_back("key" + std::to_string(i % 10), std::to_string(i));
+    spate::run(spate::from_collection(in) | kafka::sink(cfg, t, kv{}));
+    auto got = kt::read_all(t);
+    REQUIRE(got.size() == 200);
+    std::map<std::string, std::set<int>> parts;
+    for (auto& m : got) parts[*m.key].insert(m.partition);
+    CHECK(parts.size() == 10);
+    for (auto& [k, ps] : parts) CHECK(ps.size() == 1);
+  }
+  SECTION("partition_by and topic_by") {
+    auto a = kt::new_topic("to-a", 3), b = kt::new_topic("to-b", 1);
+    std::vector<std::string> in{"a0", "a1", "a2", "a4", "b7"};
+    // [doc:partition_topic]
+    auto out = kafka::sink(cfg, "")
+                   .topic_by([&](const std::string& r) { return r[0] == 'a' ? a : b; })
+                   .partition_by([](const std::string& r, std::int32_t n) { return (r[1] - '0') % n; });
+    // [end]
+    spate::run(spate::from_collection(in) | out);
+    auto ga = kt::read_all(a);
+    REQUIRE(ga.size() == 4);
+    for (auto& m : ga) CHECK(m.partition == (m.value[1] - '0') % 3);
+    CHECK(kt::values(kt::read_all(b)) == std::vector<std::string>{"b7"});
+  }
+}
+
+TEST_CASE("exactly_once: read_committed sees no record of an aborted or lingering transaction", "[kafka]") {
+  auto t = kt::new_topic("eos", 2);
+  auto cfg = kt::cfg();
+  const std::string prefix = kt::topic("txn");
+  {  // A crashed earlier run: a transaction left open by transactional.id prefix-0.
+    char err[256];
+    rd_kafka_conf_t* c = rd_kafka_conf_new();
+    rd_kafka_conf_set(c, "bootstrap.servers", cfg.bootstrap.c_str(), err, sizeof err);
+    rd_kafka_conf_set(c, "transactional.id", (prefix + "-0").c_str(), err, sizeof err);
+    rd_kafka_conf_set(c, "transaction.timeout.ms", "60000", err, sizeof err);
+    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof err);
+    REQUIRE(rd_kafka_init_transactions(rk, 30000) == nullptr);
+    REQUIRE(rd_kafka_begin_transaction(rk) == nullptr);
+    std::string v = "lingering";
+    REQUIRE(rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(t.c_str()), RD_KAFKA_V_VALUE(v.data(), v.size()),
+                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END) == 0);
+    rd_kafka_flush(rk, 10000);
+    rd_kafka_destroy(rk);  // no commit, no abort: the broker keeps it open for 60 s
+  }
+  // [doc:exactly_once]
+  auto out = kafka::sink(cfg, t)
+                 .delivery_guarantee(kafka::delivery::exactly_once)
+                 .transactional_id_prefix(prefix)  // ids prefix-0, prefix-1, ... stable across restarts
+                 .transaction_timeout(std::chrono::seconds(30));
+  // [end]
+  {
+    auto s = build_sink(out);  // init_transactions: fences prefix-0's old producer, aborts its transaction
+    CHECK(s.transactional_id() == prefix + "-0");
+    {
+      auto s2 = build_sink(out);  // a second worker
+      CHECK(s2.transactional_id() == prefix + "-1");
+      s2.push(std::string("w2"));
+      s2.on_end();
+    }
+    s.push(std::string("a"));
+    s.push(std::string("b"));
+    s.on_batch_end(spate::batch_info{});  // commit
+    s.push(std::string("c"));
+    s.push(std::string("d"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // c and d reach the broker (linger)
+    // the job fails here: the sink goes without a commit point, its transaction is aborted
+  }
+  {
+    auto s = build_sink(out);
+    CHECK(s.transactional_id() == prefix + "-0");
+    s.push(std::string("e"));
+    s.on_end();
+    CHECK(s.transactions() == 1);
+  }
+  auto committed = kt::values(kt::read_all(t, true));
+  CHECK(as_set(committed) == as_set({"a", "b", "w2", "e"}));
+  auto everything = kt::values(kt::read_all(t, false));
+  CHECK(as_set(everything) == as_set({"lingering", "a", "b", "c", "d", "w2", "e"}));
+  // The source reads committed data only when asked to:
+  auto rc = kt::cfg();
+  rc.set("isolation.level", "read_committed");
+  std::vector<std::string> via_source;
+  spate::run(kafka::source(rc, {t}).until_offsets_end() | spate::collect_into(via_source));
+  CHECK(as_set(via_source) == as_set({"a", "b", "w2", "e"}));
+}
+
+TEST_CASE("exactly_once: a transaction timeout above the broker's maximum is a clear error at start", "[kafka]") {
+  auto t = kt::new_topic("eos-timeout", 1);
+  auto out = kafka::sink(kt::cfg(), t)
+                 .delivery_guarantee(kafka::delivery::exactly_once)
+                 .transactional_id_prefix(kt::topic("txn"))
+                 .transaction_timeout(std::chrono::hours(2));
+  CHECK_THROWS_WITH(build_sink(out), Catch::Contains("transaction.max.timeout.ms"));
+  CHECK_THROWS_WITH(build_sink(kafka::sink(kt::cfg(), t).delivery_guarantee(kafka::delivery::exactly_once)),
+                    Catch::Contains("transactional_id_prefix"));
+}
+
+TEST_CASE("exactly_once through a pipeline: one transaction per batch", "[kafka]") {
+  auto in = kt::new_topic("eos-in", 2), out = kt::new_topic("eos-out", 2);
+  {
+    kt::producer p;
+    for (int i = 0; i < 1000; ++i) p.send(in, std::to_string(i));
+    p.flush();
+  }
+  auto cfg = kt::cfg();
+  spate::run_batch(kafka::source(cfg, {in}).until_offsets_end() |
+                   spate::map([](const std::string& s) { return s + "!"; }) |
+                   kafka::sink(cfg, out).delivery_guarantee(kafka::delivery::exactly_once).transactional_id_prefix(kt::topic("p")));
+  auto got = kt::values(kt::read_all(out, true));
+  CHECK(got.size() == 1000);
+  CHECK(std::all_of(got.begin(), got.end(), [](const std::string& s) { return s.back() == '!'; }));
+}
+
+TEST_CASE("a micro-batch context with two workers: partitions spread, a transaction per batch", "[kafka]") {
+  auto in = kt::new_topic("ctx-in", 4), out = kt::new_topic("ctx-out", 2);
+  std::multiset<std::string> expected;
+  {
+    kt::producer p;
+    for (int i = 0; i < 2000; ++i) {
+      p.send(in, std::to_string(i), i % 4);
+      expected.insert(std::to_string(i) + "!");
+    }
+    p.flush();
+  }
+  auto cfg = kt::cfg();
+  using namespace std::chrono_literals;
+  // [doc:context]
+  spate::context ctx{spate::micro_batch{200ms}, spate::parallelism{2}};
+  ctx.add(kafka::source(cfg, {in}).until_offsets_end().max_rate_per_partition(200)
+          | spate::map([](const std::string& s) { return s + "!"; })
+          | kafka::sink(cfg, out)
+                .delivery_guarantee(kafka::delivery::exactly_once)
+                .transactional_id_prefix(kt::topic("ctx")));
+  ctx.start();
+  ctx.await_termination();
+  // [end]
+  CHECK(ctx.batches().size() > 1);
+  auto got = kt::values(kt::read_all(out, true));
+  CHECK(std::multiset<std::string>(got.begin(), got.end()) == expected);
+}

@@ -1,0 +1,346 @@
+// The Kafka source against the real broker: start positions, bounded mode,
+// offsets, sharding, discovery, rate limit, event time, bad records.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <set>
+#include <spate/spate.hpp>
+#include <spate/serde/binary.hpp>
+#include <spate/serde/json.hpp>
+#include <spate/serde/key_value.hpp>
+#include <spate/serde/string_schema.hpp>
+
+#include "kafka_support.hpp"
+
+namespace kafka = spate::kafka;
+using spate::serde::string_schema;
+
+namespace {
+
+// A sink that records values and watermarks, for driving sources by hand.
+template <class T>
+struct recorder {
+  std::vector<T> values;
+  std::vector<std::int64_t> watermarks;
+  bool ended = false;
+  bool push(const T& v) {
+    values.push_back(v);
+    return true;
+  }
+  void on_watermark(spate::event_time t) { watermarks.push_back(spate::to_millis(t)); }
+  void on_barrier(spate::checkpoint_id) {}
+  void on_batch_end(const spate::batch_info&) {}
+  void on_tick(spate::event_time) {}
+  void on_end() { ended = true; }
+};
+
+template <class Src>
+std::vector<typename Src::value_type> read_bounded(const Src& src) {
+  std::vector<typename Src::value_type> out;
+  spate::run(src.until_offsets_end() | spate::collect_into(out));
+  return out;
+}
+
+// Ten records with timestamps 1000..1009 in one partition.
+std::string ten_records() {
+  auto t = kt::new_topic("start", 1);
+  kt::producer p;
+  for (int i = 0; i < 10; ++i) p.send(t, "v" + std::to_string(i), 0, std::nullopt, 1000 + i);
+  p.flush();
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("consume, transform, produce: the output is exactly the input, upper-cased", "[kafka]") {
+  auto in = kt::new_topic("in", 3), out = kt::new_topic("out", 2);
+  std::multiset<std::string> expected;
+  {
+    kt::producer p;
+    for (int i = 0; i < 3000; ++i) {
+      p.send(in, "record-" + std::to_string(i), RD_KAFKA_PARTITION_UA, "k" + std::to_string(i % 17));
+      expected.insert("RECORD-" + std::to_string(i));
+    }
+    p.flush();
+  }
+  // [doc:pipeline]
+  kafka::config cfg(kt::cfg().bootstrap);
+  auto job = kafka::source(cfg, {in}, kafka::string_values()).until_offsets_end()
+           | spate::map([](std::string s) {
+               for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+               return s;
+             })
+           | kafka::sink(cfg, out).delivery_guarantee(kafka::delivery::at_least_once);
+  spate::run(job);
+  // [end]
+  auto got = kt::values(kt::read_all(out));
+  CHECK(got.size() == expected.size());
+  CHECK(std::multiset<std::string>(got.begin(), got.end()) == expected);
+}
+
+TEST_CASE("start positions", "[kafka]") {
+  auto t = ten_records();
+  auto cfg = kt::cfg();
+  auto src = kafka::source(cfg, {t});
+
+  SECTION("earliest (default)") { CHECK(read_bounded(src).size() == 10); }
+  SECTION("latest, bounded: nothing") { CHECK(read_bounded(src.start_from(kafka::latest())).empty()); }
+  SECTION("timestamp") {
+    // [doc:start_timestamp]
+    auto from_ts = kafka::source(cfg, {t}).start_from(kafka::from_timestamp(1005));
+    // [end]
+    CHECK(read_bounded(from_ts) == std::vector<std::string>{"v5", "v6", "v7", "v8", "v9"});
+    CHECK(read_bounded(src.start_from(kafka::from_timestamp(99999))).empty());
+  }
+  SECTION("specific offsets") {
+    // [doc:start_offsets]
+    auto from_7 = kafka::source(cfg, {t}).start_from(kafka::from_offsets({{{t, 0}, 7}}));
+    // [end]
+    CHECK(read_bounded(from_7) == std::vector<std::string>{"v7", "v8", "v9"});
+  }
+  SECTION("committed group offsets, with a fallback") {
+    std::string group = kt::topic("group");
+    auto gcfg = cfg;
+    gcfg.set("group.id", group);
+    CHECK(read_bounded(kafka::source(gcfg, {t}).start_from(kafka::committed(kafka::earliest()))).size() == 10);
+    CHECK(read_bounded(kafka::source(gcfg, {t}).start_from(kafka::committed(kafka::latest()))).empty());
+    {  // commit offset 4 for the group with a plain consumer
+      char err[256];
+      rd_kafka_conf_t* c = rd_kafka_conf_new();
+      rd_kafka_conf_set(c, "bootstrap.servers", cfg.bootstrap.c_str(), err, sizeof err);
+      rd_kafka_conf_set(c, "group.id", group.c_str(), err, sizeof err);
+      rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, c, err, sizeof err);
+      auto* l = rd_kafka_topic_partition_list_new(1);
+      rd_kafka_topic_partition_list_add(l, t.c_str(), 0)->offset = 4;
+      REQUIRE(rd_kafka_commit(rk, l, 0) == RD_KAFKA_RESP_ERR_NO_ERROR);
+      rd_kafka_topic_partition_list_destroy(l);
+      rd_kafka_consumer_close(rk);
+      rd_kafka_destroy(rk);
+    }
+    // [doc:start_committed]
+    auto resumed = kafka::source(gcfg, {t}).start_from(kafka::committed(kafka::earliest()));
+    // [end]
+    CHECK(read_bounded(resumed) == std::vector<std::string>{"v4", "v5", "v6", "v7", "v8", "v9"});
+    CHECK_THROWS_WITH(read_bounded(kafka::source(cfg, {t}).start_from(kafka::committed())),
+                      Catch::Contains("group.id"));
+  }
+  SECTION("latest, unbounded: only records produced after the start") {
+    recorder<std::string> rec;
+    auto d = src.start_from(kafka::latest()).open(rec, spate::shard{}, rec);
+    CHECK(d.poll(100).status == spate::poll_status::idle);
+    kt::producer p;
+    p.send(t, "new1", 0);
+    p.send(t, "new2", 0);
+    p.flush();
+    for (int i = 0; i < 100 && rec.values.size() < 2; ++i) d.poll(100);
+    CHECK(rec.values == std::vector<std::string>{"new1", "new2"});
+    CHECK(d.offsets() == std::vector<kafka::partition_offset>{{t, 0, 12}});
+  }
+}
+
+TEST_CASE("offsets(): the driver tracks each partition, a restart continues from them", "[kafka]") {
+  auto t = ten_records();
+  auto cfg = kt::cfg();
+  recorder<std::string> rec;
+  // [doc:offsets]
+  auto src = kafka::source(cfg, {t});
+  auto d = src.open(rec, spate::shard{}, rec);
+  while (rec.values.size() < 6) d.poll(6 - rec.values.size());  // read some
+  std::vector<kafka::partition_offset> checkpoint = d.offsets();  // store with the checkpoint
+  // ... later, after a failure:
+  auto restored = src.start_from(kafka::from_offsets(kafka::to_offset_map(checkpoint)));
+  // [end]
+  CHECK(checkpoint == std::vector<kafka::partition_offset>{{t, 0, 6}});
+  CHECK(read_bounded(restored) == std::vector<std::string>{"v6", "v7", "v8", "v9"});
+}
+
+TEST_CASE("clear errors: missing topic, unreachable broker", "[kafka]") {
+  auto cfg = kt::cfg();
+  CHECK_THROWS_WITH(read_bounded(kafka::source(cfg, {kt::topic("missing")})), Catch::Contains("does not exist"));
+  kafka::config nowhere("127.0.0.1:1");
+  nowhere.timeout = std::chrono::milliseconds(1500);
+  auto t0 = std::chrono::steady_clock::now();
+  CHECK_THROWS_WITH(read_bounded(kafka::source(nowhere, {"x"})), Catch::Contains("cannot reach the Kafka cluster"));
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(10));
+  std::vector<std::string> sink_in{"a"};
+  CHECK_THROWS_WITH(spate::run(spate::from_collection(sink_in) | kafka::sink(cfg, kt::topic("missing"))),
+                    Catch::Contains("does not exist"));
+}
+
+TEST_CASE("bad records: fail, skip, dead letter", "[kafka]") {
+  auto t = kt::new_topic("bad", 1);
+  {
+    kt::producer p;
+    p.send(t, "1", 0);
+    p.send(t, "oops", 0, std::string("the-key"));
+    p.send(t, "3", 0);
+    p.flush();
+  }
+  auto cfg = kt::cfg();
+  auto src = kafka::source(cfg, {t}, spate::serde::json<int>{});
+  SECTION("fail (default) names topic, partition and offset") {
+    CHECK_THROWS_WITH(read_bounded(src), Catch::Contains(t + "/0 offset 1"));
+  }
+  SECTION("skip and count") {
+    auto s = src.on_bad_record(kafka::skip());
+    CHECK(read_bounded(s) == std::vector<int>{1, 3});
+    CHECK(s.metrics().bad_records == 1);
+  }
+  SECTION("dead letter") {
+    auto dlq = kt::new_topic("dlq", 1);
+    // [doc:dead_letter]
+    auto s = kafka::source(cfg, {t}, spate::serde::json<int>{}).on_bad_record(kafka::dead_letter(dlq));
+    // [end]
+    CHECK(read_bounded(s) == std::vector<int>{1, 3});
+    CHECK(s.metrics().dead_lettered == 1);
+    auto dead = kt::read_all(dlq);
+    REQUIRE(dead.size() == 1);
+    CHECK(dead[0].value == "oops");
+    CHECK(dead[0].key == std::optional<std::string>("the-key"));
+    CHECK(dead[0].headers["spate.topic"] == t);
+    CHECK(dead[0].headers["spate.offset"] == "1");
+    CHECK_THAT(dead[0].headers["spate.error"], Catch::Contains("json<int>"));
+  }
+}
+
+TEST_CASE("partitions are spread over the workers of a parallel context", "[kafka]") {
+  auto t = kt::new_topic("shards", 4);
+  {
+    kt::producer p;
+    for (int i = 0; i < 400; ++i) p.send(t, std::to_string(i), i % 4);
+    p.flush();
+  }
+  auto src = kafka::source(kt::cfg(), {t}).until_offsets_end();
+  std::set<std::string> all;
+  std::size_t total = 0;
+  for (std::size_t w = 0; w < 3; ++w) {
+    recorder<std::string> rec;
+    auto d = src.open(rec, spate::shard{w, 3}, rec);
+    d.drain();
+    CHECK(rec.ended);
+    for (auto& o : d.offsets()) CHECK(kafka::detail::worker_of(t, o.partition, 3) == w);
+    total += rec.values.size();
+    all.insert(rec.values.begin(), rec.values.end());
+  }
+  CHECK(total == 400);
+  CHECK(all.size() == 400);
+}
+
+TEST_CASE("partition discovery picks up partitions added while running", "[kafka]") {
+  auto t = kt::new_topic("discover", 1);
+  kt::producer p;
+  p.send(t, "p0-a", 0);
+  p.flush();
+  recorder<std::string> rec;
+  // [doc:discovery]
+  auto src = kafka::source(kt::cfg(), {t}).discover_partitions(std::chrono::milliseconds(200));
+  // [end]
+  auto d = src.open(rec, spate::shard{}, rec);
+  for (int i = 0; i < 50 && rec.values.empty(); ++i) d.poll(100);
+  kafka::admin(kt::cfg()).create_partitions(t, 3);  // rd_kafka_CreatePartitions
+  kt::producer p2;                                   // metadata with 3 partitions
+  p2.send(t, "p1-a", 1);
+  p2.send(t, "p2-a", 2);
+  p2.send(t, "p0-b", 0);
+  p2.flush();
+  for (int i = 0; i < 100 && rec.values.size() < 4; ++i) d.poll(100);
+  std::set<std::string> got(rec.values.begin(), rec.values.end());
+  CHECK(got == std::set<std::string>{"p0-a", "p0-b", "p1-a", "p2-a"});
+  CHECK(src.metrics().partitions_discovered == 2);
+  CHECK(d.offsets().size() == 3);
+}
+
+TEST_CASE("max_rate_per_partition bounds the intake", "[kafka]") {
+  auto t = kt::new_topic("rate", 2);
+  {
+    kt::producer p;
+    for (int i = 0; i < 300; ++i) p.send(t, std::to_string(i), i % 2);
+    p.flush();
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  auto got = read_bounded(kafka::source(kt::cfg(), {t}).max_rate_per_partition(100));
+  auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  CHECK(got.size() == 300);
+  std::set<std::string> distinct(got.begin(), got.end());
+  CHECK(distinct.size() == 300);
+  // 150 per partition at 100/s with a one-second bucket: at least ~0.5 s.
+  CHECK(secs > 0.4);
+}
+
+TEST_CASE("event time: per-partition watermarks, the minimum goes downstream, idle partitions do not stall",
+          "[kafka]") {
+  auto t = kt::new_topic("wm", 2);
+  {
+    kt::producer p;
+    for (int i = 0; i < 5; ++i) p.send(t, "a", 0, std::nullopt, 10000 + i * 1000);  // up to 14000
+    for (int i = 0; i < 3; ++i) p.send(t, "b", 1, std::nullopt, 10000 + i * 100);   // up to 10200
+    p.flush();
+  }
+  recorder<std::string> rec;
+  auto d = kafka::source(kt::cfg(), {t}).with_event_time(std::chrono::milliseconds(50)).open(rec, spate::shard{}, rec);
+  for (int i = 0; i < 500 && rec.values.size() < 8; ++i) d.poll(1);  // one record at a time
+  // both partitions reach their end (partition EOF: idle)
+  for (int i = 0; i < 500 && (rec.watermarks.empty() || rec.watermarks.back() != 14000 - 51); ++i) d.poll(100);
+  REQUIRE(rec.values.size() == 8);
+  REQUIRE(!rec.watermarks.empty());
+  CHECK(std::is_sorted(rec.watermarks.begin(), rec.watermarks.end()));
+  // While partition 1 was active and behind, the watermark followed it.
+  CHECK(std::find(rec.watermarks.begin(), rec.watermarks.end(), 10200 - 51) != rec.watermarks.end());
+  // Both idle: the most advanced partition's watermark.
+  CHECK(rec.watermarks.back() == 14000 - 51);
+}
+
+TEST_CASE("built-in deserializers: string, binary, key/value, JSON, with metadata", "[kafka]") {
+  auto t = kt::new_topic("serde", 1);
+  auto cfg = kt::cfg();
+  using kv = spate::serde::key_value<string_schema, spate::serde::json<int>>;
+  std::vector<std::pair<std::string, int>> in{{"a", 1}, {"b", 2}};
+  spate::run(spate::from_collection(in) | kafka::sink(cfg, t, kv{}));
+  auto pairs = read_bounded(kafka::source(cfg, {t}, kv{}));
+  CHECK(pairs == in);
+  auto msgs = read_bounded(kafka::source(cfg, {t}, kafka::with_metadata(spate::serde::json<int>{})));
+  REQUIRE(msgs.size() == 2);
+  CHECK(msgs[1].key == std::optional<std::string>("b"));
+  CHECK(msgs[1].value == 2);
+  CHECK(msgs[1].offset == 1);
+  CHECK(msgs[1].topic == t);
+  CHECK(msgs[1].timestamp.has_value());
+
+  auto tb = kt::new_topic("binary", 1);
+  std::vector<std::int64_t> nums{1, -2, 1LL << 40};
+  spate::run(spate::from_collection(nums) | kafka::sink(cfg, tb, spate::serde::binary<std::int64_t>{}));
+  CHECK(read_bounded(kafka::source(cfg, {tb}, spate::serde::binary<std::int64_t>{})) == nums);
+}
+
+TEST_CASE("topics by regex pattern", "[kafka]") {
+  std::string base = kt::topic("pat");
+  kafka::admin a(kt::cfg());
+  a.create_topic(base + "-x", 1);
+  a.create_topic(base + "-y", 2);
+  a.create_topic(base + "-other", 1);
+  kt::producer p;
+  p.send(base + "-x", "x");
+  p.send(base + "-y", "y");
+  p.send(base + "-other", "no");
+  p.flush();
+  // [doc:pattern]
+  auto src = kafka::source_pattern(kt::cfg(), base + "-[xy]");
+  // [end]
+  auto got = read_bounded(src);
+  std::sort(got.begin(), got.end());
+  CHECK(got == std::vector<std::string>{"x", "y"});
+}
+
+TEST_CASE("stop_when: an unbounded source ends gracefully when the flag is set", "[kafka]") {
+  auto t = ten_records();
+  std::atomic<bool> stop{false};
+  recorder<std::string> rec;
+  auto d = kafka::source(kt::cfg(), {t}).stop_when(stop).open(rec, spate::shard{}, rec);
+  for (int i = 0; i < 500 && rec.values.size() < 10; ++i) CHECK(!d.poll(100).finished());
+  CHECK(rec.values.size() == 10);
+  stop = true;
+  CHECK(d.poll(100).status == spate::poll_status::ended);
+  CHECK(rec.ended);
+}
