@@ -51,7 +51,7 @@ struct field_fn {
   template <class T>
     requires(decltype(boost::hana::is_nothing(accessor<T>()))::value)
   constexpr int operator()(const T&) const {
-    (void)diagnostic::no_such_field<T, Name>{};
+    (void)&diagnostic::report<diagnostic::no_such_field<T, Name>>;
     return 0;
   }
 };

@@ -18,10 +18,10 @@ struct filter_stage : stage_tag {
   static constexpr bool check() {
     using T = typename Flow::value_type;
     if constexpr (!std::invocable<const P&, const T&>) {
-      (void)diagnostic::stage_cannot_accept_input<"filter", T, P>{};
+      (void)&diagnostic::report<diagnostic::stage_cannot_accept_input<"filter", T, P>>;
       return false;
     } else if constexpr (!std::convertible_to<std::invoke_result_t<const P&, const T&>, bool>) {
-      (void)diagnostic::stage_bad_result<"filter", T, std::invoke_result_t<const P&, const T&>>{};
+      (void)&diagnostic::report<diagnostic::stage_bad_result<"filter", T, std::invoke_result_t<const P&, const T&>>>;
       return false;
     } else {
       return true;

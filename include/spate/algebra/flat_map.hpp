@@ -55,18 +55,18 @@ struct flat_map_stage : stage_tag {
     using T = typename Flow::value_type;
     if constexpr (callback_form) {
       if constexpr (!std::invocable<const F&, const T&, detail::emitter<detail::any_down>&>) {
-        (void)diagnostic::stage_cannot_accept_input<"flat_map", T, F>{};
+        (void)&diagnostic::report<diagnostic::stage_cannot_accept_input<"flat_map", T, F>>;
         return false;
       } else {
         return true;
       }
     } else if constexpr (!std::invocable<const F&, const T&>) {
-      (void)diagnostic::stage_cannot_accept_input<"flat_map", T, F>{};
+      (void)&diagnostic::report<diagnostic::stage_cannot_accept_input<"flat_map", T, F>>;
       return false;
     } else if constexpr (!detail::iterable<std::invoke_result_t<const F&, const T&>>) {
       // READ THIS IF YOUR COMPILE BREAKS HERE: the function must return a range,
       // or use flat_map<OutputType>(f) with f(record, emit).
-      (void)diagnostic::stage_bad_result<"flat_map", T, std::invoke_result_t<const F&, const T&>>{};
+      (void)&diagnostic::report<diagnostic::stage_bad_result<"flat_map", T, std::invoke_result_t<const F&, const T&>>>;
       return false;
     } else {
       return true;

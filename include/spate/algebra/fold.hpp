@@ -33,15 +33,15 @@ struct fold_stage : stage_tag {
     if constexpr (!Flow::keyed) {
       // Name the stage as the user wrote it: count() is a fold.
       if constexpr (std::is_same_v<F, detail::count_one>)
-        (void)diagnostic::stage_needs_keyed_stream<"count", T>{};
+        (void)&diagnostic::report<diagnostic::stage_needs_keyed_stream<"count", T>>;
       else
-        (void)diagnostic::stage_needs_keyed_stream<"fold", T>{};
+        (void)&diagnostic::report<diagnostic::stage_needs_keyed_stream<"fold", T>>;
       return false;
     } else if constexpr (!std::invocable<const F&, Acc, const T&>) {
-      (void)diagnostic::stage_cannot_accept_input<"fold", T, F>{};
+      (void)&diagnostic::report<diagnostic::stage_cannot_accept_input<"fold", T, F>>;
       return false;
     } else if constexpr (!std::convertible_to<std::invoke_result_t<const F&, Acc, const T&>, Acc>) {
-      (void)diagnostic::stage_bad_result<"fold", T, std::invoke_result_t<const F&, Acc, const T&>>{};
+      (void)&diagnostic::report<diagnostic::stage_bad_result<"fold", T, std::invoke_result_t<const F&, Acc, const T&>>>;
       return false;
     } else {
       return true;
@@ -114,10 +114,10 @@ struct aggregate_stage : stage_tag {
   static constexpr bool check() {
     using T = typename Flow::value_type;
     if constexpr (!Flow::keyed) {
-      (void)diagnostic::stage_needs_keyed_stream<"aggregate", T>{};
+      (void)&diagnostic::report<diagnostic::stage_needs_keyed_stream<"aggregate", T>>;
       return false;
     } else if constexpr (!AggregateFunction<Agg, T>) {
-      (void)diagnostic::stage_cannot_accept_input<"aggregate", T, Agg>{};
+      (void)&diagnostic::report<diagnostic::stage_cannot_accept_input<"aggregate", T, Agg>>;
       return false;
     } else {
       return true;

@@ -18,7 +18,7 @@ struct inspect_stage : stage_tag {
   static constexpr bool check() {
     using T = typename Flow::value_type;
     if constexpr (!std::invocable<const F&, const T&>) {
-      (void)diagnostic::stage_cannot_accept_input<"inspect", T, F>{};
+      (void)&diagnostic::report<diagnostic::stage_cannot_accept_input<"inspect", T, F>>;
       return false;
     } else {
       return true;

@@ -28,10 +28,10 @@ struct key_by_stage : stage_tag {
   static constexpr bool check() {
     using T = typename Flow::value_type;
     if constexpr (!std::invocable<const KeyFn&, const T&>) {
-      (void)diagnostic::stage_cannot_accept_input<"key_by", T, KeyFn>{};
+      (void)&diagnostic::report<diagnostic::stage_cannot_accept_input<"key_by", T, KeyFn>>;
       return false;
     } else if constexpr (std::is_void_v<std::invoke_result_t<const KeyFn&, const T&>>) {
-      (void)diagnostic::stage_bad_result<"key_by", T, void>{};
+      (void)&diagnostic::report<diagnostic::stage_bad_result<"key_by", T, void>>;
       return false;
     } else {
       return true;

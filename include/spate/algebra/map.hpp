@@ -18,10 +18,10 @@ struct map_stage : stage_tag {
   static constexpr bool check() {
     using T = typename Flow::value_type;
     if constexpr (!std::invocable<const F&, const T&>) {
-      (void)diagnostic::stage_cannot_accept_input<"map", T, F>{};
+      (void)&diagnostic::report<diagnostic::stage_cannot_accept_input<"map", T, F>>;
       return false;
     } else if constexpr (std::is_void_v<std::invoke_result_t<const F&, const T&>>) {
-      (void)diagnostic::stage_bad_result<"map", T, void>{};
+      (void)&diagnostic::report<diagnostic::stage_bad_result<"map", T, void>>;
       return false;
     } else {
       return true;

@@ -21,13 +21,13 @@ struct reduce_stage : stage_tag {
   static constexpr bool check() {
     using T = typename Flow::value_type;
     if constexpr (!Flow::keyed) {
-      (void)diagnostic::stage_needs_keyed_stream<"reduce", T>{};
+      (void)&diagnostic::report<diagnostic::stage_needs_keyed_stream<"reduce", T>>;
       return false;
     } else if constexpr (!std::invocable<const F&, const T&, const T&>) {
-      (void)diagnostic::stage_cannot_accept_input<"reduce", T, F>{};
+      (void)&diagnostic::report<diagnostic::stage_cannot_accept_input<"reduce", T, F>>;
       return false;
     } else if constexpr (!std::convertible_to<std::invoke_result_t<const F&, const T&, const T&>, T>) {
-      (void)diagnostic::stage_bad_result<"reduce", T, std::invoke_result_t<const F&, const T&, const T&>>{};
+      (void)&diagnostic::report<diagnostic::stage_bad_result<"reduce", T, std::invoke_result_t<const F&, const T&, const T&>>>;
       return false;
     } else {
       return true;

@@ -21,6 +21,15 @@ namespace diagnostic {
 template <class...>
 inline constexpr bool always_false = false;
 
+// Stages report a mistake with `(void)&report<some_diagnostic<...>>;` in their
+// constexpr check(): taking the address instantiates the diagnostic (its
+// static_assert is the message) while check() stays a constant expression, so
+// no compiler goes on to report the same mistake again in other words.
+template <class Diagnostic>
+void report() {
+  (void)Diagnostic{};
+}
+
 // READ THIS IF YOUR COMPILE BREAKS HERE: the stage named in the first template
 // argument cannot be called with the records the previous stage produces
 // (second argument). The third argument is the function you gave the stage.

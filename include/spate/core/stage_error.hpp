@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 namespace spate {
@@ -32,15 +33,27 @@ struct stage_label {
 };
 
 namespace detail {
+// A plain call where the function is callable; std::invoke only for member
+// pointers. GCC inlines std::invoke late, after the vectorizer has given up on
+// the loop around it.
+template <class F, class... A>
+[[gnu::always_inline]] inline decltype(auto) invoke_direct(F&& f, A&&... a) noexcept(
+    std::is_nothrow_invocable_v<F, A...>) {
+  if constexpr (std::is_member_pointer_v<std::remove_cvref_t<F>>)
+    return std::invoke(std::forward<F>(f), std::forward<A>(a)...);
+  else
+    return std::forward<F>(f)(std::forward<A>(a)...);
+}
+
 // Calls user code; an exception leaves as a stage_error naming the stage.
 // When the call cannot throw the handler disappears from the generated code.
 template <class F, class... A>
 [[gnu::always_inline]] inline decltype(auto) call_user(const stage_label& where, F&& f, A&&... a) {
-  if constexpr (noexcept(std::invoke(std::forward<F>(f), std::forward<A>(a)...))) {
-    return std::invoke(std::forward<F>(f), std::forward<A>(a)...);
+  if constexpr (std::is_nothrow_invocable_v<F, A...>) {
+    return invoke_direct(std::forward<F>(f), std::forward<A>(a)...);
   } else {
     try {
-      return std::invoke(std::forward<F>(f), std::forward<A>(a)...);
+      return invoke_direct(std::forward<F>(f), std::forward<A>(a)...);
     } catch (const stage_error&) {
       throw;
     } catch (const std::exception& e) {

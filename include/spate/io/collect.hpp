@@ -36,7 +36,7 @@ struct collect_sink : sink_tag {
     if constexpr (detail::map_target<C, T> || detail::sequence_target<C, T> || detail::set_target<C, T>) {
       return true;
     } else {
-      (void)diagnostic::sink_cannot_accept_input<"collect_into", T, C>{};
+      (void)&diagnostic::report<diagnostic::sink_cannot_accept_input<"collect_into", T, C>>;
       return false;
     }
   }
@@ -87,7 +87,7 @@ struct sum_sink : sink_tag {
     if constexpr (requires(T& t, const R& r) { t += r; }) {
       return true;
     } else {
-      (void)diagnostic::sink_cannot_accept_input<"sum_into", R, T>{};
+      (void)&diagnostic::report<diagnostic::sink_cannot_accept_input<"sum_into", R, T>>;
       return false;
     }
   }

@@ -20,7 +20,7 @@ struct for_each_sink : sink_tag {
     if constexpr (std::invocable<F&, const T&>) {
       return true;
     } else {
-      (void)diagnostic::sink_cannot_accept_input<"for_each", T, F>{};
+      (void)&diagnostic::report<diagnostic::sink_cannot_accept_input<"for_each", T, F>>;
       return false;
     }
   }

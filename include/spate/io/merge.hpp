@@ -208,8 +208,8 @@ auto merge(First&& first, Rest&&... rest) {
                         decltype(detail::as_pipeline(std::forward<Rest>(rest)))...>{
         {}, {detail::as_pipeline(std::forward<First>(first)), detail::as_pipeline(std::forward<Rest>(rest))...}};
   } else {
-    (void)diagnostic::merged_streams_differ<
-        T, std::tuple<typename decltype(detail::as_pipeline(std::forward<Rest>(rest)))::value_type...>>{};
+    (void)&diagnostic::report<diagnostic::merged_streams_differ<
+        T, std::tuple<typename decltype(detail::as_pipeline(std::forward<Rest>(rest)))::value_type...>>>;
     return error_pipeline{};
   }
 }

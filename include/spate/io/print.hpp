@@ -30,7 +30,7 @@ struct print_sink : sink_tag {
     if constexpr (TextWritable<T>) {
       return true;
     } else {
-      (void)diagnostic::sink_cannot_accept_input<"print", T, std::ostream>{};
+      (void)&diagnostic::report<diagnostic::sink_cannot_accept_input<"print", T, std::ostream>>;
       return false;
     }
   }

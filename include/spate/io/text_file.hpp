@@ -124,7 +124,7 @@ struct text_file_sink : sink_tag {
     if constexpr (TextWritable<T>) {
       return true;
     } else {
-      (void)diagnostic::sink_cannot_accept_input<"write_text_file", T, std::string>{};
+      (void)&diagnostic::report<diagnostic::sink_cannot_accept_input<"write_text_file", T, std::string>>;
       return false;
     }
   }

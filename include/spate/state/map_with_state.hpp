@@ -52,10 +52,10 @@ struct map_with_state_stage : stage_tag {
   static constexpr bool check() {
     using T = typename Flow::value_type;
     if constexpr (!Flow::keyed) {
-      (void)diagnostic::stage_needs_keyed_stream<"map_with_state", T>{};
+      (void)&diagnostic::report<diagnostic::stage_needs_keyed_stream<"map_with_state", T>>;
       return false;
     } else if constexpr (!std::is_invocable_v<const F&, const key_t<Flow>&, const T*, state_handle<S>&>) {
-      (void)diagnostic::stage_cannot_accept_input<"map_with_state", T, F>{};
+      (void)&diagnostic::report<diagnostic::stage_cannot_accept_input<"map_with_state", T, F>>;
       return false;
     } else {
       return true;

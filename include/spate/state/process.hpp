@@ -70,10 +70,10 @@ struct process_stage : stage_tag {
   static constexpr bool check() {
     using T = typename Flow::value_type;
     if constexpr (!Flow::keyed) {
-      (void)diagnostic::stage_needs_keyed_stream<"process", T>{};
+      (void)&diagnostic::report<diagnostic::stage_needs_keyed_stream<"process", T>>;
       return false;
     } else if constexpr (!requires { typename F::output_type; }) {
-      (void)diagnostic::stage_bad_result<"process", T, F>{};
+      (void)&diagnostic::report<diagnostic::stage_bad_result<"process", T, F>>;
       return false;
     } else {
       return true;

@@ -31,11 +31,11 @@ struct update_state_by_key_stage : stage_tag {
   static constexpr bool check() {
     using T = typename Flow::value_type;
     if constexpr (!Flow::keyed) {
-      (void)diagnostic::stage_needs_keyed_stream<"update_state_by_key", T>{};
+      (void)&diagnostic::report<diagnostic::stage_needs_keyed_stream<"update_state_by_key", T>>;
       return false;
     } else if constexpr (!std::is_invocable_r_v<std::optional<S>, const F&, const std::vector<T>&,
                                                 const std::optional<S>&>) {
-      (void)diagnostic::stage_cannot_accept_input<"update_state_by_key", T, F>{};
+      (void)&diagnostic::report<diagnostic::stage_cannot_accept_input<"update_state_by_key", T, F>>;
       return false;
     } else {
       return true;

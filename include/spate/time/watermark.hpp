@@ -80,7 +80,7 @@ struct with_watermarks_stage : stage_tag {
   static constexpr bool check() {
     using T = typename Flow::value_type;
     if constexpr (!TimestampFunction<TsFn, T>) {
-      (void)diagnostic::stage_cannot_accept_input<"with_watermarks", T, TsFn>{};
+      (void)&diagnostic::report<diagnostic::stage_cannot_accept_input<"with_watermarks", T, TsFn>>;
       return false;
     } else {
       return true;

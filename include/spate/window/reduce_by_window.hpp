@@ -46,11 +46,11 @@ struct reduce_by_window_stage : stage_tag {
   static constexpr bool check() {
     using T = typename Flow::value_type;
     if constexpr (!Count && !Flow::keyed) {
-      (void)diagnostic::stage_needs_keyed_stream<"reduce_by_key_and_window", T>{};
+      (void)&diagnostic::report<diagnostic::stage_needs_keyed_stream<"reduce_by_key_and_window", T>>;
       return false;
     } else if constexpr (!Count && !(std::is_invocable_r_v<T, const F&, const T&, const T&> &&
                                      std::is_invocable_r_v<T, const Inv&, const T&, const T&>)) {
-      (void)diagnostic::stage_cannot_accept_input<"reduce_by_key_and_window", T, F>{};
+      (void)&diagnostic::report<diagnostic::stage_cannot_accept_input<"reduce_by_key_and_window", T, F>>;
       return false;
     } else {
       return true;

@@ -121,10 +121,10 @@ struct window_stage : stage_tag {
   static constexpr bool check() {
     using T = typename Flow::value_type;
     if constexpr (!All && !Flow::keyed) {
-      (void)diagnostic::stage_needs_keyed_stream<"window", T>{};
+      (void)&diagnostic::report<diagnostic::stage_needs_keyed_stream<"window", T>>;
       return false;
     } else if constexpr (detail::event_time_assigner<Assigner> && !TimestampFunction<TsFn, T>) {
-      (void)diagnostic::window_needs_timestamp<Assigner, T>{};
+      (void)&diagnostic::report<diagnostic::window_needs_timestamp<Assigner, T>>;
       return false;
     } else {
       return true;
@@ -134,7 +134,7 @@ struct window_stage : stage_tag {
   using output = Flow;
   template <class Flow, class Env, class Down>
   int build(Env&, stage_label, Down&&) const {
-    (void)diagnostic::window_needs_function<window_stage>{};
+    (void)&diagnostic::report<diagnostic::window_needs_function<window_stage>>;
     return 0;
   }
 };
@@ -183,15 +183,15 @@ struct window_op_stage : stage_tag {
     } else {
       if constexpr (!W::all && !std::invocable<const typename D::fn_type&, const key_out<Flow>&, time_window,
                                                 const std::vector<T>&>) {
-        (void)diagnostic::stage_cannot_accept_input<"window process", T, typename D::fn_type>{};
+        (void)&diagnostic::report<diagnostic::stage_cannot_accept_input<"window process", T, typename D::fn_type>>;
         return false;
       } else if constexpr (W::all && !std::invocable<const typename D::fn_type&, time_window, const std::vector<T>&>) {
-        (void)diagnostic::stage_cannot_accept_input<"window process", T, typename D::fn_type>{};
+        (void)&diagnostic::report<diagnostic::stage_cannot_accept_input<"window process", T, typename D::fn_type>>;
         return false;
       }
     }
     if constexpr (detail::merging_assigner<A> && !fn_type<Flow>::mergeable) {
-      (void)diagnostic::window_function_not_mergeable<D, T>{};
+      (void)&diagnostic::report<diagnostic::window_function_not_mergeable<D, T>>;
       return false;
     }
     return true;
@@ -279,7 +279,7 @@ auto operator|(pipeline<Src, Ds...> p, D&& d) {
 template <class Src, class... Ds, sink_descriptor S>
   requires detail::ends_with_window<Ds...>
 auto operator|(pipeline<Src, Ds...>, S&&) {
-  (void)diagnostic::window_needs_function<std::tuple_element_t<sizeof...(Ds) - 1, std::tuple<Ds...>>>{};
+  (void)&diagnostic::report<diagnostic::window_needs_function<std::tuple_element_t<sizeof...(Ds) - 1, std::tuple<Ds...>>>>;
   return error_pipeline{};
 }
 
