@@ -1,5 +1,7 @@
 #pragma once
 // spate: a header-only C++20 stream-processing library. Include this header.
+// The narrower headers (spate/algebra/..., spate/window.hpp, ...) each stand
+// on their own, for translation units that want less to compile.
 #include "algebra/filter.hpp"
 #include "algebra/flat_map.hpp"
 #include "algebra/field.hpp"
@@ -21,3 +23,9 @@
 #include "io/merge.hpp"
 #include "io/print.hpp"
 #include "io/text_file.hpp"
+
+// Serializers; event time, windows and keyed state; executors and the
+// streaming context. Kafka is in <spate/kafka.hpp> (it links librdkafka).
+#include "exec.hpp"
+#include "serde.hpp"
+#include "window.hpp"
