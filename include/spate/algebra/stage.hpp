@@ -43,6 +43,13 @@ struct forward_control {
   void on_batch_end(const batch_info& b) { down.on_batch_end(b); }
   void on_tick(event_time now) { down.on_tick(now); }
   void on_end() { down.on_end(); }
+  /// Idleness of the input (see time/watermark.hpp), passed on to the stage
+  /// that cares (a merge) through stateless stages.
+  void on_idle(bool idle)
+    requires requires(Down& d) { d.on_idle(idle); }
+  {
+    down.on_idle(idle);
+  }
 };
 
 /// Control calls for a sink: nothing to forward.

@@ -23,6 +23,7 @@ struct node_control {
   virtual void on_batch_end(const batch_info& b) = 0;
   virtual void on_tick(event_time now) = 0;
   virtual void on_end() = 0;
+  virtual void on_idle(bool idle) = 0;
 };
 
 /// A stage as seen by the one before it, when the link is virtual.
@@ -51,6 +52,7 @@ struct node_ref {
   void on_batch_end(const batch_info& b) { target->on_batch_end(b); }
   void on_tick(event_time now) { target->on_tick(now); }
   void on_end() { target->on_end(); }
+  void on_idle(bool idle) { target->on_idle(idle); }
 };
 
 /// A built stage behind the virtual interface; owns the rest of the chain.
@@ -64,6 +66,9 @@ struct node_holder : node<Flow> {
   void on_batch_end(const batch_info& b) final { stage.on_batch_end(b); }
   void on_tick(event_time now) final { stage.on_tick(now); }
   void on_end() final { stage.on_end(); }
+  void on_idle(bool idle) final {
+    if constexpr (requires { stage.on_idle(idle); }) stage.on_idle(idle);
+  }
 };
 template <class Flow, class Built, class Rest>
 struct node_impl final : node_holder<Flow, Built, Rest> {

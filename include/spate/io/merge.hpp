@@ -6,8 +6,10 @@
 //   both | key_by(...) | ... | sink
 // Inputs are read in turns, so none starves. Where the inputs meet:
 //  - the watermark is the minimum over the inputs (an ended input no longer
-//    holds it back), forwarded only when it advances; when every input has
-//    ended it is max_watermark, as in Flink, so every window downstream fires;
+//    holds it back, nor does an idle one: see with_idleness in
+//    time/watermark.hpp), forwarded only when it advances; when every input
+//    has ended it is max_watermark, as in Flink, so every window downstream
+//    fires;
 //  - batch ends and barriers are aligned: forwarded once all inputs passed them;
 //  - on_end is forwarded when the last input ended;
 //  - a stop from downstream stops every input.
@@ -40,6 +42,7 @@ template <std::size_t N, class Head>
 struct union_state {
   Head* head;
   std::array<event_time, N> watermark;
+  std::array<bool, N> idle{};
   event_time emitted = min_watermark;
   std::size_t ended = 0;
   std::size_t batch_arrivals = 0;
@@ -47,7 +50,14 @@ struct union_state {
   bool stopped = false;
 
   void advance() {
-    event_time w = *std::min_element(watermark.begin(), watermark.end());
+    event_time w = max_watermark;
+    bool any_active = false;
+    for (std::size_t i = 0; i < N; ++i)
+      if (!idle[i]) {
+        w = std::min(w, watermark[i]);
+        any_active = true;
+      }
+    if (!any_active) return;  // all idle: event time stands still
     if (w > emitted) {
       emitted = w;
       head->on_watermark(w);
@@ -82,7 +92,13 @@ struct union_port {
     }
   }
   void on_tick(event_time) {}  // ticks reach the head once, from the merge driver
+  void on_idle(bool idle) {
+    st->idle[I] = idle;
+    if (!idle) return;  // an input that resumes holds the minimum from its next watermark on
+    st->advance();
+  }
   void on_end() {
+    st->idle[I] = false;
     st->watermark[I] = max_watermark;
     st->advance();
     if (++st->ended == N) st->head->on_end();

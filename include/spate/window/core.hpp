@@ -50,6 +50,8 @@ struct window_core {
   std::map<std::int64_t, std::vector<SK>> timers{};
 
   using acc_type = typename Fn::acc_type;
+  using key_out_type = KOut;
+  static constexpr bool processing = Processing;
 
   static decltype(auto) key_out(const SK& k) {
     if constexpr (std::is_same_v<KOut, no_key>)
@@ -131,6 +133,50 @@ struct window_core {
   }
   /// How many records came too late even for allowed lateness.
   std::uint64_t late_count() const noexcept { return late_records; }
+};
+
+/// The protocol of the time-window operators (tumbling, sliding, session),
+/// which differ only in `add(key, record)` and `advance_to(time)`: event time
+/// moves with watermarks, processing time with ticks, and the end of input
+/// fires everything. Op names its unkeyed key type (window_all) `plain_key`.
+template <class Op, class Core>
+struct time_window_protocol : Core {
+  time_window_protocol(Core&& c) : Core(std::move(c)) {}
+  Op& self() { return static_cast<Op&>(*this); }
+
+  template <class KK, class R>
+  bool push_keyed(const KK& k, R&& r)
+    requires(!std::is_same_v<typename Core::key_out_type, no_key>)
+  {
+    return self().add(k, std::as_const(r));
+  }
+  template <class R>
+  bool push(R&& r) {
+    return self().add(typename Op::plain_key{}, std::as_const(r));
+  }
+  void on_watermark(event_time t) {
+    if constexpr (!Core::processing) self().advance_to(to_millis(t));
+    this->forward_watermark(t);
+  }
+  void on_tick(event_time t) {
+    this->proc_now = t;
+    if constexpr (Core::processing) self().advance_to(to_millis(t) - 1);
+    this->down.on_tick(t);
+  }
+  void on_barrier(checkpoint_id id) {
+    this->late_on_barrier(id);
+    this->down.on_barrier(id);
+  }
+  void on_batch_end(const batch_info& b) {
+    this->late_on_batch_end(b);
+    this->down.on_batch_end(b);
+  }
+  void on_end() {
+    self().advance_to(never);
+    this->forward_watermark(max_watermark);
+    this->late_on_end();
+    this->down.on_end();
+  }
 };
 }  // namespace detail
 

@@ -18,7 +18,10 @@
 namespace spate::detail {
 
 template <class T, class SK, class KOut, class Fn, class TsFn, bool Processing, class LateOut, class Down>
-struct session_window_op : window_core<T, SK, KOut, Fn, TsFn, Processing, LateOut, Down> {
+struct session_window_op
+    : time_window_protocol<session_window_op<T, SK, KOut, Fn, TsFn, Processing, LateOut, Down>,
+                           window_core<T, SK, KOut, Fn, TsFn, Processing, LateOut, Down>> {
+  using plain_key = SK;
   using core = window_core<T, SK, KOut, Fn, TsFn, Processing, LateOut, Down>;
   using acc_type = typename core::acc_type;
   static_assert(Fn::mergeable,
@@ -111,39 +114,6 @@ struct session_window_op : window_core<T, SK, KOut, Fn, TsFn, Processing, LateOu
     });
   }
 
-  template <class KK, class R>
-  bool push_keyed(const KK& k, R&& r)
-    requires(!std::is_same_v<KOut, no_key>)
-  {
-    return add(k, std::as_const(r));
-  }
-  template <class R>
-  bool push(R&& r) {
-    return add(SK{}, std::as_const(r));
-  }
-  void on_watermark(event_time t) {
-    if constexpr (!Processing) advance_to(to_millis(t));
-    this->forward_watermark(t);
-  }
-  void on_tick(event_time t) {
-    this->proc_now = t;
-    if constexpr (Processing) advance_to(to_millis(t) - 1);
-    this->down.on_tick(t);
-  }
-  void on_barrier(checkpoint_id id) {
-    this->late_on_barrier(id);
-    this->down.on_barrier(id);
-  }
-  void on_batch_end(const batch_info& b) {
-    this->late_on_batch_end(b);
-    this->down.on_batch_end(b);
-  }
-  void on_end() {
-    advance_to(never);
-    this->forward_watermark(max_watermark);
-    this->late_on_end();
-    this->down.on_end();
-  }
   const state::hash_map<SK, key_state>& state() const noexcept { return keys; }
 
   // key, sessions (start, end, acc, fired), scheduled; then the current time
