@@ -160,10 +160,11 @@ TEST_CASE("json: invalid JSON gives the byte", "[serde][json]") {
 TEST_CASE("json: garbage never crashes", "[serde][json]") {
   std::mt19937 rng(99);
   const auto valid = to_json_text(serde_test::sample_order());
+  constexpr std::string_view alphabet = "{}[]\":,0-9.eE tnf\\";
   for (int i = 0; i < 5000; ++i) {
     std::string text = valid;
     for (int k = 0, flips = 1 + static_cast<int>(rng() % 3); k < flips; ++k) {
-      text[rng() % text.size()] = "{}[]\":,0-9.eE tnf\\"[rng() % 20];
+      text[rng() % text.size()] = alphabet[rng() % alphabet.size()];
     }
     auto r = json<order>{}.deserialize(text);
     if (r) CHECK(to_json_text(*json<order>{}.deserialize(to_json_text(*r))) == to_json_text(*r));
