@@ -57,7 +57,7 @@ struct fold_stage : stage_tag {
     stage_label label;
     template <class K, class R>
     bool push_keyed(const K& k, R&& r) {
-      auto [slot, inserted] = this->table.try_emplace_with(k, [&] { return init; });
+      auto [slot, inserted] = this->upsert(k, [&] { return init; });
       (void)inserted;
       slot->second = detail::call_user(label, fn, std::move(slot->second), std::as_const(r));
       return this->updated(slot);
@@ -144,7 +144,7 @@ struct aggregate_stage : stage_tag {
     bool push_keyed(const K& k, R&& r) {
       const Agg& agg = this->down.agg;
       // A plain pointer, not a structured binding: clang 14 cannot capture those.
-      auto* slot = this->table.try_emplace_with(k, [&] { return agg.create_accumulator(); }).first;
+      auto* slot = this->upsert(k, [&] { return agg.create_accumulator(); }).first;
       slot->second = detail::call_user(
           label, [&](const auto& x) { return agg.add(x, std::move(slot->second)); }, std::as_const(r));
       return this->updated(slot);

@@ -23,14 +23,18 @@ struct keyed_table : forward_control<Down> {
   using table_type = state::hash_map<Key, Value>;
   table_type table;
 
-  /// After `slot` changed: emit it now (rolling) or at the batch end.
+  /// The entry of key k (made by make() when new), about to be updated;
+  /// compacted, it is marked for the batch end in the same probe.
+  template <class K, class Make>
+  auto upsert(const K& k, Make&& make) {
+    return table.template try_emplace_with<Mode == emit_mode::compacted>(k, std::forward<Make>(make));
+  }
+  /// After `slot` changed: emit it now (rolling); compacted, upsert marked it.
   bool updated(typename table_type::value_type* slot) {
-    if constexpr (Mode == emit_mode::rolling) {
+    if constexpr (Mode == emit_mode::rolling)
       return this->down.push(std::as_const(*slot));
-    } else {
-      table.mark(slot);
+    else
       return true;
-    }
   }
   void flush() {
     if constexpr (Mode == emit_mode::compacted)

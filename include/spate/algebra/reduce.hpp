@@ -42,7 +42,7 @@ struct reduce_stage : stage_tag {
     stage_label label;
     template <class K, class R>
     bool push_keyed(const K& k, R&& r) {
-      auto [slot, inserted] = this->table.try_emplace_with(k, [&] { return T(std::forward<R>(r)); });
+      auto [slot, inserted] = this->upsert(k, [&] { return T(std::forward<R>(r)); });
       if (!inserted) slot->second = detail::call_user(label, fn, std::as_const(slot->second), std::as_const(r));
       return this->updated(slot);
     }

@@ -86,18 +86,27 @@ class hash_map {
   std::size_t memory_bytes() const noexcept { return cap_ * (sizeof(value_type) + 1); }
 
   /// The slot for `k`, inserting Value{make()} when absent. Returns {slot, inserted}.
-  template <class K, class Make>
+  /// With Mark, the entry is also marked (see mark()) in the same probe.
+  template <bool Mark = false, class K, class Make>
   std::pair<value_type*, bool> try_emplace_with(const K& k, Make&& make) {
     if ((size_ + 1) * 8 > cap_ * 7) grow();
     std::size_t h = hash_(k);
     std::size_t i = h & (cap_ - 1);
     const std::uint8_t tag = tag_of(h);
     while (meta_[i] != empty_slot) {
-      if (same_tag(meta_[i], tag) && eq_(slots_[i].first, k)) return {&slots_[i], false};
+      if (same_tag(meta_[i], tag) && eq_(slots_[i].first, k)) {
+        if constexpr (Mark)
+          if (!(meta_[i] & mark_bit)) {
+            meta_[i] |= mark_bit;
+            ++marked_;
+          }
+        return {&slots_[i], false};
+      }
       i = (i + 1) & (cap_ - 1);
     }
     std::construct_at(&slots_[i], value_type(Key(k), std::forward<Make>(make)()));
-    meta_[i] = tag;
+    meta_[i] = Mark ? static_cast<std::uint8_t>(tag | mark_bit) : tag;
+    marked_ += Mark;
     ++size_;
     return {&slots_[i], true};
   }
