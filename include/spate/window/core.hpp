@@ -106,6 +106,15 @@ struct window_core {
     cached_list = nullptr;
   }
 
+  /// Whether the timers due by t cover a large part of a table of `entries`
+  /// (aligned windows: every key's window ends at once). Then one sequential
+  /// pass over the table beats a random lookup per timer.
+  bool bulk_due(std::int64_t t, std::size_t entries) const noexcept {
+    std::size_t due = 0;
+    for (auto it = timers.begin(); it != timers.end() && it->first <= t; ++it) due += it->second.size();
+    return due > 64 && due * 4 >= entries;
+  }
+
   /// Runs due(k, at) for each timer at or before `t`, in time order.
   template <class Due>
   void run_timers(std::int64_t t, Due&& due) {

@@ -83,7 +83,7 @@ struct tumbling_window_op
   void advance_to(std::int64_t t) {
     if (t <= this->now) return;
     this->now = t;
-    if (this->lateness == 0 && bulk_due(t)) {
+    if (this->lateness == 0 && this->bulk_due(t, windows.size())) {
       // Most windows are due at once (all keys see the same window end): one
       // sequential pass over the table beats a random lookup per window.
       windows.erase_if([&](const WK& w, const acc_type& a) {
@@ -106,11 +106,6 @@ struct tumbling_window_op
     });
   }
 
-  bool bulk_due(std::int64_t t) const noexcept {
-    std::size_t due = 0;
-    for (auto it = this->timers.begin(); it != this->timers.end() && it->first <= t; ++it) due += it->second.size();
-    return due > 64 && due * 4 >= windows.size();
-  }
 
   /// The state: (key, window start) -> accumulator.
   const state::hash_map<WK, acc_type>& state() const noexcept { return windows; }
