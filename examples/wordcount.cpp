@@ -18,13 +18,15 @@
 int main(int argc, char** argv) {
   const std::string path = argc > 1 ? argv[1] : SPATE_WORDCOUNT_DEFAULT_TEXT;
   std::vector<std::pair<std::string, std::int64_t>> counts;
-  auto job = spate::text_file(path)
-           | spate::flat_map([](const std::string& line) { return spate::words(line); })
-           | spate::key_by([](std::string_view w) { return w; })
-           | spate::count()
-           | spate::collect_into(counts);
   try {
-    spate::run_batch(job);  // a bounded input: one batch, the final count per word
+    // [doc:wordcount]
+    auto job = spate::text_file(path)
+             | spate::flat_map([](const std::string& line) { return spate::words(line); })
+             | spate::key_by([](std::string_view w) { return w; })
+             | spate::count()
+             | spate::collect_into(counts);
+    spate::run_batch(job);  // nothing runs until here; the bounded input is one batch
+    // [end]
   } catch (const std::exception& e) {
     std::cerr << "wordcount: " << e.what() << '\n';
     return 1;

@@ -1,7 +1,7 @@
 // The examples of docs/algebra.md and docs/fusion.md. Each block between
-// marker comments `[doc:NAME]` and `[end]` appears verbatim (less two spaces
-// of indentation) in the docs; check_doc_examples.cmake (a ctest) keeps the
-// two in sync. The checks after each block verify what the docs claim.
+// marker comments `[doc:NAME]` and `[end]` appears verbatim (less its
+// indentation) in the docs; scripts/doc-snippets (the doc_snippets test) keeps
+// the two in step. The checks after each block verify what the docs claim.
 #include <catch2/catch.hpp>
 
 #include <spate/spate.hpp>

@@ -1,6 +1,6 @@
 // Every code example in docs/records.md and docs/serializers.md, compiled and
 // run. A region between "// [doc:NAME]" and "// [end]" appears verbatim in
-// the docs; check_doc_examples.py keeps the two in step.
+// the docs; scripts/doc-snippets (the doc_snippets test) keeps the two in step.
 
 #include <catch2/catch.hpp>
 
