@@ -16,6 +16,7 @@
 
 #include "../algebra/stage.hpp"
 #include "hash_map.hpp"
+#include "snapshot.hpp"
 
 namespace spate {
 
@@ -108,6 +109,29 @@ struct map_with_state_stage : stage_tag {
       this->down.on_tick(t);
     }
     const state::hash_map<SK, entry>& state() const noexcept { return keys; }
+
+    // key, state, last seen; then the current processing time
+    using snapshot_type = std::tuple<std::vector<std::tuple<SK, std::optional<S>, std::int64_t>>, std::int64_t>;
+    /// Appends every key's state and when it was last seen as one binary record.
+    void snapshot(std::string& out) const {
+      snapshot_type s{detail::entries_of(keys, [](const SK& k, const entry& e) { return std::tuple(k, e.st, e.last_seen); }),
+                      now};
+      detail::snapshot_value(s, out);
+    }
+    /// Replaces the state with a snapshot (timeouts are rebuilt); false (state
+    /// untouched) if it does not decode.
+    bool restore(std::string_view in) {
+      auto s = detail::restore_value<snapshot_type>(in);
+      if (!s) return false;
+      keys.clear();
+      deadlines.clear();
+      now = std::get<1>(*s);
+      for (auto& [k, st, seen] : std::get<0>(*s)) {
+        if (timeout_ms > 0) deadlines[seen + timeout_ms].push_back(k);
+        keys.try_emplace_with(k, [&] { return entry{std::move(st), seen}; });
+      }
+      return true;
+    }
   };
   template <class Flow, class Env, class Down>
   auto build(Env&, stage_label label, Down&& down) const {
