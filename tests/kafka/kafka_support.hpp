@@ -135,4 +135,12 @@ inline std::vector<std::string> values(const std::vector<message>& v) {
   return out;
 }
 
+/// A time budget for waiting on the broker: generous, because a loaded
+/// machine or a broker that has just started can take seconds to deliver.
+/// Loops that count polls instead end early when each poll returns at once.
+struct patience {
+  std::chrono::steady_clock::time_point until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  explicit operator bool() const { return std::chrono::steady_clock::now() < until; }
+};
+
 }  // namespace kt

@@ -134,7 +134,7 @@ TEST_CASE("start positions", "[kafka]") {
     p.send(t, "new1", 0);
     p.send(t, "new2", 0);
     p.flush();
-    for (int i = 0; i < 100 && rec.values.size() < 2; ++i) d.poll(100);
+    for (kt::patience wait; wait && rec.values.size() < 2;) d.poll(100);
     CHECK(rec.values == std::vector<std::string>{"new1", "new2"});
     CHECK(d.offsets() == std::vector<kafka::partition_offset>{{t, 0, 12}});
   }
@@ -238,14 +238,14 @@ TEST_CASE("partition discovery picks up partitions added while running", "[kafka
   auto src = kafka::source(kt::cfg(), {t}).discover_partitions(std::chrono::milliseconds(200));
   // [end]
   auto d = src.open(rec, spate::shard{}, rec);
-  for (int i = 0; i < 50 && rec.values.empty(); ++i) d.poll(100);
+  for (kt::patience wait; wait && rec.values.empty();) d.poll(100);
   kafka::admin(kt::cfg()).create_partitions(t, 3);  // rd_kafka_CreatePartitions
   kt::producer p2;                                   // metadata with 3 partitions
   p2.send(t, "p1-a", 1);
   p2.send(t, "p2-a", 2);
   p2.send(t, "p0-b", 0);
   p2.flush();
-  for (int i = 0; i < 100 && rec.values.size() < 4; ++i) d.poll(100);
+  for (kt::patience wait; wait && rec.values.size() < 4;) d.poll(100);
   std::set<std::string> got(rec.values.begin(), rec.values.end());
   CHECK(got == std::set<std::string>{"p0-a", "p0-b", "p1-a", "p2-a"});
   CHECK(src.metrics().partitions_discovered == 2);
@@ -280,14 +280,17 @@ TEST_CASE("event time: per-partition watermarks, the minimum goes downstream, id
   }
   recorder<std::string> rec;
   auto d = kafka::source(kt::cfg(), {t}).with_event_time(std::chrono::milliseconds(50)).open(rec, spate::shard{}, rec);
-  for (int i = 0; i < 500 && rec.values.size() < 8; ++i) d.poll(1);  // one record at a time
+  for (kt::patience wait; wait && rec.values.size() < 8;) d.poll(1);  // one record at a time
   // both partitions reach their end (partition EOF: idle)
-  for (int i = 0; i < 500 && (rec.watermarks.empty() || rec.watermarks.back() != 14000 - 51); ++i) d.poll(100);
+  for (kt::patience wait; wait && (rec.watermarks.empty() || rec.watermarks.back() != 14000 - 51);) d.poll(100);
+  INFO("watermarks: " << spate::to_text(rec.watermarks));
   REQUIRE(rec.values.size() == 8);
   REQUIRE(!rec.watermarks.empty());
   CHECK(std::is_sorted(rec.watermarks.begin(), rec.watermarks.end()));
-  // While partition 1 was active and behind, the watermark followed it.
-  CHECK(std::find(rec.watermarks.begin(), rec.watermarks.end(), 10200 - 51) != rec.watermarks.end());
+  // Partition 1 (timestamps up to 10200) holds the minimum until it goes
+  // idle, whatever order the fetches interleave in: no watermark passes it
+  // before then, so the first one cannot.
+  CHECK(rec.watermarks.front() <= 10200 - 51);
   // Both idle: the most advanced partition's watermark.
   CHECK(rec.watermarks.back() == 14000 - 51);
 }
@@ -338,7 +341,7 @@ TEST_CASE("stop_when: an unbounded source ends gracefully when the flag is set",
   std::atomic<bool> stop{false};
   recorder<std::string> rec;
   auto d = kafka::source(kt::cfg(), {t}).stop_when(stop).open(rec, spate::shard{}, rec);
-  for (int i = 0; i < 500 && rec.values.size() < 10; ++i) CHECK(!d.poll(100).finished());
+  for (kt::patience wait; wait && rec.values.size() < 10;) CHECK(!d.poll(100).finished());
   CHECK(rec.values.size() == 10);
   stop = true;
   CHECK(d.poll(100).status == spate::poll_status::ended);
