@@ -11,32 +11,38 @@
 #include <vector>
 
 namespace {
-// A test source: pushes its values, announcing a watermark after each one,
-// so the watermark handling at the merge point can be observed.
-struct ticking_source : spate::source_tag {
+// A test source: pushes its values, one per poll slot. A ticking source
+// announces a watermark after each value and ends after the last; a stalling
+// one announces none and, after its values, has nothing more (idle) until it
+// is cancelled.
+struct test_source : spate::source_tag {
   std::vector<std::int64_t> values;
-  static constexpr const char* name = "ticking";
+  bool ticking = true;
+  [[maybe_unused]] static constexpr const char* name = "test_source";
   using value_type = std::int64_t;
   template <class Down>
   struct driver : spate::driver_base<driver<Down>, Down> {
-    const std::vector<std::int64_t>* values;
+    const test_source* src;
     std::size_t i = 0;
     spate::poll_result poll(std::size_t max) {
       if (this->done) return {0, spate::poll_status::ended};
+      const auto& v = src->values;
       std::size_t n = 0;
-      for (; n < max && i < values->size(); ++n, ++i) {
-        if (!this->down->push((*values)[i])) return this->finish(n + 1, true);
-        this->down->on_watermark(spate::from_millis((*values)[i]));
+      for (; n < max && i < v.size(); ++n, ++i) {
+        if (!this->down->push(v[i])) return this->finish(n + 1, true);
+        if (src->ticking) this->down->on_watermark(spate::from_millis(v[i]));
       }
-      if (i == values->size()) return this->finish(n, false);
-      return {n, spate::poll_status::more};
+      if (i == v.size() && src->ticking) return this->finish(n, false);
+      return {n, n ? spate::poll_status::more : spate::poll_status::idle};
     }
   };
   template <class Env, class Down>
   auto open(Env&, spate::shard, Down& down) const {
-    return driver<Down>{{&down}, &values};
+    return driver<Down>{{&down}, this};
   }
 };
+test_source ticking(std::vector<std::int64_t> v) { return {{}, std::move(v), true}; }
+test_source stalling(std::vector<std::int64_t> v) { return {{}, std::move(v), false}; }
 
 // A sink that records records and control calls in order.
 struct trace_sink : spate::sink_tag {
@@ -99,7 +105,7 @@ TEST_CASE("a keyed count over a union counts the records of all inputs", "[merge
 
 TEST_CASE("the watermark after a merge is the minimum over its inputs and never goes back", "[merge][watermark]") {
   std::vector<std::string> log;
-  auto job = spate::merge(ticking_source{{}, {10, 20, 30}}, ticking_source{{}, {5, 6}}) | trace_sink{{}, &log};
+  auto job = spate::merge(ticking({10, 20, 30}), ticking({5, 6})) | trace_sink{{}, &log};
   spate::rolling_env env;
   auto head = spate::fuse::build(env, job);
   auto driver = job.source.open(env, spate::shard{}, head);
@@ -122,7 +128,7 @@ TEST_CASE("the watermark after a merge is the minimum over its inputs and never 
 
 TEST_CASE("batch ends and barriers are aligned at the merge: forwarded once, when every input passed them", "[merge]") {
   std::vector<std::string> log;
-  auto job = spate::merge(ticking_source{{}, {1}}, ticking_source{{}, {2}}, ticking_source{{}, {3}}) |
+  auto job = spate::merge(ticking({1}), ticking({2}), ticking({3})) |
              trace_sink{{}, &log};
   spate::rolling_env env;
   auto head = spate::fuse::build(env, job);
@@ -146,39 +152,15 @@ TEST_CASE("a stop from downstream stops every input of a merge", "[merge]") {
   REQUIRE(out.size() == 1000);
 }
 
-namespace {
-// Pushes its values, then has nothing more (idle) until cancelled.
-struct stalling_source : spate::source_tag {
-  std::vector<std::int64_t> values;
-  static constexpr const char* name = "stalling";
-  using value_type = std::int64_t;
-  template <class Down>
-  struct driver : spate::driver_base<driver<Down>, Down> {
-    const std::vector<std::int64_t>* values;
-    std::size_t i = 0;
-    spate::poll_result poll(std::size_t max) {
-      if (this->done) return {0, spate::poll_status::ended};
-      std::size_t n = 0;
-      for (; n < max && i < values->size(); ++n, ++i)
-        if (!this->down->push((*values)[i])) return this->finish(n + 1, true);
-      return {n, n ? spate::poll_status::more : spate::poll_status::idle};
-    }
-  };
-  template <class Env, class Down>
-  auto open(Env&, spate::shard, Down& down) const {
-    return driver<Down>{{&down}, &values};
-  }
-};
-}  // namespace
 
 TEST_CASE("an idle input does not hold back the watermark of a merge", "[merge][watermark][idle]") {
   using namespace std::chrono_literals;
   auto ts = [](std::int64_t x) { return spate::from_millis(x); };
   auto job = [&](std::vector<std::string>& log) {
-    return spate::merge(stalling_source{{}, {100, 200, 300}} |
+    return spate::merge(stalling({100, 200, 300}) |
                             spate::with_watermarks(ts, spate::monotonous()).with_idleness(50ms) |
                             spate::map([](std::int64_t x) { return x; }),  // idleness passes stateless stages
-                        stalling_source{{}, {10}} |
+                        stalling({10}) |
                             spate::with_watermarks(ts, spate::monotonous()).with_idleness(50ms)) |
            trace_sink{{}, &log};
   };

@@ -20,6 +20,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "diagnostics.hpp"
+
 namespace spate {
 
 namespace detail {
@@ -89,5 +91,17 @@ std::string to_text(const T& v) {
 
 template <class T>
 concept TextWritable = requires(std::ostream& os, const T& v) { write_text(os, v); };
+
+/// The check() of every sink that writes records as text (print, files).
+template <fixed_string Sink, class Flow>
+constexpr bool text_sink_accepts() {
+  using T = typename Flow::value_type;
+  if constexpr (TextWritable<T>) {
+    return true;
+  } else {
+    (void)&diagnostic::report<diagnostic::sink_cannot_accept_input<Sink, T, std::ostream>>;
+    return false;
+  }
+}
 
 }  // namespace spate

@@ -26,13 +26,7 @@ struct print_sink : sink_tag {
 
   template <class Flow>
   static constexpr bool check() {
-    using T = typename Flow::value_type;
-    if constexpr (TextWritable<T>) {
-      return true;
-    } else {
-      (void)&diagnostic::report<diagnostic::sink_cannot_accept_input<"print", T, std::ostream>>;
-      return false;
-    }
+    return text_sink_accepts<"print", Flow>();
   }
 
   template <emit_mode Mode>

@@ -37,13 +37,7 @@ struct rolling_file_sink : sink_tag {
 
   template <class Flow>
   static constexpr bool check() {
-    using T = typename Flow::value_type;
-    if constexpr (TextWritable<T>) {
-      return true;
-    } else {
-      (void)&diagnostic::report<diagnostic::sink_cannot_accept_input<"rolling_text_files", T, std::string>>;
-      return false;
-    }
+    return text_sink_accepts<"rolling_text_files", Flow>();
   }
 
   struct built : sink_control {

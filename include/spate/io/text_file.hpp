@@ -120,13 +120,7 @@ struct text_file_sink : sink_tag {
 
   template <class Flow>
   static constexpr bool check() {
-    using T = typename Flow::value_type;
-    if constexpr (TextWritable<T>) {
-      return true;
-    } else {
-      (void)&diagnostic::report<diagnostic::sink_cannot_accept_input<"write_text_file", T, std::string>>;
-      return false;
-    }
+    return text_sink_accepts<"write_text_file", Flow>();
   }
   struct built : sink_control {
     std::shared_ptr<std::FILE> file;

@@ -126,9 +126,10 @@ struct map_with_state_stage : stage_tag {
       keys.clear();
       deadlines.clear();
       now = std::get<1>(*s);
-      for (auto& [k, st, seen] : std::get<0>(*s)) {
-        if (timeout_ms > 0) deadlines[seen + timeout_ms].push_back(k);
-        keys.try_emplace_with(k, [&] { return entry{std::move(st), seen}; });
+      for (auto& e : std::get<0>(*s)) {  // (no structured binding: clang 14 cannot capture one)
+        const std::int64_t seen = std::get<2>(e);
+        if (timeout_ms > 0) deadlines[seen + timeout_ms].push_back(std::get<0>(e));
+        keys.try_emplace_with(std::get<0>(e), [&] { return entry{std::move(std::get<1>(e)), seen}; });
       }
       return true;
     }
