@@ -405,3 +405,54 @@ TEST_CASE("docs: executors examples", "[docs]") {
     // [end]
   }
 }
+
+namespace {
+// Counts the batch ends and ends that reach it; passes records on.
+struct control_probe : spate::stage_tag {
+  std::atomic<int>* batch_ends;
+  std::atomic<int>* ends;
+  static constexpr const char* name = "control_probe";
+  template <class Flow>
+  static constexpr bool check() { return true; }
+  template <class Flow>
+  using output = Flow;
+  template <class Down>
+  struct built : spate::forward_control<Down> {
+    std::atomic<int>* batch_ends;
+    std::atomic<int>* ends;
+    template <class R>
+    bool push(R&& r) {
+      return this->down.push(std::forward<R>(r));
+    }
+    void on_batch_end(const spate::batch_info& b) {
+      ++*batch_ends;
+      this->down.on_batch_end(b);
+    }
+    void on_end() {
+      ++*ends;
+      this->down.on_end();
+    }
+  };
+  template <class Flow, class Env, class Down>
+  auto build(Env&, spate::stage_label, Down&& down) const {
+    return built<std::remove_cvref_t<Down>>{{std::forward<Down>(down)}, batch_ends, ends};
+  }
+};
+}  // namespace
+
+TEST_CASE("context: batch ends and the end of input reach the chains inside a merge", "[context][merge]") {
+  std::atomic<int> batch_ends{0}, ends{0};
+  std::atomic<std::uint64_t> seen{0};
+  spate::context ctx{spate::micro_batch{20ms}};
+  ctx.add(spate::merge(spate::generate([](std::uint64_t i) { return i; }, spate::unbounded) |
+                           control_probe{{}, &batch_ends, &ends},
+                       spate::generate([](std::uint64_t i) { return i; }, spate::unbounded)) |
+          spate::for_each([&](std::uint64_t) { ++seen; }));
+  ctx.start();
+  std::this_thread::sleep_for(200ms);
+  ctx.stop(spate::stop_mode::graceful);
+  ctx.await_termination();
+  CHECK(seen.load() > 0);
+  CHECK(batch_ends.load() >= 2);  // announced through the merge, not past it
+  CHECK(ends.load() == 1);        // a graceful stop ends the input's chain too
+}

@@ -58,15 +58,37 @@ struct source_port {
     if (cfg->batched) close_batch();
     head->on_end();
   }
-  void close_batch() {
+  /// Ends the current batch in the metrics and starts the next; returns the
+  /// batch to announce.
+  batch_info take_batch() {
     // Reported first: with one thread the batch completes inside on_batch_end.
     ctl->metrics.source_closed(batch, batch_time, batch_records, std::chrono::system_clock::now());
-    head->on_batch_end(batch_info{batch_time, batch});
+    batch_info b{batch_time, batch};
     batch_records = 0;
     ++batch;
     batch_time += cfg->interval;
+    return b;
   }
+  void close_batch() { head->on_batch_end(take_batch()); }
 };
+
+// Batch ends and ticks start at the source: through the driver when it takes
+// them, so that a merge passes them through each of its inputs' chains (their
+// stateful stages and watermark generators see them too).
+template <class Drv, class Port>
+void announce_batch_end(Drv& drv, Port& port, const batch_info& b) {
+  if constexpr (requires { drv.on_batch_end(b); })
+    drv.on_batch_end(b);
+  else
+    port.on_batch_end(b);
+}
+template <class Drv, class Port>
+void announce_tick(Drv& drv, Port& port, event_time now) {
+  if constexpr (requires { drv.on_tick(now); })
+    drv.on_tick(now);
+  else
+    port.on_tick(now);
+}
 
 template <class Env, class Src, class Head>
 void run_source(const Src& src, shard sh, Head& head, const exec_config& cfg, control& ctl) {
@@ -86,15 +108,18 @@ void run_source(const Src& src, shard sh, Head& head, const exec_config& cfg, co
     auto now = clock::now();
     if (cfg.batched) {
       while (now >= port.batch_time) {
-        port.close_batch();
+        announce_batch_end(drv, port, port.take_batch());
         taken_in_batch = 0;
       }
     }
     if (now >= next_tick) {
-      head.on_tick(std::chrono::time_point_cast<duration>(now));
+      announce_tick(drv, port, std::chrono::time_point_cast<duration>(now));
       next_tick = now + cfg.tick;
     }
     if (ctl.stop_requested.load(std::memory_order_acquire)) {
+      // Through the driver when it can, so every chain behind it (a merge's
+      // inputs) flushes; the port's own on_end is then a no-op.
+      if constexpr (requires { drv.cancel(); }) drv.cancel();
       port.on_end();
       return;
     }
