@@ -130,6 +130,20 @@ struct window_core {
       down.on_watermark(t);
     }
   }
+  // Control every window operator passes on the same way; an operator with
+  // more to do (fire on watermarks, ticks or batch ends) declares its own,
+  // which hides these.
+  void on_watermark(event_time t) { forward_watermark(t); }
+  void on_tick(event_time t) { down.on_tick(t); }
+  void on_barrier(checkpoint_id id) {
+    late_on_barrier(id);
+    down.on_barrier(id);
+  }
+  void on_batch_end(const batch_info& b) {
+    late_on_batch_end(b);
+    down.on_batch_end(b);
+  }
+
   // The late output is a sink of its own: it sees the control calls too.
   void late_on_end() {
     if constexpr (requires { late.on_end(); }) late.on_end();
@@ -171,14 +185,6 @@ struct time_window_protocol : Core {
     this->proc_now = t;
     if constexpr (Core::processing) self().advance_to(to_millis(t) - 1);
     this->down.on_tick(t);
-  }
-  void on_barrier(checkpoint_id id) {
-    this->late_on_barrier(id);
-    this->down.on_barrier(id);
-  }
-  void on_batch_end(const batch_info& b) {
-    this->late_on_batch_end(b);
-    this->down.on_batch_end(b);
   }
   void on_end() {
     self().advance_to(never);

@@ -64,18 +64,10 @@ struct count_window_op : window_core<T, SK, KOut, Fn, TsFn, Processing, LateOut,
   bool push(R&& r) {
     return add(SK{}, std::as_const(r));
   }
-  void on_watermark(event_time t) { this->forward_watermark(t); }
-  void on_tick(event_time t) { this->down.on_tick(t); }
-  void on_barrier(checkpoint_id id) {
-    this->late_on_barrier(id);
-    this->down.on_barrier(id);
+  void on_end() {
+    this->late_on_end();
+    this->down.on_end();
   }
-  void on_batch_end(const batch_info& b) {
-    this->late_on_batch_end(b);
-    this->down.on_batch_end(b);
-  }
-  void on_end() { this->late_on_end();
-    this->down.on_end(); }
 };
 
 }  // namespace spate::detail

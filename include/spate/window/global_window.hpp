@@ -69,14 +69,6 @@ struct global_window_op : window_core<T, SK, KOut, Fn, TsFn, Processing, LateOut
     if constexpr (Processing) advance_to(t);
     this->down.on_tick(t);
   }
-  void on_barrier(checkpoint_id id) {
-    this->late_on_barrier(id);
-    this->down.on_barrier(id);
-  }
-  void on_batch_end(const batch_info& b) {
-    this->late_on_batch_end(b);
-    this->down.on_batch_end(b);
-  }
   void on_end() {
     if constexpr (!Processing) advance_to(max_watermark);
     this->forward_watermark(max_watermark);
@@ -118,14 +110,9 @@ struct per_batch_op : window_core<T, SK, KOut, Fn, TsFn, Processing, LateOut, Do
   bool push(R&& r) {
     return add(SK{}, std::as_const(r));
   }
-  void on_watermark(event_time t) { this->forward_watermark(t); }
   void on_tick(event_time t) {
     this->proc_now = t;
     this->down.on_tick(t);
-  }
-  void on_barrier(checkpoint_id id) {
-    this->late_on_barrier(id);
-    this->down.on_barrier(id);
   }
   void on_batch_end(const batch_info& b) {
     flush(b.time);
