@@ -27,6 +27,20 @@ TEST_CASE("every built-in serializer meets the concept", "[serde][concept]") {
   STATIC_REQUIRE_FALSE(Encodable<std::vector<int*>>);
 }
 
+TEST_CASE("view serializers: only those whose encoding is the record itself", "[serde][concept]") {
+  STATIC_REQUIRE(spate::ViewSerializer<string_schema>);
+  STATIC_REQUIRE(spate::ViewSerializer<utf8_string_schema>);
+  STATIC_REQUIRE_FALSE(spate::ViewSerializer<binary<std::string>>);  // length-prefixed: not the bytes themselves
+  STATIC_REQUIRE_FALSE(spate::ViewSerializer<json<serde_test::order>>);
+  const std::string v("Zo\xc3\xab \0 end", 10);
+  for (auto view : {string_schema{}.view(v), utf8_string_schema{}.view(v)}) {
+    std::string out;
+    string_schema{}.serialize(v, out);
+    CHECK(view == out);
+    CHECK(view.data() == v.data());  // no copy
+  }
+}
+
 TEST_CASE("string_schema: the bytes are the string", "[serde][string]") {
   string_schema s;
   for (std::string v : {std::string(), std::string("plain"), std::string("Zoë 🎉"), std::string("\0\xff", 2)}) {

@@ -26,4 +26,13 @@ template <class S, class T>
 concept SerializerOf = Serializer<S> && std::same_as<typename S::value_type, T>;
 // [end]
 
+// A Serializer whose encoding of v is bytes v already holds (a string is its
+// own encoding): s.view(v) returns them without copying, and equals what
+// serialize(v, out) would append. Sinks that hand bytes to a library which
+// copies them anyway (the Kafka producer) skip their own buffer for these.
+template <class S>
+concept ViewSerializer = Serializer<S> && requires(const S& s, const typename S::value_type& v) {
+  { s.view(v) } -> std::convertible_to<std::string_view>;
+};
+
 }  // namespace spate

@@ -138,10 +138,11 @@ struct sink_state {
     in_txn = true;
   }
 
-  void produce(rd_kafka_topic_t* t, std::int32_t partition, bool has_key) {
+  /// k: the key bytes, or null data for no key. Both are copied by the producer.
+  void produce(rd_kafka_topic_t* t, std::int32_t partition, std::string_view k, std::string_view v) {
     begin();
-    producer->produce(t, partition, has_key ? key.data() : nullptr, has_key ? key.size() : 0, value.data(), value.size(),
-                      nullptr, guarantee == delivery::none ? nullptr : tracker.get());
+    producer->produce(t, partition, k.data(), k.size(), v.data(), v.size(), nullptr,
+                      guarantee == delivery::none ? nullptr : tracker.get());
     if (++since_poll >= 1024) {
       since_poll = 0;
       producer->poll(0);
@@ -326,21 +327,27 @@ struct sink_t : sink_tag {
     }
     void write(const record_type& r) {
       auto& s = *st;
-      s.key.clear();
-      s.value.clear();
-      bool has_key = false;
+      // The bytes go straight from the record when the serializer's encoding
+      // is the record itself (ViewSerializer); else through a reused buffer.
+      // The producer copies them either way.
+      std::string_view k, v;
       if constexpr (key_value) {
-        ser.serialize_key(r.first, s.key);
-        ser.serialize_value(r.second, s.value);
-        has_key = true;
+        k = bytes_of_key(r.first, s.key);
+        if (k.data() == nullptr) k = std::string_view("", 0);  // a key, even if empty
+        v = bytes_of_value(r.second, s.value);
       } else {
-        ser.serialize(r, s.value);
-        if constexpr (!std::is_same_v<KeyFn, no_function>) {
-          auto&& kr = key_fn(r);  // may be a temporary std::string: keep it alive
-          std::string_view k(kr);
-          s.key.assign(k.data(), k.size());
-          has_key = true;
-        }
+        v = bytes_of(ser, r, s.value);
+      }
+      // key_fn may return a temporary std::string: keep it alive until produce
+      auto key_holder = [&]() -> decltype(auto) {
+        if constexpr (!key_value && !std::is_same_v<KeyFn, no_function>)
+          return key_fn(r);
+        else
+          return 0;
+      }();
+      if constexpr (!key_value && !std::is_same_v<KeyFn, no_function>) {
+        k = std::string_view(key_holder);
+        if (k.data() == nullptr) k = std::string_view("", 0);
       }
       rd_kafka_topic_t* t = s.topic;
       std::int32_t count = s.topic_partitions;
@@ -356,8 +363,39 @@ struct sink_t : sink_tag {
                                 std::to_string(count) + " partitions",
                             RD_KAFKA_RESP_ERR__INVALID_ARG);
       }
-      s.produce(t, partition, has_key);
+      s.produce(t, partition, k, v);
     }
+    template <class S, class T>
+    static std::string_view bytes_of(const S& serializer, const T& x, std::string& buf) {
+      if constexpr (ViewSerializer<S>) {
+        return serializer.view(x);
+      } else {
+        buf.clear();
+        serializer.serialize(x, buf);
+        return buf;
+      }
+    }
+    template <class K>
+    std::string_view bytes_of_key(const K& x, std::string& buf) const {
+      if constexpr (requires { ser.key_serializer; })
+        return bytes_of(ser.key_serializer, x, buf);
+      else {
+        buf.clear();
+        ser.serialize_key(x, buf);
+        return buf;
+      }
+    }
+    template <class V>
+    std::string_view bytes_of_value(const V& x, std::string& buf) const {
+      if constexpr (requires { ser.value_serializer; })
+        return bytes_of(ser.value_serializer, x, buf);
+      else {
+        buf.clear();
+        ser.serialize_value(x, buf);
+        return buf;
+      }
+    }
+
     void on_batch_end(const batch_info&) { st->commit(false); }
     void on_barrier(checkpoint_id) { st->commit(false); }
     void on_end() { st->commit(true); }
