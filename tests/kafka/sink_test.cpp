@@ -3,7 +3,10 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
 #include <set>
+#include <thread>
 #include <spate/exec.hpp>
 #include <spate/spate.hpp>
 #include <spate/serde/key_value.hpp>
@@ -204,4 +207,94 @@ TEST_CASE("a micro-batch context with two workers: partitions spread, a transact
   CHECK(ctx.batches().size() > 1);
   auto got = kt::values(kt::read_all(out, true));
   CHECK(std::multiset<std::string>(got.begin(), got.end()) == expected);
+}
+
+namespace {
+// Reads `topic` with read_committed until it holds `n` records or `timeout` passes.
+std::vector<std::string> committed_when(const std::string& topic, std::size_t n, std::chrono::seconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::vector<std::string> got;
+  do {
+    got = kt::values(kt::read_all(topic, true));
+    if (got.size() >= n) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  } while (std::chrono::steady_clock::now() < deadline);
+  return got;
+}
+}  // namespace
+
+TEST_CASE("exactly_once under the continuous executor: a transaction per commit interval while the job runs", "[kafka]") {
+  auto in = kt::new_topic("eos-cont-in", 2), out = kt::new_topic("eos-cont-out", 2);
+  auto cfg = kt::cfg();
+  std::multiset<std::string> expected;
+  kt::producer p;
+  for (int i = 0; i < 300; ++i) {
+    p.send(in, std::to_string(i));
+    expected.insert(std::to_string(i));
+  }
+  p.flush();
+  using namespace std::chrono_literals;
+  spate::context ctx{spate::continuous{}, spate::parallelism{2}};
+  // [doc:commit_interval]
+  ctx.add(kafka::source(cfg, {in})  // unbounded: no batch ends, no end of input
+          | kafka::sink(cfg, out)
+                .delivery_guarantee(kafka::delivery::exactly_once)
+                .transactional_id_prefix(kt::topic("cont"))
+                .commit_interval(200ms));  // committed at least every 200 ms
+  // [end]
+  ctx.start();
+  // Readers see the output while the job runs, first with records flowing...
+  auto first = committed_when(out, 300, 30s);
+  CHECK(std::multiset<std::string>(first.begin(), first.end()) == expected);
+  // ...then after a quiet spell: the ticks commit what a slow trickle left open.
+  std::this_thread::sleep_for(1500ms);
+  p.send(in, "late");
+  p.flush();
+  expected.insert("late");
+  auto second = committed_when(out, 301, 30s);
+  CHECK(std::multiset<std::string>(second.begin(), second.end()) == expected);
+  ctx.stop();
+  ctx.await_termination();
+  auto all = kt::values(kt::read_all(out, true));
+  CHECK(std::multiset<std::string>(all.begin(), all.end()) == expected);  // each once
+}
+
+TEST_CASE("exactly_once under spate::run: the source ticks while the topic is quiet", "[kafka]") {
+  auto in = kt::new_topic("eos-run-in", 1), out = kt::new_topic("eos-run-out", 1);
+  auto cfg = kt::cfg();
+  {
+    kt::producer p;
+    for (int i = 0; i < 50; ++i) p.send(in, std::to_string(i));
+    p.flush();
+  }
+  std::atomic<bool> stop{false};
+  std::exception_ptr failure;
+  std::thread job([&] {
+    try {
+      spate::run(kafka::source(cfg, {in}).stop_when(stop) |
+                 kafka::sink(cfg, out)
+                     .delivery_guarantee(kafka::delivery::exactly_once)
+                     .transactional_id_prefix(kt::topic("run"))
+                     .commit_interval(std::chrono::milliseconds(300)));
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  });
+  // No record comes after the 50th: only the ticks of the quiet source can commit them.
+  auto got = committed_when(out, 50, std::chrono::seconds(30));
+  stop = true;
+  job.join();
+  if (failure) std::rethrow_exception(failure);
+  CHECK(got.size() == 50);
+}
+
+TEST_CASE("exactly_once: a commit interval not below the transaction timeout is refused at start", "[kafka]") {
+  auto t = kt::new_topic("eos-interval", 1);
+  auto out = kafka::sink(kt::cfg(), t)
+                 .delivery_guarantee(kafka::delivery::exactly_once)
+                 .transactional_id_prefix(kt::topic("txn"))
+                 .transaction_timeout(std::chrono::seconds(10))
+                 .commit_interval(std::chrono::seconds(10));
+  CHECK_THROWS_WITH(build_sink(out), Catch::Contains("commit interval (10000 ms)") &&
+                                         Catch::Contains("transaction timeout (10000 ms)"));
 }

@@ -24,6 +24,10 @@
 //                            restarted job reuses its ids and fences the old
 //                            producer, aborting its open transaction).
 //                            Readers must use isolation.level=read_committed.
+// Where no batch ends come (the continuous executor, spate::run), the commit
+// points are time-based too: a transaction open for .commit_interval()
+// (default 1 s) is committed at the next record or tick, so readers see
+// output while the job runs and no transaction outlives its timeout.
 #include <librdkafka/rdkafka.h>
 
 #include <chrono>
@@ -90,6 +94,9 @@ struct sink_state {
   std::string topic_name;
   delivery guarantee = delivery::at_least_once;
   std::chrono::milliseconds flush_timeout{std::chrono::minutes(5)};
+  std::chrono::milliseconds commit_interval{std::chrono::seconds(1)};
+  std::chrono::steady_clock::time_point txn_started{};
+  bool batch_ends_seen = false;  // micro-batch: batch ends are the commit points, not the interval
   std::shared_ptr<shared_producer> producer;
   std::shared_ptr<delivery_tracker> tracker = std::make_shared<delivery_tracker>();
   rd_kafka_topic_t* topic = nullptr;  // the fixed topic
@@ -136,17 +143,32 @@ struct sink_state {
     if (guarantee != delivery::exactly_once || in_txn) return;
     throw_if(rd_kafka_begin_transaction(producer->native()), "kafka sink: begin transaction (" + txn_id + ")");
     in_txn = true;
+    txn_started = std::chrono::steady_clock::now();
+  }
+
+  /// Continuous execution: commits a transaction open for commit_interval.
+  void commit_if_due() {
+    if (guarantee != delivery::exactly_once || !in_txn || batch_ends_seen) return;
+    if (std::chrono::steady_clock::now() - txn_started >= commit_interval) commit(false);
+  }
+
+  /// Processing time passes (also while no record comes): serve delivery
+  /// reports, surface failures, commit a transaction that is due.
+  void tick() {
+    producer->poll(0);
+    if (guarantee == delivery::at_least_once) tracker->check("kafka sink");
+    commit_if_due();
   }
 
   /// k: the key bytes, or null data for no key. Both are copied by the producer.
   void produce(rd_kafka_topic_t* t, std::int32_t partition, std::string_view k, std::string_view v) {
+    if (guarantee == delivery::exactly_once) commit_if_due();  // a clock read per record: slow streams commit too
     begin();
     producer->produce(t, partition, k.data(), k.size(), v.data(), v.size(), nullptr,
                       guarantee == delivery::none ? nullptr : tracker.get());
     if (++since_poll >= 1024) {
       since_poll = 0;
-      producer->poll(0);
-      if (guarantee == delivery::at_least_once) tracker->check("kafka sink");
+      tick();
     }
   }
 
@@ -253,6 +275,7 @@ struct sink_t : sink_tag {
   std::string txn_prefix;
   std::chrono::milliseconds txn_timeout{std::chrono::minutes(1)};
   std::chrono::milliseconds flush_timeout{std::chrono::minutes(5)};
+  std::chrono::milliseconds commit_every{std::chrono::seconds(1)};
 
   sink_t with_delivery(delivery d) const {
     auto c = *this;
@@ -275,6 +298,15 @@ struct sink_t : sink_tag {
     c.txn_timeout = t;
     return c;
   }
+  /// exactly_once without batch ends (continuous execution, spate::run): the
+  /// longest a transaction stays open before it is committed (default 1 s).
+  /// Must be below the transaction timeout (checked at start). Readers with
+  /// read_committed see output this much later; shorter means more commits.
+  sink_t commit_interval(std::chrono::milliseconds t) const {
+    auto c = *this;
+    c.commit_every = t;
+    return c;
+  }
   /// How long a commit point may wait for delivery reports or a commit.
   sink_t commit_timeout(std::chrono::milliseconds t) const {
     auto c = *this;
@@ -284,17 +316,17 @@ struct sink_t : sink_tag {
   /// The key bytes of a record (value-only serializers): f(rec) -> string_view-like.
   template <class F>
   sink_t<Ser, F, PartFn, TopicFn> key_by(F f) const {
-    return {{}, cfg, topic, ser, std::move(f), part_fn, topic_fn, guarantee, txn_prefix, txn_timeout, flush_timeout};
+    return {{}, cfg, topic, ser, std::move(f), part_fn, topic_fn, guarantee, txn_prefix, txn_timeout, flush_timeout, commit_every};
   }
   /// The partition of a record: f(rec, partition_count) -> int32 in [0, count).
   template <class F>
   sink_t<Ser, KeyFn, F, TopicFn> partition_by(F f) const {
-    return {{}, cfg, topic, ser, key_fn, std::move(f), topic_fn, guarantee, txn_prefix, txn_timeout, flush_timeout};
+    return {{}, cfg, topic, ser, key_fn, std::move(f), topic_fn, guarantee, txn_prefix, txn_timeout, flush_timeout, commit_every};
   }
   /// The topic of a record: f(rec) -> string_view-like (else the sink's topic).
   template <class F>
   sink_t<Ser, KeyFn, PartFn, F> topic_by(F f) const {
-    return {{}, cfg, topic, ser, key_fn, part_fn, std::move(f), guarantee, txn_prefix, txn_timeout, flush_timeout};
+    return {{}, cfg, topic, ser, key_fn, part_fn, std::move(f), guarantee, txn_prefix, txn_timeout, flush_timeout, commit_every};
   }
 
   template <class Flow>
@@ -396,7 +428,11 @@ struct sink_t : sink_tag {
       }
     }
 
-    void on_batch_end(const batch_info&) { st->commit(false); }
+    void on_batch_end(const batch_info&) {
+      st->batch_ends_seen = true;
+      st->commit(false);
+    }
+    void on_tick(event_time) { st->tick(); }
     void on_barrier(checkpoint_id) { st->commit(false); }
     void on_end() { st->commit(true); }
 
@@ -412,6 +448,12 @@ struct sink_t : sink_tag {
     st->topic_name = topic;
     st->guarantee = guarantee;
     st->flush_timeout = flush_timeout;
+    st->commit_interval = commit_every;
+    if (guarantee == delivery::exactly_once && (commit_every.count() <= 0 || commit_every >= txn_timeout))
+      throw kafka_error("kafka sink: the commit interval (" + std::to_string(commit_every.count()) +
+                            " ms) must be positive and below the transaction timeout (" +
+                            std::to_string(txn_timeout.count()) + " ms)",
+                        RD_KAFKA_RESP_ERR__INVALID_ARG);
     if (topic.empty() && std::is_same_v<TopicFn, no_function>)
       throw kafka_error("kafka sink: no topic (give one, or .topic_by(f))", RD_KAFKA_RESP_ERR__INVALID_ARG);
     detail::open_sink(*st, txn_timeout, txn_prefix);

@@ -616,6 +616,23 @@ struct source_t : source_tag {
       return {n, n ? poll_status::more : poll_status::idle};
     }
 
+    /// Pushes everything until the input ends (bounded) or a stop. Without an
+    /// executor to tick (spate::run), it announces processing time itself
+    /// every 100 ms, so time-based work downstream (processing-time windows,
+    /// the sink's transaction interval) goes on while the topic is quiet.
+    bool drain() {
+      auto next_tick = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
+      for (;;) {
+        poll_result r = poll(std::size_t(1) << 16);
+        if (r.finished()) return r.status == poll_status::ended;
+        auto now = std::chrono::steady_clock::now();
+        if (now >= next_tick) {
+          next_tick = now + std::chrono::milliseconds(100);
+          this->down->on_tick(std::chrono::time_point_cast<duration>(std::chrono::system_clock::now()));
+        }
+      }
+    }
+
    private:
     bool stopped_ = false;
     std::int64_t pushed_ = 0;
