@@ -24,6 +24,36 @@ auto build_sink(const Sink& s) {
   return s.template build<spate::flow<std::string>>(env, spate::stage_label{Sink::name, 1});
 }
 std::multiset<std::string> as_set(const std::vector<std::string>& v) { return {v.begin(), v.end()}; }
+
+// Kafka's Java default partitioner for keyed records: murmur2 of the key
+// bytes (seed 0x9747b28c), made positive, modulo the partition count.
+std::int32_t java_murmur2(const std::string& d) {
+  const std::uint32_t m = 0x5bd1e995;
+  const auto len = static_cast<std::uint32_t>(d.size());
+  std::uint32_t h = 0x9747b28cu ^ len;
+  auto byte = [&](std::size_t i) { return static_cast<std::uint32_t>(static_cast<unsigned char>(d[i])); };
+  for (std::size_t i = 0; i + 4 <= len; i += 4) {
+    std::uint32_t k = byte(i) | byte(i + 1) << 8 | byte(i + 2) << 16 | byte(i + 3) << 24;
+    k *= m;
+    k ^= k >> 24;
+    k *= m;
+    h *= m;
+    h ^= k;
+  }
+  const std::size_t tail = len & ~3u;
+  switch (len % 4) {
+    case 3: h ^= byte(tail + 2) << 16; [[fallthrough]];
+    case 2: h ^= byte(tail + 1) << 8; [[fallthrough]];
+    case 1: h ^= byte(tail); h *= m;
+  }
+  h ^= h >> 13;
+  h *= m;
+  h ^= h >> 15;
+  return static_cast<std::int32_t>(h);
+}
+std::int32_t java_partition(const std::string& key, std::int32_t n) {
+  return (java_murmur2(key) & 0x7fffffff) % n;
+}
 }  // namespace
 
 TEST_CASE("one producer per process, shared by every sink with the same configuration", "[kafka]") {
@@ -76,6 +106,10 @@ TEST_CASE("keys, key hash partitioning, user partitioner, topic per record", "[k
     for (auto& m : got) parts[*m.key].insert(m.partition);
     CHECK(parts.size() == 10);
     for (auto& [k, ps] : parts) CHECK(ps.size() == 1);
+    // ...and where a Java producer (or Flink) would put it, so topics stay co-partitioned.
+    REQUIRE(java_murmur2("21") == -973932308);  // vectors from Kafka's own tests
+    REQUIRE(java_murmur2("foobar") == -790332482);
+    for (auto& [k, ps] : parts) CHECK(*ps.begin() == java_partition(k, 4));
   }
   SECTION("partition_by and topic_by") {
     auto a = kt::new_topic("to-a", 3), b = kt::new_topic("to-b", 1);

@@ -183,6 +183,25 @@ TEST_CASE("bad records: fail, skip, dead letter", "[kafka]") {
   SECTION("fail (default) names topic, partition and offset") {
     CHECK_THROWS_WITH(read_bounded(src), Catch::Contains(t + "/0 offset 1"));
   }
+  SECTION("after a failure the offsets point at the bad record, not past it") {
+    recorder<int> rec;
+    auto d = src.until_offsets_end().open(rec, spate::shard{}, rec);
+    bool failed = false;
+    for (kt::patience wait; wait && !failed;) {
+      try {
+        d.poll(100);
+      } catch (const kafka::kafka_error&) {
+        failed = true;
+      }
+    }
+    REQUIRE(failed);
+    CHECK(rec.values == std::vector<int>{1});
+    CHECK(d.offsets() == std::vector<kafka::partition_offset>{{t, 0, 1}});  // a restart reads it again
+  }
+  SECTION("a dead-letter topic that does not exist: a clear error when the source opens") {
+    auto s = src.on_bad_record(kafka::dead_letter(kt::topic("no-such-dlq")));
+    CHECK_THROWS_WITH(read_bounded(s), Catch::Contains("no-such-dlq"));
+  }
   SECTION("skip and count") {
     auto s = src.on_bad_record(kafka::skip());
     CHECK(read_bounded(s) == std::vector<int>{1, 3});
@@ -267,6 +286,23 @@ TEST_CASE("max_rate_per_partition bounds the intake", "[kafka]") {
   CHECK(distinct.size() == 300);
   // 150 per partition at 100/s with a one-second bucket: at least ~0.5 s.
   CHECK(secs > 0.4);
+}
+
+TEST_CASE("bounded with a rate limit: records held when the bound is passed are still pushed", "[kafka]") {
+  auto t = kt::new_topic("rate-bound", 1);
+  kt::producer p;
+  for (int i = 0; i < 300; ++i) p.send(t, std::to_string(i), 0);
+  p.flush();
+  recorder<std::string> rec;
+  auto d = kafka::source(kt::cfg(), {t}).until_offsets_end().max_rate_per_partition(100).open(rec, spate::shard{}, rec);
+  // The end (300) is fixed now; what comes after it arrives in the same fetches as the held records.
+  for (int i = 300; i < 600; ++i) p.send(t, std::to_string(i), 0);
+  p.flush();
+  for (kt::patience wait; wait && !rec.ended;) d.poll(1000);
+  REQUIRE(rec.ended);
+  std::vector<std::string> expected;
+  for (int i = 0; i < 300; ++i) expected.push_back(std::to_string(i));
+  CHECK(rec.values == expected);
 }
 
 TEST_CASE("event time: per-partition watermarks, the minimum goes downstream, idle partitions do not stall",

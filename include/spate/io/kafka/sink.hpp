@@ -216,6 +216,9 @@ struct sink_state {
 /// transaction timeout against the broker's transaction.max.timeout.ms.
 inline void open_sink(sink_state& s, std::chrono::milliseconds txn_timeout, const std::string& txn_prefix) {
   config pc = s.cfg;
+  // Keys land where Java clients (and Flink) put them: murmur2 of the key
+  // bytes; records without a key are spread at random.
+  if (!pc.has("partitioner")) pc.props["partitioner"] = "murmur2_random";
   if (s.guarantee == delivery::at_least_once) pc.props["enable.idempotence"] = "true";
   if (s.guarantee == delivery::exactly_once) {
     if (txn_prefix.empty())
@@ -387,7 +390,7 @@ struct sink_t : sink_tag {
         auto&& tr = topic_fn(r);  // may be a temporary std::string: keep it alive
         std::tie(t, count) = s.topic_for(std::string_view(tr));
       }
-      std::int32_t partition = RD_KAFKA_PARTITION_UA;  // librdkafka's key hash (murmur2, as Java's)
+      std::int32_t partition = RD_KAFKA_PARTITION_UA;  // the producer's partitioner: murmur2 of the key, as Java's
       if constexpr (!std::is_same_v<PartFn, no_function>) {
         partition = static_cast<std::int32_t>(part_fn(r, count));
         if (partition < 0 || partition >= count)

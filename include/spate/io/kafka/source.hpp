@@ -137,6 +137,7 @@ class consumer_state {
     if (s_.pattern.empty() && s_.topics.empty())
       throw kafka_error("kafka source: no topic given", RD_KAFKA_RESP_ERR__INVALID_ARG);
     if (!s_.pattern.empty()) pattern_ = std::regex(s_.pattern, std::regex::ECMAScript);
+    if (s_.on_bad.what == bad_record_policy::action::dead_letter) open_dead_letter();  // a missing topic fails now
     auto found = discover(true);
     add_partitions(found, s_.start);
   }
@@ -155,6 +156,8 @@ class consumer_state {
         dlq_->await(*dlq_tracker_, std::chrono::seconds(10), "kafka source dead-letter");
       } catch (...) {
       }
+      // Reports may still come through the shared producer: keep the tracker.
+      if (dlq_tracker_->pending.load() > 0) new std::shared_ptr<delivery_tracker>(dlq_tracker_);
     }
   }
 
@@ -175,7 +178,7 @@ class consumer_state {
   bool all_done() const {
     if (!s_.bounded) return false;
     for (auto& p : parts_)
-      if (!p.done) return false;
+      if (!p.done || !p.held.empty()) return false;
     return true;
   }
 
@@ -226,7 +229,11 @@ class consumer_state {
     for (auto& tp : found)
       if (!known(tp)) added.push_back(tp);
     if (added.empty()) return;
-    add_partitions(added, earliest());  // new partitions are read from their beginning
+    try {
+      add_partitions(added, earliest());  // new partitions are read from their beginning
+    } catch (const kafka_error&) {
+      return;  // e.g. a new partition without a leader yet: picked up at the next interval
+    }
     if (metrics) metrics->partitions_discovered.fetch_add(static_cast<std::int64_t>(added.size()));
   }
 
@@ -243,18 +250,22 @@ class consumer_state {
   void resume(part& p) { pause_resume(p, false); }
 
   /// Dead-letter: sends the raw record with the error in headers.
+  /// The dead-letter producer (shared), checked against its topic at start.
+  void open_dead_letter() {
+    config pc(s_.cfg.bootstrap);
+    pc.timeout = s_.cfg.timeout;
+    for (auto& [k, v] : s_.cfg.props)
+      if (!consumer_only_property(k) && k != "client.id") pc.props[k] = v;
+    pc.props["enable.idempotence"] = "true";
+    auto p = shared_producer::acquire(pc);
+    partition_count(p->native(), s_.cfg, s_.on_bad.dead_letter_topic, "kafka source dead-letter");
+    dlq_topic_ = p->topic(s_.on_bad.dead_letter_topic);
+    dlq_tracker_ = std::make_shared<delivery_tracker>();
+    dlq_ = std::move(p);
+  }
+
   void dead_letter(const rd_kafka_message_t* m, const std::string& error) {
-    if (!dlq_) {
-      config pc(s_.cfg.bootstrap);
-      pc.timeout = s_.cfg.timeout;
-      for (auto& [k, v] : s_.cfg.props)
-        if (!consumer_only_property(k) && k != "client.id") pc.props[k] = v;
-      pc.props["enable.idempotence"] = "true";
-      dlq_ = shared_producer::acquire(pc);
-      partition_count(dlq_->native(), s_.cfg, s_.on_bad.dead_letter_topic, "kafka source dead-letter");
-      dlq_topic_ = dlq_->topic(s_.on_bad.dead_letter_topic);
-      dlq_tracker_ = std::make_shared<delivery_tracker>();
-    }
+    if (!dlq_) open_dead_letter();
     rd_kafka_headers_t* h = nullptr;
     rd_kafka_headers_t* orig = nullptr;
     if (rd_kafka_message_headers(m, &orig) == RD_KAFKA_RESP_ERR_NO_ERROR && orig)
@@ -326,6 +337,8 @@ class consumer_state {
     auto take = [&](const rd_kafka_metadata_topic_t& t) {
       for (int i = 0; i < t.partition_cnt; ++i) {
         std::int32_t p = t.partitions[i].id;
+        // While running, a partition without a leader yet waits for the next discovery.
+        if (!first && (t.partitions[i].err || t.partitions[i].leader < 0)) continue;
         if (worker_of(t.topic, p, sh_.count) == sh_.index) out.push_back({t.topic, p});
       }
     };
@@ -456,9 +469,9 @@ class consumer_state {
   std::vector<topic_slot> topics_;
   std::vector<part> parts_;
   std::chrono::steady_clock::time_point last_discovery_, last_refill_;
+  std::shared_ptr<delivery_tracker> dlq_tracker_;  // declared first: outlives the producer that reports to it
   std::shared_ptr<shared_producer> dlq_;
   rd_kafka_topic_t* dlq_topic_ = nullptr;
-  std::shared_ptr<delivery_tracker> dlq_tracker_;
 };
 
 // Errors on the consumer queue that mean the job cannot go on. Others
@@ -633,6 +646,13 @@ struct source_t : source_tag {
       }
     }
 
+    /// Ends the input at the executor's request (a graceful stop): the
+    /// dead letters are flushed first, and a failure to deliver them is an error.
+    void cancel() {
+      if (!this->done) st->flush_dead_letters();
+      this->finish(0, true);
+    }
+
    private:
     bool stopped_ = false;
     std::int64_t pushed_ = 0;
@@ -667,7 +687,9 @@ struct source_t : source_tag {
       auto* p = st->find(m);
       if (!p || p->done || m->offset < p->next) return false;  // not ours, past the bound, or seen
       if (st->settings().bounded && m->offset >= p->end) {
-        p->done = true;
+        // Past the bound. Done once the records held for the rate limit are
+        // pushed (the last of them, end - 1, marks it done in deliver).
+        if (p->held.empty()) p->done = true;
         return false;
       }
       if (st->settings().max_rate > 0) {
@@ -706,34 +728,37 @@ struct source_t : source_tag {
       return n;
     }
 
+    // The partition's offset moves past m only once m was pushed (or skipped
+    // by policy): after a failure, offsets() still points at m.
     void deliver(detail::consumer_state::part& p, const rd_kafka_message_t* m) {
+      kafka_record rec(m);
+      auto r = deser.deserialize(rec);
+      if (r.ok()) [[likely]] {
+        if (st->settings().event_time) {
+          if (auto ts = rec.timestamp()) {
+            if (!p.has_ts || *ts > p.max_ts) p.max_ts = *ts;
+            p.has_ts = true;
+          }
+        }
+        ++pushed_;
+        if (!this->down->push(std::move(r).value())) stopped_ = true;
+      } else {
+        const auto& pol = st->settings().on_bad;
+        std::string err = r.error().message();
+        if (pol.what == bad_record_policy::action::fail)
+          throw kafka_error("kafka source: cannot deserialize the record at " + std::string(rec.topic()) + "/" +
+                                std::to_string(rec.partition()) + " offset " + std::to_string(rec.offset()) + ": " +
+                                err,
+                            RD_KAFKA_RESP_ERR__VALUE_DESERIALIZATION);
+        stats->bad_records.fetch_add(1, std::memory_order_relaxed);
+        if (pol.what == bad_record_policy::action::dead_letter) {
+          st->dead_letter(m, err);
+          stats->dead_lettered.fetch_add(1, std::memory_order_relaxed);
+        }
+      }
       p.next = m->offset + 1;
       p.idle = false;
       if (st->settings().bounded && p.next >= p.end) p.done = true;
-      kafka_record rec(m);
-      if (st->settings().event_time) {
-        if (auto ts = rec.timestamp()) {
-          if (!p.has_ts || *ts > p.max_ts) p.max_ts = *ts;
-          p.has_ts = true;
-        }
-      }
-      auto r = deser.deserialize(rec);
-      if (r.ok()) [[likely]] {
-        ++pushed_;
-        if (!this->down->push(std::move(r).value())) stopped_ = true;
-        return;
-      }
-      const auto& pol = st->settings().on_bad;
-      std::string err = r.error().message();
-      if (pol.what == bad_record_policy::action::fail)
-        throw kafka_error("kafka source: cannot deserialize the record at " + std::string(rec.topic()) + "/" +
-                              std::to_string(rec.partition()) + " offset " + std::to_string(rec.offset()) + ": " + err,
-                          RD_KAFKA_RESP_ERR__VALUE_DESERIALIZATION);
-      stats->bad_records.fetch_add(1, std::memory_order_relaxed);
-      if (pol.what == bad_record_policy::action::dead_letter) {
-        st->dead_letter(m, err);
-        stats->dead_lettered.fetch_add(1, std::memory_order_relaxed);
-      }
     }
 
     void emit_watermark() {
