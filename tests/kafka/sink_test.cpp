@@ -18,9 +18,9 @@ namespace kafka = spate::kafka;
 using spate::serde::string_schema;
 
 namespace {
-template <class Sink>
+template <class Sink, class Env = spate::rolling_env>
 auto build_sink(const Sink& s) {
-  spate::rolling_env env;
+  Env env;
   return s.template build<spate::flow<std::string>>(env, spate::stage_label{Sink::name, 1});
 }
 std::multiset<std::string> as_set(const std::vector<std::string>& v) { return {v.begin(), v.end()}; }
@@ -180,7 +180,7 @@ TEST_CASE("exactly_once: read_committed sees no record of an aborted or lingerin
   CHECK(as_set(committed) == as_set({"a", "b", "w2", "e"}));
   auto everything = kt::values(kt::read_all(t, false));
   CHECK(as_set(everything) == as_set({"lingering", "a", "b", "c", "d", "w2", "e"}));
-  // The source reads committed data only when asked to:
+  // The source reads committed data (librdkafka's default isolation level, set here explicitly):
   auto rc = kt::cfg();
   rc.set("isolation.level", "read_committed");
   std::vector<std::string> via_source;
@@ -331,4 +331,33 @@ TEST_CASE("exactly_once: a commit interval not below the transaction timeout is 
                  .commit_interval(std::chrono::seconds(10));
   CHECK_THROWS_WITH(build_sink(out), Catch::Contains("commit interval (10000 ms)") &&
                                          Catch::Contains("transaction timeout (10000 ms)"));
+}
+
+TEST_CASE("exactly_once: the interval commits under continuous execution only; micro-batches commit per batch", "[kafka]") {
+  auto t = kt::new_topic("eos-modes", 1);
+  auto out = kafka::sink(kt::cfg(), t)
+                 .delivery_guarantee(kafka::delivery::exactly_once)
+                 .transactional_id_prefix(kt::topic("modes"))
+                 .commit_interval(std::chrono::milliseconds(100));
+  const auto now = spate::event_time{};
+  {
+    auto s = build_sink(out);  // continuous (rolling) mode
+    s.push(std::string("a"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    s.on_tick(now);
+    CHECK(s.transactions() == 1);  // due: committed by the tick
+    s.on_end();
+  }
+  {
+    auto s = build_sink<decltype(out), spate::compacted_env>(out);  // micro-batch mode
+    s.push(std::string("b"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    s.on_tick(now);
+    s.push(std::string("c"));
+    CHECK(s.transactions() == 0);  // the batch is the transaction, whatever the interval
+    s.on_batch_end(spate::batch_info{});
+    CHECK(s.transactions() == 1);
+    s.on_end();
+  }
+  CHECK(as_set(kt::values(kt::read_all(t, true))) == as_set({"a", "b", "c"}));
 }

@@ -24,10 +24,12 @@
 //                            restarted job reuses its ids and fences the old
 //                            producer, aborting its open transaction).
 //                            Readers must use isolation.level=read_committed.
-// Where no batch ends come (the continuous executor, spate::run), the commit
-// points are time-based too: a transaction open for .commit_interval()
-// (default 1 s) is committed at the next record or tick, so readers see
-// output while the job runs and no transaction outlives its timeout.
+// Under continuous execution (a continuous context, spate::run) the commit
+// points are time-based: a transaction open for .commit_interval() (default
+// 1 s) is committed at the next record or tick, so readers see output while
+// the job runs. Under micro-batches (a micro_batch context, run_batch) each
+// batch is one transaction, unless it stays open for half the transaction
+// timeout: then it is committed early rather than aborted by the broker.
 #include <librdkafka/rdkafka.h>
 
 #include <chrono>
@@ -94,9 +96,12 @@ struct sink_state {
   std::string topic_name;
   delivery guarantee = delivery::at_least_once;
   std::chrono::milliseconds flush_timeout{std::chrono::minutes(5)};
-  std::chrono::milliseconds commit_interval{std::chrono::seconds(1)};
+  // exactly_once: a transaction open this long is committed at the next
+  // record or tick. Continuous: the commit interval. Micro-batch (batch ends
+  // are the commit points): half the transaction timeout, a safety net for
+  // a batch that would outlive it.
+  std::chrono::milliseconds commit_due{std::chrono::seconds(1)};
   std::chrono::steady_clock::time_point txn_started{};
-  bool batch_ends_seen = false;  // micro-batch: batch ends are the commit points, not the interval
   std::shared_ptr<shared_producer> producer;
   std::shared_ptr<delivery_tracker> tracker = std::make_shared<delivery_tracker>();
   rd_kafka_topic_t* topic = nullptr;  // the fixed topic
@@ -146,10 +151,10 @@ struct sink_state {
     txn_started = std::chrono::steady_clock::now();
   }
 
-  /// Continuous execution: commits a transaction open for commit_interval.
+  /// Commits a transaction that has been open for commit_due.
   void commit_if_due() {
-    if (guarantee != delivery::exactly_once || !in_txn || batch_ends_seen) return;
-    if (std::chrono::steady_clock::now() - txn_started >= commit_interval) commit(false);
+    if (guarantee != delivery::exactly_once || !in_txn) return;
+    if (std::chrono::steady_clock::now() - txn_started >= commit_due) commit(false);
   }
 
   /// Processing time passes (also while no record comes): serve delivery
@@ -431,10 +436,7 @@ struct sink_t : sink_tag {
       }
     }
 
-    void on_batch_end(const batch_info&) {
-      st->batch_ends_seen = true;
-      st->commit(false);
-    }
+    void on_batch_end(const batch_info&) { st->commit(false); }
     void on_tick(event_time) { st->tick(); }
     void on_barrier(checkpoint_id) { st->commit(false); }
     void on_end() { st->commit(true); }
@@ -451,7 +453,8 @@ struct sink_t : sink_tag {
     st->topic_name = topic;
     st->guarantee = guarantee;
     st->flush_timeout = flush_timeout;
-    st->commit_interval = commit_every;
+    constexpr bool batched = std::is_same_v<Env, compacted_env>;  // micro-batch context, run_batch
+    st->commit_due = batched ? txn_timeout / 2 : commit_every;
     if (guarantee == delivery::exactly_once && (commit_every.count() <= 0 || commit_every >= txn_timeout))
       throw kafka_error("kafka sink: the commit interval (" + std::to_string(commit_every.count()) +
                             " ms) must be positive and below the transaction timeout (" +
