@@ -31,9 +31,9 @@
 namespace spate::exec {
 
 struct control_event {
-  enum class kind : std::uint8_t { watermark, barrier, batch_end, end } what = kind::end;
+  enum class kind : std::uint8_t { watermark, barrier, batch_end, end, idle } what = kind::end;
   std::int64_t time = 0;      // watermark / batch time, in ms
-  std::uint64_t number = 0;   // checkpoint id / batch number
+  std::uint64_t number = 0;   // checkpoint id / batch number / idle (1) or active (0)
 };
 
 template <class K, class T>
@@ -81,6 +81,7 @@ struct shuffle_sink {
       detail::broadcast(outs, {control_event::kind::batch_end, to_millis(b.time), b.number});
     }
     void on_tick(event_time) {}  // every thread ticks for itself
+    void on_idle(bool idle) { detail::broadcast(outs, {control_event::kind::idle, 0, idle ? 1u : 0u}); }
     void on_end() { detail::broadcast(outs, {control_event::kind::end, 0, 0}); }
   };
   template <class Flow, class Env>
@@ -106,6 +107,9 @@ struct channel_sink {
       out->push(event<T>(std::in_place_index<0>, control_event{control_event::kind::batch_end, to_millis(b.time), b.number}));
     }
     void on_tick(event_time) {}
+    void on_idle(bool idle) {
+      out->push(event<T>(std::in_place_index<0>, control_event{control_event::kind::idle, 0, idle ? 1u : 0u}));
+    }
     void on_end() { out->push(event<T>(std::in_place_index<0>, control_event{control_event::kind::end, 0, 0})); }
   };
   template <class Flow, class Env>
@@ -167,6 +171,10 @@ class merger {
               batch_time_[ce.number % 64] = ce.time;
               align_batches(down, ch);
               break;
+            case control_event::kind::idle:
+              ch[c].idle = ce.number != 0;
+              forward_watermark(down, ch);
+              break;
             case control_event::kind::end:
               ch[c].ended = true;
               align_batches(down, ch);
@@ -203,6 +211,7 @@ class merger {
  private:
   struct channel_state {
     bool ended = false;
+    bool idle = false;  // the upstream said it is idle: left out of the watermark minimum
     std::int64_t watermark = std::numeric_limits<std::int64_t>::min();
     std::int64_t batch = -1;  // last batch end delivered
     std::uint64_t barrier = 0;
@@ -221,11 +230,11 @@ class merger {
     std::int64_t m = std::numeric_limits<std::int64_t>::max();
     bool any = false;
     for (auto& s : ch)
-      if (!s.ended) {
+      if (!s.ended && !s.idle) {
         m = std::min(m, s.watermark);
         any = true;
       }
-    if (any && m > forwarded_watermark_) {
+    if (any && m > forwarded_watermark_) {  // every input idle: event time stands still
       forwarded_watermark_ = m;
       down.on_watermark(from_millis(m));
     }

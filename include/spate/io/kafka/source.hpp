@@ -25,6 +25,7 @@
 #include <initializer_list>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <regex>
 #include <string>
 #include <utility>
@@ -76,6 +77,7 @@ struct source_settings {
   double max_rate = 0;  // records per second per partition, 0 = unlimited
   bool event_time = false;
   duration out_of_orderness{0};
+  std::chrono::milliseconds idleness{1000};  // caught up and quiet this long: left out of the watermark
   bad_record_policy on_bad;
   std::chrono::milliseconds poll_timeout{10};
   const std::atomic<bool>* stop_flag = nullptr;
@@ -106,6 +108,7 @@ class consumer_state {
     std::int64_t end = std::numeric_limits<std::int64_t>::max();  // bounded: stop here
     bool done = false;                                       // bounded and reached end
     bool idle = false;                                       // caught up (partition EOF)
+    std::chrono::steady_clock::time_point caught_up_at{};   // when it last became idle
     bool has_ts = false;
     std::int64_t max_ts = 0;
     // max_rate_per_partition
@@ -209,6 +212,7 @@ class consumer_state {
   void on_eof(part& p, std::int64_t eof_offset) {
     if (!p.held.empty()) return;
     if (eof_offset > p.next) p.next = eof_offset;  // control records (transaction markers) end the log
+    if (!p.idle) p.caught_up_at = std::chrono::steady_clock::now();
     p.idle = true;
     if (s_.bounded && p.next >= p.end) p.done = true;
   }
@@ -290,27 +294,25 @@ class consumer_state {
     dlq_tracker_->check("kafka source dead-letter");
   }
 
-  /// The watermark over this driver's partitions: the minimum over partitions
-  /// that are not idle; partitions that caught up do not hold it back. When
-  /// every partition is idle, the largest partition watermark.
-  std::int64_t watermark() const {
-    std::int64_t lo = std::numeric_limits<std::int64_t>::max(), hi = std::numeric_limits<std::int64_t>::min();
-    bool any_active = false, any = false;
+  /// The watermark over this driver's partitions: the minimum over the
+  /// partitions that are active. A partition is idle once it has been caught
+  /// up (partition EOF) with no record for `idleness`; idle partitions do not
+  /// hold the watermark back. When none is active the watermark stands still:
+  /// nullopt (and the driver tells the executor it is idle, so other workers
+  /// are not held back either).
+  std::optional<std::int64_t> watermark() const {
+    std::int64_t lo = std::numeric_limits<std::int64_t>::max();
+    bool any_active = false;
     const std::int64_t d = s_.out_of_orderness.count() + 1;
+    const auto now = std::chrono::steady_clock::now();
     for (auto& p : parts_) {
       if (p.done) continue;
-      std::int64_t w = p.has_ts ? p.max_ts - d : std::numeric_limits<std::int64_t>::min();
-      if (p.has_ts) {
-        any = true;
-        hi = std::max(hi, w);
-      }
-      if (!p.idle) {
-        any_active = true;
-        lo = std::min(lo, w);
-      }
+      if (p.idle && now - p.caught_up_at >= s_.idleness) continue;
+      any_active = true;
+      lo = std::min(lo, p.has_ts ? p.max_ts - d : std::numeric_limits<std::int64_t>::min());
     }
-    if (any_active) return lo;
-    return any ? hi : std::numeric_limits<std::int64_t>::min();
+    if (!any_active) return std::nullopt;
+    return lo;
   }
 
   std::shared_ptr<source_metrics> metrics;
@@ -431,6 +433,7 @@ class consumer_state {
         p.done = p.next >= p.end;
       }
       p.idle = p.next >= hi[i];
+      p.caught_up_at = std::chrono::steady_clock::now();
       if (!p.done) rd_kafka_topic_partition_list_add(assign.get(), p.topic.c_str(), p.partition)->offset = p.next;
       fresh.push_back(std::move(p));
     }
@@ -539,6 +542,16 @@ struct source_t : source_tag {
     auto c = *this;
     c.settings.event_time = true;
     c.settings.out_of_orderness = out_of_orderness;
+    return c;
+  }
+  /// Event time: a partition that has caught up and had no record for `d`
+  /// (default 1 s) is idle and no longer holds the watermark back; its next
+  /// record makes it active again. When every partition of a worker is idle
+  /// its watermark stands still and the worker is left out of the minimum
+  /// across workers (Flink's withIdleness).
+  source_t with_idleness(std::chrono::milliseconds d) const {
+    auto c = *this;
+    c.settings.idleness = d;
     return c;
   }
   /// fail() (default), skip() or dead_letter(topic).
@@ -655,6 +668,7 @@ struct source_t : source_tag {
 
    private:
     bool stopped_ = false;
+    bool idle_announced_ = false;
     std::int64_t pushed_ = 0;
 
     poll_result end(std::size_t n, bool stopped) {
@@ -741,6 +755,8 @@ struct source_t : source_tag {
           }
         }
         ++pushed_;
+        if (idle_announced_) [[unlikely]]
+          announce_idle(false);
         if (!this->down->push(std::move(r).value())) stopped_ = true;
       } else {
         const auto& pol = st->settings().on_bad;
@@ -762,11 +778,22 @@ struct source_t : source_tag {
     }
 
     void emit_watermark() {
-      std::int64_t w = st->watermark();
-      if (w > last_wm) {
-        last_wm = w;
-        this->down->on_watermark(from_millis(w));
+      auto w = st->watermark();
+      if (!w) {
+        announce_idle(true);
+        return;
       }
+      if (*w > last_wm) {
+        last_wm = *w;
+        this->down->on_watermark(from_millis(*w));
+      }
+    }
+    // Downstream stages that merge inputs (the shuffle of a parallel context,
+    // merge) leave an idle input out of their watermark minimum.
+    void announce_idle(bool idle) {
+      if (idle == idle_announced_) return;
+      idle_announced_ = idle;
+      if constexpr (requires { this->down->on_idle(idle); }) this->down->on_idle(idle);
     }
   };
 
