@@ -291,6 +291,36 @@ TEST_CASE("max_rate_per_partition bounds the intake", "[kafka]") {
   CHECK(secs > 0.4);
 }
 
+TEST_CASE("bounded under read_committed: ends at the last stable offset, not behind an open transaction", "[kafka]") {
+  auto t = kt::new_topic("lso", 1);
+  {
+    kt::producer p;
+    for (int i = 0; i < 5; ++i) p.send(t, "c" + std::to_string(i), 0);
+    p.flush();
+  }
+  // Another producer's transaction stays open for the whole test.
+  char err[256];
+  rd_kafka_conf_t* c = rd_kafka_conf_new();
+  rd_kafka_conf_set(c, "bootstrap.servers", kt::cfg().bootstrap.c_str(), err, sizeof err);
+  rd_kafka_conf_set(c, "transactional.id", kt::topic("open-txn").c_str(), err, sizeof err);
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof err);
+  REQUIRE(rd_kafka_init_transactions(rk, 30000) == nullptr);
+  REQUIRE(rd_kafka_begin_transaction(rk) == nullptr);
+  std::string v = "uncommitted";
+  REQUIRE(rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(t.c_str()), RD_KAFKA_V_VALUE(v.data(), v.size()),
+                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END) == 0);
+  REQUIRE(rd_kafka_flush(rk, 10000) == 0);
+  auto rc = kt::cfg();
+  rc.set("isolation.level", "read_committed");
+  auto t0 = std::chrono::steady_clock::now();
+  auto got = read_bounded(kafka::source(rc, {t}));
+  auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  CHECK(got == std::vector<std::string>{"c0", "c1", "c2", "c3", "c4"});
+  CHECK(secs < 10);  // did not wait for the transaction (it would take its timeout, 60 s)
+  rd_kafka_error_destroy(rd_kafka_abort_transaction(rk, 10000));
+  rd_kafka_destroy(rk);
+}
+
 TEST_CASE("bounded with a rate limit: records held when the bound is passed are still pushed", "[kafka]") {
   auto t = kt::new_topic("rate-bound", 1);
   kt::producer p;
