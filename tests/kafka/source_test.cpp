@@ -170,6 +170,10 @@ TEST_CASE("clear errors: missing topic, unreachable broker", "[kafka]") {
   std::vector<std::string> sink_in{"a"};
   CHECK_THROWS_WITH(spate::run(spate::from_collection(sink_in) | kafka::sink(cfg, kt::topic("missing"))),
                     Catch::Contains("does not exist"));
+  t0 = std::chrono::steady_clock::now();
+  CHECK_THROWS_WITH(spate::run(spate::from_collection(sink_in) | kafka::sink(nowhere, "x")),
+                    Catch::Contains("cannot reach the Kafka cluster"));
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(10));
 }
 
 TEST_CASE("bad records: fail, skip, dead letter", "[kafka]") {
