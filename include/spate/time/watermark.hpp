@@ -19,11 +19,12 @@
 // End of input sends max_watermark before on_end, so every window fires.
 //
 // Idle inputs. The protocol has no idle call; a stage that merges inputs and
-// wants to know (union/merge: exclude an idle input from the minimum) gives
-// itself `void on_idle(bool)`, and this stage calls it when the input turns
-// idle (true) and again before the next record (false). Stages without
-// on_idle see nothing, which is right for a single input: an idle input
-// simply does not advance event time.
+// wants to know (union/merge, the shuffle of a parallel context: exclude an
+// idle input from the minimum) gives itself `void on_idle(bool)`, and this
+// stage calls it when the input turns idle (true) and again before the next
+// record (false). Idle: no record between ticks for `idleness`. Stages
+// without on_idle see nothing, which is right for a single input: an idle
+// input simply does not advance event time.
 #include <algorithm>
 #include <optional>
 #include <type_traits>
@@ -99,7 +100,9 @@ struct with_watermarks_stage : stage_tag {
     event_time emitted = min_watermark;
     event_time now{};
     event_time last_emit_at{};
-    event_time last_record_at{};
+    event_time last_record_at{};  // the tick at which a record was last seen
+    bool seen_since_tick = false;
+    bool ticked = false;
     bool idle = false;
 
     void signal_idle(bool v) {
@@ -118,7 +121,7 @@ struct with_watermarks_stage : stage_tag {
       event_time t = detail::call_user(label, [&](const auto& x) { return timestamp_of(ts, x); }, std::as_const(r));
       strategy.on_event(t);
       if (idle) signal_idle(false);
-      last_record_at = now;
+      seen_since_tick = true;  // no clock per record: the next tick stamps it
       bool go = down.push(std::forward<R>(r));
       if (period == duration{0}) emit_if_advanced();
       return go;
@@ -128,6 +131,12 @@ struct with_watermarks_stage : stage_tag {
     void on_batch_end(const batch_info& b) { down.on_batch_end(b); }
     void on_tick(event_time t) {
       now = t;
+      // Idle means no record between ticks for `idleness`: a record since the
+      // last tick (or the first tick) restarts the count, so a busy input
+      // whose ticks come late is never taken for an idle one.
+      if (seen_since_tick || !ticked) last_record_at = t;
+      seen_since_tick = false;
+      ticked = true;
       if (period != duration{0} && now - last_emit_at >= period) {
         last_emit_at = now;
         emit_if_advanced();

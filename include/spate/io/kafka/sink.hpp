@@ -378,8 +378,9 @@ struct sink_t : sink_tag {
       } else {
         v = bytes_of(ser, r, s.value);
       }
+      if (v.data() == nullptr) v = std::string_view("", 0);  // an empty value, not a tombstone
       // key_fn may return a temporary std::string: keep it alive until produce
-      auto key_holder = [&]() -> decltype(auto) {
+      auto&& key_holder = [&]() -> decltype(auto) {
         if constexpr (!key_value && !std::is_same_v<KeyFn, no_function>)
           return key_fn(r);
         else
@@ -455,7 +456,7 @@ struct sink_t : sink_tag {
     st->flush_timeout = flush_timeout;
     constexpr bool batched = std::is_same_v<Env, compacted_env>;  // micro-batch context, run_batch
     st->commit_due = batched ? txn_timeout / 2 : commit_every;
-    if (guarantee == delivery::exactly_once && (commit_every.count() <= 0 || commit_every >= txn_timeout))
+    if (guarantee == delivery::exactly_once && !batched && (commit_every.count() <= 0 || commit_every >= txn_timeout))
       throw kafka_error("kafka sink: the commit interval (" + std::to_string(commit_every.count()) +
                             " ms) must be positive and below the transaction timeout (" +
                             std::to_string(txn_timeout.count()) + " ms)",

@@ -109,6 +109,7 @@ class consumer_state {
     bool done = false;                                       // bounded and reached end
     bool idle = false;                                       // caught up (partition EOF)
     std::chrono::steady_clock::time_point caught_up_at{};   // when it last became idle
+    std::int64_t eof_pending = -1;  // an EOF that came while records were held (librdkafka reports it once)
     bool has_ts = false;
     std::int64_t max_ts = 0;
     // max_rate_per_partition
@@ -210,7 +211,11 @@ class consumer_state {
 
   /// A partition reached its current end (RD_KAFKA_RESP_ERR__PARTITION_EOF).
   void on_eof(part& p, std::int64_t eof_offset) {
-    if (!p.held.empty()) return;
+    if (!p.held.empty()) {
+      p.eof_pending = eof_offset;  // applied once the held records are pushed
+      return;
+    }
+    p.eof_pending = -1;
     if (eof_offset > p.next) p.next = eof_offset;  // control records (transaction markers) end the log
     if (!p.idle) p.caught_up_at = std::chrono::steady_clock::now();
     p.idle = true;
@@ -437,6 +442,8 @@ class consumer_state {
       if (!p.done) rd_kafka_topic_partition_list_add(assign.get(), p.topic.c_str(), p.partition)->offset = p.next;
       fresh.push_back(std::move(p));
     }
+    // Assigned first: when it fails, nothing was recorded (discovery tries again).
+    if (assign->cnt > 0) throw_if(rd_kafka_incremental_assign(rk_.get(), assign.get()), "kafka source: assign partitions");
     for (auto& p : fresh) {
       topic_slot* t = nullptr;
       for (auto& ts : topics_)
@@ -449,7 +456,6 @@ class consumer_state {
       t->index[static_cast<std::size_t>(p.partition)] = static_cast<int>(parts_.size());
       parts_.push_back(std::move(p));
     }
-    if (assign->cnt > 0) throw_if(rd_kafka_incremental_assign(rk_.get(), assign.get()), "kafka source: assign partitions");
   }
 
   void pause_resume(part& p, bool pause) {
@@ -737,6 +743,7 @@ struct source_t : source_tag {
           ++n;
           if (stopped_) stop = true;
         }
+        if (p.held.empty() && p.eof_pending >= 0 && p.next >= p.eof_pending) st->on_eof(p, p.eof_pending);
         if (p.held.empty() && p.paused && p.tokens >= 1) st->resume(p);
       }
       return n;
