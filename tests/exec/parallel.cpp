@@ -303,3 +303,50 @@ TEST_CASE("event-time windows with idle detection: parallel == sequential", "[la
     CHECK(got.size() == expected.size());
   }
 }
+
+TEST_CASE("parallel == sequential: two shuffles (word count, then regrouped by word length)", "[law]") {
+  // key_by(word) | count emits running counts per word; key_by(word length)
+  // | reduce keeps (largest count, number of updates). Under P workers the
+  // updates arrive in another order, but the last value per length is fixed
+  // by the input: the largest count among its words, and (continuous: every
+  // update is emitted) the number of words of that length in the text. A
+  // length whose updates were split over workers would show fewer.
+  // Micro-batches compact the counts per batch: only the largest is fixed.
+  std::mt19937 rng(2024);
+  struct top {
+    std::int64_t largest = 0, updates = 0;
+    bool operator==(const top&) const = default;
+  };
+  for (int round = 0; round < 4; ++round) {
+    auto lines = random_lines(rng);
+    using lt = std::pair<std::size_t, top>;
+    using keyed = std::pair<std::size_t, lt>;  // reduce's output: (key, reduced record)
+    auto job = [&](std::vector<keyed>& out) {
+      return spate::from_collection(lines) | spate::flat_map([](const std::string& l) { return spate::words(l); })
+             | spate::key_by([](std::string_view w) { return std::string(w); }) | spate::count()
+             | spate::map([](const auto& c) { return lt{c.first.size(), top{c.second, 1}}; })
+             | spate::key_by([](const lt& c) { return c.first; })
+             | spate::reduce([](const lt& a, const lt& b) {
+                 return lt{a.first, top{std::max(a.second.largest, b.second.largest), a.second.updates + b.second.updates}};
+               })
+             | spate::collect_into(out);
+    };
+    auto last = [](const std::vector<keyed>& v, bool with_updates) {
+      std::map<std::size_t, top> m;
+      for (auto& [k, r] : v) {
+        m[k].largest = std::max(m[k].largest, r.second.largest);
+        if (with_updates) m[k].updates = std::max(m[k].updates, r.second.updates);
+      }
+      return m;
+    };
+    std::vector<keyed> expected;
+    spate::run(job(expected));
+    for (bool batched : {false, true})
+      for (std::size_t p : {2u, 3u}) {
+        CAPTURE(round, batched, p);
+        std::vector<keyed> got;
+        run_in(batched, p, job(got));
+        CHECK(last(got, !batched) == last(expected, !batched));
+      }
+  }
+}

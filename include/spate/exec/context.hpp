@@ -66,10 +66,6 @@ class context {
                                  ? "spate::context::add: cannot add a pipeline to a started context (add every pipeline before start())"
                                  : "spate::context::add: cannot add a pipeline to a stopped context");
     auto runner = std::make_unique<exec::job_runner<J>>(std::move(job));
-    if (cfg_.parallelism > 1 && runner->key_bys() > 1)
-      throw std::logic_error(
-          "spate::context::add: with parallelism > 1 a pipeline may have one key_by (one shuffle); this one has " +
-          std::to_string(runner->key_bys()) + ". Split it in two pipelines, or use parallelism{1}");
     jobs_.push_back(std::move(runner));
     return *this;
   }

@@ -1,11 +1,13 @@
 #pragma once
 // How one job becomes threads.
 //   parallelism 1: one thread runs the whole job fused (source -> sink).
-//   parallelism P: the job is cut at its first key_by:
-//     P source threads, each running its shard through stages [0, k) into a
+//   parallelism P: the job is cut at every key_by:
+//     P source threads, each running its shard through stages [0, k1) into a
 //       shuffle (or, without key_by, through every stage);
-//     P worker threads, each running stages (k, n) fused, fed by P channels;
-//     1 sink thread, fed by the P workers: the user's sink is built once, so
+//     for each key_by k_j, P worker threads, each running stages (k_j, k_j+1)
+//       fused (up to the next key_by's shuffle, or to the end), fed by P
+//       channels: every key's state lives in one worker of each level;
+//     1 sink thread, fed by the last P workers: the user's sink is built once, so
 //       a sink that writes into shared memory (collect_into, print) never
 //       races, and print() writes one header per batch.
 // Records that cross a thread are converted to owned types (owned.hpp), and
@@ -63,10 +65,11 @@ struct metered_sink {
 };
 
 namespace detail {
+/// The index of the first key_by at or after `from` (sizeof...(Ds) if none).
 template <class... Ds>
-constexpr std::size_t first_key_by(const std::tuple<Ds...>*) {
+constexpr std::size_t first_key_by(const std::tuple<Ds...>*, std::size_t from = 0) {
   constexpr bool is[] = {is_key_by_v<Ds>..., false};
-  for (std::size_t i = 0; i < sizeof...(Ds); ++i)
+  for (std::size_t i = from; i < sizeof...(Ds); ++i)
     if (is[i]) return i;
   return sizeof...(Ds);
 }
@@ -96,7 +99,7 @@ class job_runner_base {
   /// Starts the job's threads through `spawn`, which runs a body on a new
   /// thread and reports its exception to the context.
   virtual void launch(control& ctl, const exec_config& cfg, const std::function<void(std::function<void()>)>& spawn) = 0;
-  /// How many key_by stages the job has (one shuffle is supported).
+  /// How many key_by stages (shuffles under parallelism > 1) the job has.
   virtual std::size_t key_bys() const = 0;
 };
 
@@ -161,21 +164,58 @@ class job_runner final : public job_runner_base {
           run_source<Env>(job_.source, shard{i, P}, head, cfg, ctl);
         });
     } else {
-      using in_k = detail::flow_between<flow0, stages_t, 0, cut>;  // what reaches key_by
-      using key_by_t = std::tuple_element_t<cut, stages_t>;
-      using key_t = owned_t<typename key_by_t::template key_type<in_k>>;
-      using rec_t = owned_t<typename in_k::value_type>;
-      using down_flow = flow<rec_t, key_t>;
-      using out_t = owned_t<typename detail::flow_between<down_flow, stages_t, cut + 1, n_stages>::value_type>;
-      using shuffled = keyed_record<key_t, rec_t>;
+      using in_k = detail::flow_between<flow0, stages_t, 0, cut>;  // what reaches the first key_by
+      using L = level<cut, in_k>;
+      auto workers = make_mergers<typename L::shuffled>(P, ctl, cfg);
+      launch_workers<Env, cut, in_k>(workers, ctl, cfg, spawn);
+      for (std::size_t i = 0; i < P; ++i) {
+        std::vector<channel<typename L::shuffled>*> outs;
+        for (auto& w : workers) outs.push_back(w->input(i));
+        spawn([this, outs = std::move(outs), i, P, &ctl, &cfg] {
+          Env env;
+          auto front = detail::take_front<cut>(job_.stages);
+          typename L::shuffle sh{&std::get<cut>(job_.stages), outs, stage_label{L::key_by_t::name, cut + 1}};
+          auto head = fuse::build_segment<flow0>(env, front, sh);
+          run_source<Env>(job_.source, shard{i, P}, head, cfg, ctl);
+        });
+      }
+    }
+  }
 
+  /// The shuffle at key_by C, whose input flow is In.
+  template <std::size_t C, class In>
+  struct level {
+    using key_by_t = std::tuple_element_t<C, stages_t>;
+    using key_t = owned_t<typename key_by_t::template key_type<In>>;
+    using rec_t = owned_t<typename In::value_type>;
+    using down_flow = flow<rec_t, key_t>;  // what the workers after it see
+    using shuffled = keyed_record<key_t, rec_t>;
+    using shuffle = shuffle_sink<key_by_t, key_t, rec_t>;
+    static constexpr std::size_t next = detail::first_key_by(static_cast<const stages_t*>(nullptr), C + 1);
+  };
+
+  template <class Data>
+  static std::vector<std::shared_ptr<merger<Data>>> make_mergers(std::size_t P, control& ctl, const exec_config& cfg) {
+    std::vector<std::shared_ptr<merger<Data>>> v;
+    for (std::size_t w = 0; w < P; ++w) v.push_back(std::make_shared<merger<Data>>(P, cfg.queue_capacity, &ctl.abort));
+    ctl.on_wake([v] {
+      for (auto& m : v) m->wake();
+    });
+    return v;
+  }
+
+  /// Starts the P workers after the key_by at C (fed by `workers`), and
+  /// everything after them: the next level's workers, or the sink thread.
+  template <class Env, std::size_t C, class In, class Data>
+  void launch_workers(const std::vector<std::shared_ptr<merger<Data>>>& workers, control& ctl, const exec_config& cfg,
+                      const std::function<void(std::function<void()>)>& spawn) {
+    using L = level<C, In>;
+    using down_flow = typename L::down_flow;
+    const std::size_t P = workers.size();
+    if constexpr (L::next == n_stages) {
+      using out_t = owned_t<typename detail::flow_between<down_flow, stages_t, C + 1, n_stages>::value_type>;
       auto sinkm = std::make_shared<merger<out_t>>(P, cfg.queue_capacity, &ctl.abort);
-      std::vector<std::shared_ptr<merger<shuffled>>> workers;
-      for (std::size_t w = 0; w < P; ++w) workers.push_back(std::make_shared<merger<shuffled>>(P, cfg.queue_capacity, &ctl.abort));
-      ctl.on_wake([sinkm, workers] {
-        sinkm->wake();
-        for (auto& w : workers) w->wake();
-      });
+      ctl.on_wake([sinkm] { sinkm->wake(); });
       spawn([this, sinkm, &ctl, &cfg] {
         Env env;
         metered_sink<sink_t> m{&job_.sink, &ctl};
@@ -185,19 +225,23 @@ class job_runner final : public job_runner_base {
       for (std::size_t w = 0; w < P; ++w)
         spawn([this, sinkm, wm = workers[w], w, &ctl, &cfg] {
           Env env;
-          auto seg = fuse::build_segment<down_flow, cut + 1>(env, job_.stages, channel_sink<out_t>{sinkm->input(w)});
+          auto seg = fuse::build_segment<down_flow, C + 1>(env, job_.stages, channel_sink<out_t>{sinkm->input(w)});
           wm->run(seg, ctl, cfg.tick);
         });
-      for (std::size_t i = 0; i < P; ++i) {
-        std::vector<channel<shuffled>*> outs;
-        for (auto& w : workers) outs.push_back(w->input(i));
-        spawn([this, outs = std::move(outs), i, P, &ctl, &cfg] {
+    } else {
+      using in_next = detail::flow_between<down_flow, stages_t, C + 1, L::next>;
+      using N = level<L::next, in_next>;
+      auto next = make_mergers<typename N::shuffled>(P, ctl, cfg);
+      launch_workers<Env, L::next, in_next>(next, ctl, cfg, spawn);
+      for (std::size_t w = 0; w < P; ++w) {
+        std::vector<channel<typename N::shuffled>*> outs;
+        for (auto& n : next) outs.push_back(n->input(w));
+        spawn([this, outs = std::move(outs), wm = workers[w], &ctl, &cfg] {
           Env env;
-          auto front = detail::take_front<cut>(job_.stages);
-          shuffle_sink<key_by_t, key_t, rec_t> sh{&std::get<cut>(job_.stages), outs,
-                                                  stage_label{key_by_t::name, cut + 1}};
-          auto head = fuse::build_segment<flow0>(env, front, sh);
-          run_source<Env>(job_.source, shard{i, P}, head, cfg, ctl);
+          auto upto = detail::take_front<L::next>(job_.stages);
+          typename N::shuffle sh{&std::get<L::next>(job_.stages), outs, stage_label{N::key_by_t::name, L::next + 1}};
+          auto seg = fuse::build_segment<down_flow, C + 1>(env, upto, sh);
+          wm->run(seg, ctl, cfg.tick);
         });
       }
     }
