@@ -149,14 +149,7 @@ class job_runner final : public job_runner_base {
     if constexpr (cut == n_stages) {
       // No key_by: each shard runs every stage, then the sink boundary.
       using out_t = owned_t<typename detail::flow_between<flow0, stages_t, 0, n_stages>::value_type>;
-      auto sinkm = std::make_shared<merger<out_t>>(P, cfg.queue_capacity, &ctl.abort);
-      ctl.on_wake([sinkm] { sinkm->wake(); });
-      spawn([this, sinkm, &ctl, &cfg] {
-        Env env;
-        metered_sink<sink_t> m{&job_.sink, &ctl};
-        auto s = m.template build<flow<out_t>>(env, stage_label{sink_t::name, n_stages + 1});
-        sinkm->run(s, ctl, cfg.tick);
-      });
+      auto sinkm = start_sink<Env, out_t>(P, ctl, cfg, spawn);
       for (std::size_t i = 0; i < P; ++i)
         spawn([this, sinkm, i, P, &ctl, &cfg] {
           Env env;
@@ -194,6 +187,21 @@ class job_runner final : public job_runner_base {
     static constexpr std::size_t next = detail::first_key_by(static_cast<const stages_t*>(nullptr), C + 1);
   };
 
+  /// The sink thread: the user's sink, built once, fed by P channels of Out.
+  template <class Env, class Out>
+  std::shared_ptr<merger<Out>> start_sink(std::size_t P, control& ctl, const exec_config& cfg,
+                                          const std::function<void(std::function<void()>)>& spawn) {
+    auto sinkm = std::make_shared<merger<Out>>(P, cfg.queue_capacity, &ctl.abort);
+    ctl.on_wake([sinkm] { sinkm->wake(); });
+    spawn([this, sinkm, &ctl, &cfg] {
+      Env env;
+      metered_sink<sink_t> m{&job_.sink, &ctl};
+      auto s = m.template build<flow<Out>>(env, stage_label{sink_t::name, n_stages + 1});
+      sinkm->run(s, ctl, cfg.tick);
+    });
+    return sinkm;
+  }
+
   template <class Data>
   static std::vector<std::shared_ptr<merger<Data>>> make_mergers(std::size_t P, control& ctl, const exec_config& cfg) {
     std::vector<std::shared_ptr<merger<Data>>> v;
@@ -214,14 +222,7 @@ class job_runner final : public job_runner_base {
     const std::size_t P = workers.size();
     if constexpr (L::next == n_stages) {
       using out_t = owned_t<typename detail::flow_between<down_flow, stages_t, C + 1, n_stages>::value_type>;
-      auto sinkm = std::make_shared<merger<out_t>>(P, cfg.queue_capacity, &ctl.abort);
-      ctl.on_wake([sinkm] { sinkm->wake(); });
-      spawn([this, sinkm, &ctl, &cfg] {
-        Env env;
-        metered_sink<sink_t> m{&job_.sink, &ctl};
-        auto s = m.template build<flow<out_t>>(env, stage_label{sink_t::name, n_stages + 1});
-        sinkm->run(s, ctl, cfg.tick);
-      });
+      auto sinkm = start_sink<Env, out_t>(P, ctl, cfg, spawn);
       for (std::size_t w = 0; w < P; ++w)
         spawn([this, sinkm, wm = workers[w], w, &ctl, &cfg] {
           Env env;
