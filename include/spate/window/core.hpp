@@ -158,13 +158,12 @@ struct window_core {
   std::uint64_t late_count() const noexcept { return late_records; }
 };
 
-/// The protocol of the time-window operators (tumbling, sliding, session),
-/// which differ only in `add(key, record)` and `advance_to(time)`: event time
-/// moves with watermarks, processing time with ticks, and the end of input
-/// fires everything. Op names its unkeyed key type (window_all) `plain_key`.
+/// How records enter every window operator: keyed ones with their key, the
+/// records of window_all with the key type Op names `plain_key`, both into
+/// Op's `add(key, record)`.
 template <class Op, class Core>
-struct time_window_protocol : Core {
-  time_window_protocol(Core&& c) : Core(std::move(c)) {}
+struct window_input : Core {
+  window_input(Core&& c) : Core(std::move(c)) {}
   Op& self() { return static_cast<Op&>(*this); }
 
   template <class KK, class R>
@@ -177,6 +176,16 @@ struct time_window_protocol : Core {
   bool push(R&& r) {
     return self().add(typename Op::plain_key{}, std::as_const(r));
   }
+};
+
+/// The protocol of the time-window operators (tumbling, sliding, session),
+/// which differ only in `add(key, record)` and `advance_to(time)`: event time
+/// moves with watermarks, processing time with ticks, and the end of input
+/// fires everything.
+template <class Op, class Core>
+struct time_window_protocol : window_input<Op, Core> {
+  time_window_protocol(Core&& c) : window_input<Op, Core>(std::move(c)) {}
+  using window_input<Op, Core>::self;
   void on_watermark(event_time t) {
     if constexpr (!Core::processing) self().advance_to(to_millis(t));
     this->forward_watermark(t);

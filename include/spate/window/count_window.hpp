@@ -14,7 +14,9 @@
 namespace spate::detail {
 
 template <class T, class SK, class KOut, class Fn, class TsFn, bool Processing, class LateOut, class Down>
-struct count_window_op : window_core<T, SK, KOut, Fn, TsFn, Processing, LateOut, Down> {
+struct count_window_op : window_input<count_window_op<T, SK, KOut, Fn, TsFn, Processing, LateOut, Down>,
+                                       window_core<T, SK, KOut, Fn, TsFn, Processing, LateOut, Down>> {
+  using plain_key = SK;
   using core = window_core<T, SK, KOut, Fn, TsFn, Processing, LateOut, Down>;
   using acc_type = typename core::acc_type;
   struct tumbling_state {
@@ -54,16 +56,6 @@ struct count_window_op : window_core<T, SK, KOut, Fn, TsFn, Processing, LateOut,
     return this->emit(slot->first, time_window{}, a);
   }
 
-  template <class KK, class R>
-  bool push_keyed(const KK& k, R&& r)
-    requires(!std::is_same_v<KOut, no_key>)
-  {
-    return add(k, std::as_const(r));
-  }
-  template <class R>
-  bool push(R&& r) {
-    return add(SK{}, std::as_const(r));
-  }
   void on_end() {
     this->late_on_end();
     this->down.on_end();

@@ -14,7 +14,9 @@ namespace spate::detail {
 
 template <class Trigger, class T, class SK, class KOut, class Fn, class TsFn, bool Processing, class LateOut,
           class Down>
-struct global_window_op : window_core<T, SK, KOut, Fn, TsFn, Processing, LateOut, Down> {
+struct global_window_op : window_input<global_window_op<Trigger, T, SK, KOut, Fn, TsFn, Processing, LateOut, Down>,
+                                        window_core<T, SK, KOut, Fn, TsFn, Processing, LateOut, Down>> {
+  using plain_key = SK;
   using core = window_core<T, SK, KOut, Fn, TsFn, Processing, LateOut, Down>;
   using acc_type = typename core::acc_type;
   struct key_state {
@@ -50,16 +52,6 @@ struct global_window_op : window_core<T, SK, KOut, Fn, TsFn, Processing, LateOut
     }
   }
 
-  template <class KK, class R>
-  bool push_keyed(const KK& k, R&& r)
-    requires(!std::is_same_v<KOut, no_key>)
-  {
-    return add(k, std::as_const(r));
-  }
-  template <class R>
-  bool push(R&& r) {
-    return add(SK{}, std::as_const(r));
-  }
   void on_watermark(event_time t) {
     if constexpr (!Processing) advance_to(t);
     this->forward_watermark(t);
@@ -83,7 +75,9 @@ struct global_window_op : window_core<T, SK, KOut, Fn, TsFn, Processing, LateOut
 /// (unfinished) batch holds is emitted too. Bounds: [previous batch time,
 /// this batch time).
 template <class T, class SK, class KOut, class Fn, class TsFn, bool Processing, class LateOut, class Down>
-struct per_batch_op : window_core<T, SK, KOut, Fn, TsFn, Processing, LateOut, Down> {
+struct per_batch_op : window_input<per_batch_op<T, SK, KOut, Fn, TsFn, Processing, LateOut, Down>,
+                                    window_core<T, SK, KOut, Fn, TsFn, Processing, LateOut, Down>> {
+  using plain_key = SK;
   using core = window_core<T, SK, KOut, Fn, TsFn, Processing, LateOut, Down>;
   state::hash_map<SK, typename core::acc_type> keys{};
   event_time batch_start{};
@@ -99,16 +93,6 @@ struct per_batch_op : window_core<T, SK, KOut, Fn, TsFn, Processing, LateOut, Do
     keys.for_each([&](const SK& k, const typename core::acc_type& a) { this->emit(k, w, a); });
     keys.clear();
     batch_start = end;
-  }
-  template <class KK, class R>
-  bool push_keyed(const KK& k, R&& r)
-    requires(!std::is_same_v<KOut, no_key>)
-  {
-    return add(k, std::as_const(r));
-  }
-  template <class R>
-  bool push(R&& r) {
-    return add(SK{}, std::as_const(r));
   }
   void on_tick(event_time t) {
     this->proc_now = t;

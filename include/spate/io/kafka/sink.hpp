@@ -365,31 +365,23 @@ struct sink_t : sink_tag {
       }
       return true;
     }
+    // The bytes go straight from the record when the serializer's encoding
+    // is the record itself (ViewSerializer); else through a reused buffer.
+    // The producer copies them either way.
     void write(const record_type& r) {
       auto& s = *st;
-      // The bytes go straight from the record when the serializer's encoding
-      // is the record itself (ViewSerializer); else through a reused buffer.
-      // The producer copies them either way.
-      std::string_view k, v;
       if constexpr (key_value) {
-        k = bytes_of_key(r.first, s.key);
-        if (k.data() == nullptr) k = std::string_view("", 0);  // a key, even if empty
-        v = bytes_of_value(r.second, s.value);
+        send(r, present(key_bytes(r.first, s.key)), present(value_bytes(r.second, s.value)));
+      } else if constexpr (!std::is_same_v<KeyFn, no_function>) {
+        auto&& kr = key_fn(r);  // may be a temporary std::string: alive until send returns
+        send(r, present(std::string_view(kr)), present(bytes_of(ser, r, s.value)));
       } else {
-        v = bytes_of(ser, r, s.value);
+        send(r, std::string_view{}, present(bytes_of(ser, r, s.value)));  // null data: no key
       }
-      if (v.data() == nullptr) v = std::string_view("", 0);  // an empty value, not a tombstone
-      // key_fn may return a temporary std::string: keep it alive until produce
-      auto&& key_holder = [&]() -> decltype(auto) {
-        if constexpr (!key_value && !std::is_same_v<KeyFn, no_function>)
-          return key_fn(r);
-        else
-          return 0;
-      }();
-      if constexpr (!key_value && !std::is_same_v<KeyFn, no_function>) {
-        k = std::string_view(key_holder);
-        if (k.data() == nullptr) k = std::string_view("", 0);
-      }
+    }
+    /// k: the key bytes (null data: no key); v: the value bytes.
+    void send(const record_type& r, std::string_view k, std::string_view v) {
+      auto& s = *st;
       rd_kafka_topic_t* t = s.topic;
       std::int32_t count = s.topic_partitions;
       if constexpr (!std::is_same_v<TopicFn, no_function>) {
@@ -406,35 +398,33 @@ struct sink_t : sink_tag {
       }
       s.produce(t, partition, k, v);
     }
+    /// Bytes that are there, even if empty (not null: an empty key or value, not a missing one).
+    static std::string_view present(std::string_view x) { return x.data() ? x : std::string_view("", 0); }
+    static std::string_view into(std::string& buf, auto&& serialize) {
+      buf.clear();
+      serialize(buf);
+      return buf;
+    }
     template <class S, class T>
     static std::string_view bytes_of(const S& serializer, const T& x, std::string& buf) {
-      if constexpr (ViewSerializer<S>) {
+      if constexpr (ViewSerializer<S>)
         return serializer.view(x);
-      } else {
-        buf.clear();
-        serializer.serialize(x, buf);
-        return buf;
-      }
+      else
+        return into(buf, [&](std::string& b) { serializer.serialize(x, b); });
     }
     template <class K>
-    std::string_view bytes_of_key(const K& x, std::string& buf) const {
+    std::string_view key_bytes(const K& x, std::string& buf) const {
       if constexpr (requires { ser.key_serializer; })
         return bytes_of(ser.key_serializer, x, buf);
-      else {
-        buf.clear();
-        ser.serialize_key(x, buf);
-        return buf;
-      }
+      else
+        return into(buf, [&](std::string& b) { ser.serialize_key(x, b); });
     }
     template <class V>
-    std::string_view bytes_of_value(const V& x, std::string& buf) const {
+    std::string_view value_bytes(const V& x, std::string& buf) const {
       if constexpr (requires { ser.value_serializer; })
         return bytes_of(ser.value_serializer, x, buf);
-      else {
-        buf.clear();
-        ser.serialize_value(x, buf);
-        return buf;
-      }
+      else
+        return into(buf, [&](std::string& b) { ser.serialize_value(x, b); });
     }
 
     void on_batch_end(const batch_info&) { st->commit(false); }

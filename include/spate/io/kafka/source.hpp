@@ -273,8 +273,8 @@ class consumer_state {
     dlq_ = std::move(p);
   }
 
+  /// Only with the dead_letter policy: the producer was opened at start.
   void dead_letter(const rd_kafka_message_t* m, const std::string& error) {
-    if (!dlq_) open_dead_letter();
     rd_kafka_headers_t* h = nullptr;
     rd_kafka_headers_t* orig = nullptr;
     if (rd_kafka_message_headers(m, &orig) == RD_KAFKA_RESP_ERR_NO_ERROR && orig)
