@@ -743,7 +743,7 @@ struct source_t : source_tag {
           ++n;
           if (stopped_) stop = true;
         }
-        if (p.held.empty() && p.eof_pending >= 0 && p.next >= p.eof_pending) st->on_eof(p, p.eof_pending);
+        if (p.held.empty() && p.eof_pending >= 0) st->on_eof(p, p.eof_pending);  // past control records too
         if (p.held.empty() && p.paused && p.tokens >= 1) st->resume(p);
       }
       return n;
