@@ -6,23 +6,20 @@
 //                   with its key, to worker hash(key) % P; broadcasts control
 //   channel_sink    ends a worker's segment: everything to the sink thread
 //   merger          the consumer side: reads P channels into one built
-//                   segment, and merges their control events:
-//                   - watermarks: the minimum over the live channels
-//                   - batch ends: aligned; a channel that delivered the end of
-//                     batch n is not read again until every live channel has,
-//                     so no record of batch n+1 is counted in batch n
-//                   - end: once every channel ended
+//                   segment; their control events meet in a valve
+//                   (core/valve.hpp), which also says which channel must not
+//                   be read now (batch ends and barriers are aligned)
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <limits>
 #include <memory>
 #include <utility>
 #include <variant>
 #include <vector>
 
 #include "../algebra/stage.hpp"
+#include "../core/valve.hpp"
 #include "../state/hash_map.hpp"
 #include "control.hpp"
 #include "owned.hpp"
@@ -138,13 +135,13 @@ class merger {
   template <class Down>
   void run(Down& down, const control& ctl, duration tick) {
     const std::size_t n = queues_.size();
-    std::vector<channel_state> ch(n);
+    valve v(n);
     auto next_tick = std::chrono::system_clock::now() + tick;
     for (;;) {
       if (ctl.abort()) return;
       bool progress = false;
       for (std::size_t c = 0; c < n; ++c) {
-        if (!readable(ch[c])) continue;
+        if (!readable(v, c)) continue;
         auto& q = *queues_[c];
         for (int k = 0; k < 256; ++k) {
           event<Data>* e = q.front();
@@ -158,34 +155,16 @@ class merger {
           control_event ce = std::get<0>(*e);
           q.pop();
           switch (ce.what) {
-            case control_event::kind::watermark:
-              ch[c].watermark = std::max(ch[c].watermark, ce.time);
-              forward_watermark(down, ch);
-              break;
-            case control_event::kind::barrier:
-              ch[c].barrier = ce.number;
-              forward_barriers(down, ch);
-              break;
-            case control_event::kind::batch_end:
-              ch[c].batch = static_cast<std::int64_t>(ce.number);
-              batch_time_[ce.number % 64] = ce.time;
-              align_batches(down, ch);
-              break;
-            case control_event::kind::idle:
-              ch[c].idle = ce.number != 0;
-              forward_watermark(down, ch);
-              break;
-            case control_event::kind::end:
-              ch[c].ended = true;
-              align_batches(down, ch);
-              forward_watermark(down, ch);
-              forward_barriers(down, ch);
-              break;
+            case control_event::kind::watermark: v.watermark(c, from_millis(ce.time), down); break;
+            case control_event::kind::barrier: v.barrier(c, ce.number, down); break;
+            case control_event::kind::batch_end: v.batch_end(c, batch_info{from_millis(ce.time), ce.number}, down); break;
+            case control_event::kind::idle: v.idle(c, ce.number != 0, down); break;
+            case control_event::kind::end: v.end(c, down); break;
           }
-          if (!readable(ch[c])) break;
+          if (!readable(v, c)) break;
         }
       }
-      if (std::all_of(ch.begin(), ch.end(), [](const channel_state& s) { return s.ended; })) {
+      if (v.all_ended()) {
         down.on_end();
         return;
       }
@@ -200,7 +179,7 @@ class merger {
             [&] {
               if (ctl.abort()) return true;
               for (std::size_t c = 0; c < n; ++c)
-                if (readable(ch[c]) && !queues_[c]->empty()) return true;
+                if (readable(v, c) && !queues_[c]->empty()) return true;
               return false;
             },
             std::chrono::duration_cast<std::chrono::microseconds>(tick));
@@ -209,14 +188,7 @@ class merger {
   }
 
  private:
-  struct channel_state {
-    bool ended = false;
-    bool idle = false;  // the upstream said it is idle: left out of the watermark minimum
-    std::int64_t watermark = std::numeric_limits<std::int64_t>::min();
-    std::int64_t batch = -1;  // last batch end delivered
-    std::uint64_t barrier = 0;
-  };
-  bool readable(const channel_state& s) const { return !s.ended && s.batch <= forwarded_batch_; }
+  static bool readable(const valve& v, std::size_t c) { return !v.ended(c) && !v.blocked(c); }
 
   template <class Down>
   static void deliver(Down& down, Data& d) {
@@ -225,62 +197,9 @@ class merger {
     else
       down.push(std::move(d));
   }
-  template <class Down>
-  void forward_watermark(Down& down, const std::vector<channel_state>& ch) {
-    std::int64_t m = std::numeric_limits<std::int64_t>::max();
-    bool any = false;
-    for (auto& s : ch)
-      if (!s.ended && !s.idle) {
-        m = std::min(m, s.watermark);
-        any = true;
-      }
-    if (any && m > forwarded_watermark_) {  // every input idle: event time stands still
-      forwarded_watermark_ = m;
-      down.on_watermark(from_millis(m));
-    }
-  }
-  template <class Down>
-  void forward_barriers(Down& down, const std::vector<channel_state>& ch) {
-    std::uint64_t m = std::numeric_limits<std::uint64_t>::max(), mx = 0;
-    bool any = false;
-    for (auto& s : ch) {
-      mx = std::max(mx, s.barrier);
-      if (!s.ended) {
-        m = std::min(m, s.barrier);
-        any = true;
-      }
-    }
-    if (!any) m = mx;
-    if (m > forwarded_barrier_) {
-      forwarded_barrier_ = m;
-      down.on_barrier(m);
-    }
-  }
-  template <class Down>
-  void align_batches(Down& down, const std::vector<channel_state>& ch) {
-    std::int64_t m = std::numeric_limits<std::int64_t>::max(), mx = -1;
-    bool any = false;
-    for (auto& s : ch) {
-      mx = std::max(mx, s.batch);
-      if (!s.ended) {
-        m = std::min(m, s.batch);
-        any = true;
-      }
-    }
-    if (!any) m = mx;
-    while (forwarded_batch_ < m) {
-      ++forwarded_batch_;
-      auto n = static_cast<std::uint64_t>(forwarded_batch_);
-      down.on_batch_end(batch_info{from_millis(batch_time_[n % 64]), n});
-    }
-  }
 
   std::vector<std::unique_ptr<channel<Data>>> queues_;
   doorbell bell_;
-  std::int64_t forwarded_batch_ = -1;
-  std::int64_t forwarded_watermark_ = std::numeric_limits<std::int64_t>::min();
-  std::uint64_t forwarded_barrier_ = 0;
-  std::int64_t batch_time_[64] = {};
 };
 
 }  // namespace spate::exec
