@@ -357,3 +357,59 @@ TEST_CASE("parallel == sequential: two shuffles (word count, then regrouped by w
       }
   }
 }
+
+TEST_CASE("the plan: one segment at P = 1; a level of P workers per key_by and one sink thread at P > 1", "[parallel][plan]") {
+  std::vector<std::string> lines{"a b", "b c"};
+  std::map<std::size_t, std::int64_t> out;
+  auto job = spate::from_collection(lines) | spate::flat_map([](const std::string& l) { return spate::words(l); })
+             | spate::key_by([](std::string_view w) { return std::string(w); }) | spate::count()
+             | spate::map([](const std::pair<std::string, std::int64_t>& p) { return p.first.size(); })
+             | spate::key_by([](std::size_t n) { return n; }) | spate::count() | spate::collect_into(out);
+  {
+    spate::context one{spate::continuous{}};
+    one.add(job);
+    auto plans = one.plans();
+    REQUIRE(plans.size() == 1);
+    REQUIRE(plans[0].segments.size() == 1);
+    CHECK(plans[0].threads() == 1);
+    CHECK(plans[0].segments[0].stages.size() == 6);
+    CHECK(plans[0].segments[0].output == spate::exec::plan::link::sink);
+  }
+  spate::context ctx{spate::continuous{}, spate::parallelism{3}};
+  ctx.add(job);
+  auto plans = ctx.plans();
+  REQUIRE(plans.size() == 1);
+  const auto& p = plans[0];
+  CHECK(p.source == "range source");
+  CHECK(p.sink == "collect_into");
+  REQUIRE(p.segments.size() == 4);
+  using link = spate::exec::plan::link;
+  // source | flat_map => shuffle at key_by #2
+  CHECK(p.segments[0].input == link::source);
+  CHECK(p.segments[0].output == link::shuffle);
+  CHECK(p.segments[0].output_name == "key_by");
+  CHECK(p.segments[0].first == 1);
+  CHECK(p.segments[0].last == 2);
+  // count | map => shuffle at key_by #5
+  CHECK(p.segments[1].input == link::shuffle);
+  CHECK(p.segments[1].stages == std::vector<std::string_view>{"fold", "map"});
+  CHECK(p.segments[1].last == 5);
+  // count => the sink thread
+  CHECK(p.segments[2].output == link::sink_boundary);
+  CHECK(p.segments[2].stages == std::vector<std::string_view>{"fold"});
+  CHECK(p.segments[3].parallelism == 1);
+  CHECK(p.threads() == 3 + 3 + 3 + 1);
+  const std::string text = ctx.explain();
+  CHECK(text.find("key_by #2 => shuffle") != std::string::npos);
+  CHECK(text.find("key_by #5 => shuffle") != std::string::npos);
+  CHECK(text.find("=> sink thread") != std::string::npos);
+  // The plan is what runs: the same results as sequentially.
+  ctx.start();
+  ctx.await_termination();
+  std::map<std::size_t, std::int64_t> expected;
+  spate::run(spate::from_collection(lines) | spate::flat_map([](const std::string& l) { return spate::words(l); })
+             | spate::key_by([](std::string_view w) { return std::string(w); }) | spate::count()
+             | spate::map([](const std::pair<std::string, std::int64_t>& p) { return p.first.size(); })
+             | spate::key_by([](std::size_t n) { return n; }) | spate::count() | spate::collect_into(expected));
+  CHECK(out == expected);
+}

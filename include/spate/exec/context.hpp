@@ -181,6 +181,21 @@ class context {
     std::lock_guard lock(m_);
     return state_;
   }
+  /// The plan of every job added so far, under this context's options: which
+  /// threads run which stages and what joins them (a shuffle at each
+  /// key_by, the sink thread).
+  std::vector<exec::plan> plans() const {
+    std::lock_guard lock(m_);
+    std::vector<exec::plan> out;
+    for (const auto& j : jobs_) out.push_back(j->make_plan(cfg_));
+    return out;
+  }
+  /// The plans as text, one job after another.
+  std::string explain() const {
+    std::string s;
+    for (const auto& p : plans()) s += p.to_string();
+    return s;
+  }
   /// Completed micro-batches (the latest 1000), oldest first.
   std::vector<batch_metrics> batches() const { return ctl_->metrics.history(); }
   /// Calls f after each completed micro-batch (from an executor thread).

@@ -1,5 +1,6 @@
 #pragma once
-// How one job becomes threads.
+// How one job becomes threads: the plan (plan.hpp), and the one function
+// that starts a segment of it (spawn_segment).
 //   parallelism 1: one thread runs the whole job fused (source -> sink).
 //   parallelism P: the job is cut at every key_by:
 //     P source threads, each running its shard through stages [0, k1) into a
@@ -12,9 +13,11 @@
 //       races, and print() writes one header per batch.
 // Records that cross a thread are converted to owned types (owned.hpp), and
 // the segments after the cut are built for those types.
+#include <array>
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <string_view>
 #include <thread>
 #include <tuple>
 #include <type_traits>
@@ -26,6 +29,7 @@
 #include "../fuse/build.hpp"
 #include "control.hpp"
 #include "owned.hpp"
+#include "plan.hpp"
 #include "shuffle.hpp"
 #include "source_loop.hpp"
 
@@ -92,6 +96,15 @@ template <class Flow, class Tuple, std::size_t From, std::size_t To>
 using flow_between = typename flow_between_s<Flow, Tuple, From, To>::type;
 }  // namespace detail
 
+/// A stage's, source's or sink's name for plans and messages.
+template <class T>
+constexpr std::string_view name_of() {
+  if constexpr (requires { T::name; })
+    return T::name;
+  else
+    return "user stage";
+}
+
 /// A job held by a context; launches its threads when the context starts.
 class job_runner_base {
  public:
@@ -99,20 +112,14 @@ class job_runner_base {
   /// Starts the job's threads through `spawn`, which runs a body on a new
   /// thread and reports its exception to the context.
   virtual void launch(control& ctl, const exec_config& cfg, const std::function<void(std::function<void()>)>& spawn) = 0;
-  /// How many key_by stages (shuffles under parallelism > 1) the job has.
-  virtual std::size_t key_bys() const = 0;
+  /// The threads and segments `launch` starts under `cfg`.
+  virtual plan make_plan(const exec_config& cfg) const = 0;
 };
 
 template <class J>
 class job_runner final : public job_runner_base {
  public:
   explicit job_runner(J j) : job_(std::move(j)) {}
-
-  std::size_t key_bys() const override {
-    return []<std::size_t... I>(std::index_sequence<I...>) {
-      return (std::size_t{0} + ... + (is_key_by_v<std::tuple_element_t<I, stages_t>> ? 1 : 0));
-    }(std::make_index_sequence<n_stages>{});
-  }
 
   void launch(control& ctl, const exec_config& cfg, const std::function<void(std::function<void()>)>& spawn) override {
     if (cfg.batched)
@@ -121,57 +128,80 @@ class job_runner final : public job_runner_base {
       launch_as<rolling_env>(ctl, cfg, spawn);
   }
 
+  plan make_plan(const exec_config& cfg) const override {
+    plan p{name_of<src_t>(), name_of<sink_t>(), {}};
+    const auto names = []<std::size_t... I>(std::index_sequence<I...>) {
+      return std::array<std::string_view, n_stages>{name_of<std::tuple_element_t<I, stages_t>>()...};
+    }(std::make_index_sequence<n_stages>{});
+    auto add = [&](plan::link in, plan::link out, std::size_t par, std::size_t from, std::size_t to, std::string_view out_name) {
+      plan::segment s{in, out, par, from + 1, to + 1, {names.begin() + from, names.begin() + to}, out_name};
+      p.segments.push_back(std::move(s));
+    };
+    if (cfg.parallelism <= 1) {
+      add(plan::link::source, plan::link::sink, 1, 0, n_stages, p.sink);
+      return p;
+    }
+    std::size_t from = 0;
+    plan::link in = plan::link::source;
+    for (std::size_t k = detail::first_key_by(static_cast<const stages_t*>(nullptr)); k < n_stages;
+         k = detail::first_key_by(static_cast<const stages_t*>(nullptr), k + 1)) {
+      add(in, plan::link::shuffle, cfg.parallelism, from, k, names[k]);
+      from = k + 1;
+      in = plan::link::shuffle;
+    }
+    add(in, plan::link::sink_boundary, cfg.parallelism, from, n_stages, {});
+    add(plan::link::sink_boundary, plan::link::sink, 1, n_stages, n_stages, p.sink);
+    return p;
+  }
+
  private:
   using src_t = typename J::source_type;
   using sink_t = typename J::sink_type;
   using stages_t = std::remove_cvref_t<decltype(std::declval<J&>().stages)>;
   using flow0 = flow<typename src_t::value_type>;
   static constexpr std::size_t n_stages = std::tuple_size_v<stages_t>;
-  static constexpr std::size_t cut = detail::first_key_by(static_cast<const stages_t*>(nullptr));
+  using spawner = std::function<void(std::function<void()>)>;
 
-  template <class Env>
-  void launch_as(control& ctl, const exec_config& cfg, const std::function<void(std::function<void()>)>& spawn) {
-    if (cfg.parallelism <= 1) {
-      spawn([this, &ctl, &cfg] {
-        Env env;
-        metered_sink<sink_t> sink{&job_.sink, &ctl};
-        auto head = fuse::build_segment<flow0>(env, job_.stages, sink);
-        run_source<Env>(job_.source, shard{0, 1}, head, cfg, ctl);
-      });
-    } else {
-      launch_parallel<Env>(ctl, cfg, spawn);
+  /// What feeds a segment: a shard of the source, or a merger of channels.
+  struct from_source {
+    shard sh;
+    template <class Env, class Head>
+    void run(const J& job, Head& head, control& ctl, const exec_config& cfg) const {
+      run_source<Env>(job.source, sh, head, cfg, ctl);
     }
+  };
+  template <class Data>
+  struct from_merger {
+    std::shared_ptr<merger<Data>> m;
+    template <class Env, class Head>
+    void run(const J&, Head& head, control& ctl, const exec_config& cfg) const {
+      m->run(head, ctl, cfg.tick);
+    }
+  };
+
+  /// The one place a segment starts: stages [From, To) of the job, whose
+  /// input flow is In, built fused on a new thread in front of `out` (a
+  /// shuffle, the sink boundary or the sink) and fed by `in`. Each thread
+  /// builds its own copy of the stages, so every parallel instance owns its
+  /// user functions.
+  template <class Env, class In, std::size_t From, std::size_t To, class Input, class Out>
+  void spawn_segment(control& ctl, const exec_config& cfg, const spawner& spawn, Input in, Out out) {
+    spawn([this, in = std::move(in), out = std::move(out), &ctl, &cfg] {
+      Env env;
+      auto stages = detail::take_front<To>(job_.stages);
+      auto head = fuse::build_segment<In, From>(env, stages, out);
+      in.template run<Env>(job_, head, ctl, cfg);
+    });
   }
 
   template <class Env>
-  void launch_parallel(control& ctl, const exec_config& cfg, const std::function<void(std::function<void()>)>& spawn) {
-    const std::size_t P = cfg.parallelism;
-    if constexpr (cut == n_stages) {
-      // No key_by: each shard runs every stage, then the sink boundary.
-      using out_t = owned_t<typename detail::flow_between<flow0, stages_t, 0, n_stages>::value_type>;
-      auto sinkm = start_sink<Env, out_t>(P, ctl, cfg, spawn);
-      for (std::size_t i = 0; i < P; ++i)
-        spawn([this, sinkm, i, P, &ctl, &cfg] {
-          Env env;
-          auto head = fuse::build_segment<flow0>(env, job_.stages, channel_sink<out_t>{sinkm->input(i)});
-          run_source<Env>(job_.source, shard{i, P}, head, cfg, ctl);
-        });
+  void launch_as(control& ctl, const exec_config& cfg, const spawner& spawn) {
+    if (cfg.parallelism <= 1) {
+      spawn_segment<Env, flow0, 0, n_stages>(ctl, cfg, spawn, from_source{shard{0, 1}}, metered_sink<sink_t>{&job_.sink, &ctl});
     } else {
-      using in_k = detail::flow_between<flow0, stages_t, 0, cut>;  // what reaches the first key_by
-      using L = level<cut, in_k>;
-      auto workers = make_mergers<typename L::shuffled>(P, ctl, cfg);
-      launch_workers<Env, cut, in_k>(workers, ctl, cfg, spawn);
-      for (std::size_t i = 0; i < P; ++i) {
-        std::vector<channel<typename L::shuffled>*> outs;
-        for (auto& w : workers) outs.push_back(w->input(i));
-        spawn([this, outs = std::move(outs), i, P, &ctl, &cfg] {
-          Env env;
-          auto front = detail::take_front<cut>(job_.stages);
-          typename L::shuffle sh{&std::get<cut>(job_.stages), outs, stage_label{L::key_by_t::name, cut + 1}};
-          auto head = fuse::build_segment<flow0>(env, front, sh);
-          run_source<Env>(job_.source, shard{i, P}, head, cfg, ctl);
-        });
-      }
+      std::vector<from_source> shards;
+      for (std::size_t i = 0; i < cfg.parallelism; ++i) shards.push_back(from_source{shard{i, cfg.parallelism}});
+      launch_from<Env, 0, flow0>(shards, ctl, cfg, spawn);
     }
   }
 
@@ -184,13 +214,38 @@ class job_runner final : public job_runner_base {
     using down_flow = flow<rec_t, key_t>;  // what the workers after it see
     using shuffled = keyed_record<key_t, rec_t>;
     using shuffle = shuffle_sink<key_by_t, key_t, rec_t>;
-    static constexpr std::size_t next = detail::first_key_by(static_cast<const stages_t*>(nullptr), C + 1);
   };
+
+  /// Starts every segment from stage From on (whose input flow is In): P
+  /// threads fed by `inputs`, up to the next key_by's shuffle (and, behind
+  /// it, the next level) or to the sink boundary and the sink thread.
+  template <class Env, std::size_t From, class In, class Input>
+  void launch_from(const std::vector<Input>& inputs, control& ctl, const exec_config& cfg, const spawner& spawn) {
+    constexpr std::size_t next = detail::first_key_by(static_cast<const stages_t*>(nullptr), From);
+    const std::size_t P = inputs.size();
+    if constexpr (next == n_stages) {
+      using out_t = owned_t<typename detail::flow_between<In, stages_t, From, n_stages>::value_type>;
+      auto sinkm = start_sink<Env, out_t>(P, ctl, cfg, spawn);
+      for (std::size_t w = 0; w < P; ++w)
+        spawn_segment<Env, In, From, n_stages>(ctl, cfg, spawn, inputs[w], channel_sink<out_t>{sinkm->input(w)});
+    } else {
+      using N = level<next, detail::flow_between<In, stages_t, From, next>>;
+      auto mergers = make_mergers<typename N::shuffled>(P, ctl, cfg);
+      std::vector<from_merger<typename N::shuffled>> behind;
+      for (auto& m : mergers) behind.push_back({m});
+      launch_from<Env, next + 1, typename N::down_flow>(behind, ctl, cfg, spawn);
+      for (std::size_t w = 0; w < P; ++w) {
+        std::vector<channel<typename N::shuffled>*> outs;
+        for (auto& m : mergers) outs.push_back(m->input(w));
+        typename N::shuffle sh{std::get<next>(job_.stages), std::move(outs), stage_label{N::key_by_t::name, next + 1}};
+        spawn_segment<Env, In, From, next>(ctl, cfg, spawn, inputs[w], std::move(sh));
+      }
+    }
+  }
 
   /// The sink thread: the user's sink, built once, fed by P channels of Out.
   template <class Env, class Out>
-  std::shared_ptr<merger<Out>> start_sink(std::size_t P, control& ctl, const exec_config& cfg,
-                                          const std::function<void(std::function<void()>)>& spawn) {
+  std::shared_ptr<merger<Out>> start_sink(std::size_t P, control& ctl, const exec_config& cfg, const spawner& spawn) {
     auto sinkm = std::make_shared<merger<Out>>(P, cfg.queue_capacity, &ctl.abort);
     ctl.on_wake([sinkm] { sinkm->wake(); });
     spawn([this, sinkm, &ctl, &cfg] {
@@ -210,42 +265,6 @@ class job_runner final : public job_runner_base {
       for (auto& m : v) m->wake();
     });
     return v;
-  }
-
-  /// Starts the P workers after the key_by at C (fed by `workers`), and
-  /// everything after them: the next level's workers, or the sink thread.
-  template <class Env, std::size_t C, class In, class Data>
-  void launch_workers(const std::vector<std::shared_ptr<merger<Data>>>& workers, control& ctl, const exec_config& cfg,
-                      const std::function<void(std::function<void()>)>& spawn) {
-    using L = level<C, In>;
-    using down_flow = typename L::down_flow;
-    const std::size_t P = workers.size();
-    if constexpr (L::next == n_stages) {
-      using out_t = owned_t<typename detail::flow_between<down_flow, stages_t, C + 1, n_stages>::value_type>;
-      auto sinkm = start_sink<Env, out_t>(P, ctl, cfg, spawn);
-      for (std::size_t w = 0; w < P; ++w)
-        spawn([this, sinkm, wm = workers[w], w, &ctl, &cfg] {
-          Env env;
-          auto seg = fuse::build_segment<down_flow, C + 1>(env, job_.stages, channel_sink<out_t>{sinkm->input(w)});
-          wm->run(seg, ctl, cfg.tick);
-        });
-    } else {
-      using in_next = detail::flow_between<down_flow, stages_t, C + 1, L::next>;
-      using N = level<L::next, in_next>;
-      auto next = make_mergers<typename N::shuffled>(P, ctl, cfg);
-      launch_workers<Env, L::next, in_next>(next, ctl, cfg, spawn);
-      for (std::size_t w = 0; w < P; ++w) {
-        std::vector<channel<typename N::shuffled>*> outs;
-        for (auto& n : next) outs.push_back(n->input(w));
-        spawn([this, outs = std::move(outs), wm = workers[w], &ctl, &cfg] {
-          Env env;
-          auto upto = detail::take_front<L::next>(job_.stages);
-          typename N::shuffle sh{&std::get<L::next>(job_.stages), outs, stage_label{N::key_by_t::name, L::next + 1}};
-          auto seg = fuse::build_segment<down_flow, C + 1>(env, upto, sh);
-          wm->run(seg, ctl, cfg.tick);
-        });
-      }
-    }
   }
 
   J job_;

@@ -53,22 +53,23 @@ void broadcast(const std::vector<channel<Data>*>& outs, control_event e) {
 }
 }  // namespace detail
 
-/// Ends an upstream segment in front of a key_by (the `KeyBy` descriptor).
+/// Ends an upstream segment in front of a key_by (the `KeyBy` descriptor,
+/// copied into each instance with the user's key function).
 template <class KeyBy, class K, class T>
 struct shuffle_sink {
   static constexpr const char* name = "shuffle";
   using data = keyed_record<K, T>;
-  const KeyBy* key_by;
+  KeyBy key_by;
   std::vector<channel<data>*> outs;
   stage_label key_label;
 
   struct built {
-    const KeyBy* key_by;
+    KeyBy key_by;
     std::vector<channel<data>*> outs;
     stage_label label;
     template <class R>
     bool push(R&& r) {
-      K k = to_owned(spate::detail::call_user(label, key_by->key, std::as_const(r)));
+      K k = to_owned(spate::detail::call_user(label, key_by.key, std::as_const(r)));
       std::size_t w = state::key_hash{}(k) % outs.size();
       return outs[w]->push(event<data>(std::in_place_index<1>, data{std::move(k), to_owned(std::forward<R>(r))}));
     }
