@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <spate/serde.hpp>
+#include <spate/serde/json.hpp>
 
 // [doc:define_struct]
 struct trade {
