@@ -5,6 +5,15 @@
 //   ./network_wordcount localhost 9999
 // Ctrl-C (SIGINT) or SIGTERM stops it gracefully: the lines already read are
 // counted and printed before it exits.
+//
+// One deliberate difference from Spark's program, in how a line becomes
+// words. Spark's splits with line.split(" ") (Java's String.split): two
+// spaces in a row make an empty word and a tab joins the words around it, so
+// "a  b<TAB>c" prints (a,1) (,1) (b<TAB>c,1). This example splits with
+// spate::words, on runs of any whitespace, and prints (a,1) (b,1) (c,1): the
+// words typed, never an empty one, which is what a word count means. For
+// Spark's output byte for byte, split with spate::java_split(line, ' ')
+// instead, which returns exactly Java's pieces (docs/algebra.md).
 #include <cstdlib>
 #include <exception>
 #include <functional>

@@ -4,8 +4,10 @@
 // the two in step. The checks after each block verify what the docs claim.
 #include <catch2/catch.hpp>
 
+#include <boost/hana/define_struct.hpp>
 #include <spate/spate.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <range/v3/view/iota.hpp>
@@ -24,6 +26,19 @@ struct click {
   std::string user;
   std::string page;
   int millis;
+};
+// [end]
+
+// [doc:page_view]
+struct page_view {  // reflected with Boost.Hana: its members have names
+  BOOST_HANA_DEFINE_STRUCT(page_view, (std::string, user), (int, millis));
+};
+// [end]
+
+// [doc:numbered]
+struct numbered {  // a Flink MapFunction with a field
+  long seen = 0;
+  std::string operator()(const std::string& s) { return std::to_string(++seen) + ":" + s; }
 };
 // [end]
 }  // namespace
@@ -169,6 +184,64 @@ TEST_CASE("doc: rolling and batch emission", "[doc]") {
   CHECK(rolling == std::vector<std::pair<char, int>>{{'a', 1}, {'b', 2}, {'a', 4}});
   std::sort(batch.begin(), batch.end());
   CHECK(batch == std::vector<std::pair<char, int>>{{'a', 4}, {'b', 2}});
+}
+
+TEST_CASE("doc: field", "[doc]") {
+  // [doc:field]
+  std::vector<page_view> views{{"ann", 5}, {"bob", 7}, {"ann", 9}};
+  std::map<std::string, std::int64_t> per_user;
+  std::vector<int> times;
+  spate::run(spate::from_collection(views) | spate::key_by(spate::field<"user">) | spate::count()
+             | spate::collect_into(per_user));  // {ann: 2, bob: 1}
+  spate::run(spate::from_collection(views) | spate::map(spate::field<"millis">)
+             | spate::collect_into(times));     // {5, 7, 9}
+  // [end]
+  CHECK(per_user == std::map<std::string, std::int64_t>{{"ann", 2}, {"bob", 1}});
+  CHECK(times == std::vector<int>{5, 7, 9});
+}
+
+TEST_CASE("doc: functions with state of their own", "[doc]") {
+  // [doc:mutable]
+  std::vector<std::string> out;
+  auto job = spate::from_elements(std::string("a"), std::string("b"), std::string("c"))
+           | spate::map(numbered{})                                              // "1:a" "2:b" "3:c"
+           | spate::filter([n = 0](const std::string&) mutable { return ++n != 2; })  // drops the second
+           | spate::collect_into(out);
+  spate::run(job);  // out == {"1:a", "3:c"}
+  spate::run(job);  // the same again: each run builds its stages from the job's copies
+  // out == {"1:a", "3:c", "1:a", "3:c"}
+  // [end]
+  CHECK(out == std::vector<std::string>{"1:a", "3:c", "1:a", "3:c"});
+}
+
+TEST_CASE("doc: words and java_split", "[doc]") {
+  // [doc:java_split]
+  const std::string line = "to  be\tor";
+  auto spark_like = spate::java_split(line, ' ');  // Java's line.split(" "), as Spark's programs split
+  auto words = spate::words(line);
+  std::vector<std::string_view> a(spark_like.begin(), spark_like.end());  // {"to", "", "be\tor"}
+  std::vector<std::string_view> b(words.begin(), words.end());            // {"to", "be", "or"}
+  // [end]
+  CHECK(a == std::vector<std::string_view>{"to", "", "be\tor"});
+  CHECK(b == std::vector<std::string_view>{"to", "be", "or"});
+}
+
+TEST_CASE("doc: merge", "[doc]") {
+  // [doc:merge]
+  std::vector<int> evens{0, 2, 4, 6}, odds{1, 3, 5, 7};
+  std::vector<int> merged;
+  spate::run(spate::merge(spate::from_collection(evens),
+                          spate::from_collection(odds) | spate::filter([](int x) { return x > 1; }))
+                 .turn(2)  // at most 2 records of an input, then the next input (default 64)
+             | spate::collect_into(merged));
+  // merged == {0, 2, 3, 4, 6, 5, 7}: 0 2 | 1 3 (1 filtered) | 4 6 | 5 7
+  // [end]
+  CHECK(merged == std::vector<int>{0, 2, 3, 4, 6, 5, 7});
+
+  std::vector<int> all;
+  spate::run(spate::union_(spate::from_collection(evens), spate::from_collection(odds)) | spate::collect_into(all));
+  std::sort(all.begin(), all.end());
+  CHECK(all == std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7});
 }
 
 TEST_CASE("doc: sinks", "[doc]") {

@@ -1,5 +1,6 @@
 // Keyed state and timers: a keyed process function with every state cell and
 // both timer domains, updateStateByKey, mapWithState with timeout, snapshots.
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -292,4 +293,53 @@ TEST_CASE("map_with_state snapshots round-trip, timeouts included", "[state][sna
   CHECK(out_a == out_b);
   CHECK(out_a == std::vector<std::string>{"u2 #8", "u1 timed out after 8", "u3 timed out after 7",
                                           "u0 timed out after 9", "u2 timed out after 8"});
+}
+
+// Spark's ReducedWindowedDStream keeps a key once it has a value: when its
+// records slide out its value is what the inverse function left, emitted at
+// every window end, until filterFunc drops it. countByWindow is a
+// reduceByKeyAndWindow under one key without a filter, so it emits 0.
+TEST_CASE("reduce_by_key_and_window keeps keys that fell to zero; keep(k, v) drops them", "[state][spark][window]") {
+  // [doc:spark_window_zero]
+  using kv = std::pair<char, int>;
+  auto add = [](kv a, const kv& b) { a.second += b.second; return a; };
+  auto sub = [](kv a, const kv& b) { a.second -= b.second; return a; };
+  spate::script<kv> s;
+  s.record({'a', 1}).record({'b', 1}).batch_end(from_millis(1000))
+   .record({'a', 1}).batch_end(from_millis(2000))
+   .batch_end(from_millis(3000))
+   .batch_end(from_millis(4000))
+   .record({'b', 5}).batch_end(from_millis(5000));
+  auto as_text = [](const auto& w) {
+    return std::to_string(spate::to_millis(w.end)) + " " + std::string(1, w.key) + "=" + std::to_string(w.value.second);
+  };
+  std::vector<std::string> kept, filtered;
+  spate::run(spate::from_script(s) | spate::key_by<0>() | spate::reduce_by_key_and_window(add, sub, 2s, 1s) |
+             spate::map(as_text) | spate::collect_into(kept));
+  spate::run(spate::from_script(s) | spate::key_by<0>() |
+             spate::reduce_by_key_and_window(add, sub, 2s, 1s, [](char, const kv& v) { return v.second != 0; }) |
+             spate::map(as_text) | spate::collect_into(filtered));
+  std::sort(kept.begin(), kept.end());  // within a window, keys come in no particular order
+  std::sort(filtered.begin(), filtered.end());
+  CHECK(kept == std::vector<std::string>{"1000 a=1", "1000 b=1", "2000 a=2", "2000 b=1", "3000 a=1", "3000 b=0",
+                                         "4000 a=0", "4000 b=0", "5000 a=0", "5000 b=5"});
+  // The filter drops b at 3000 and a at 4000, state and all: b comes back at
+  // 5000 with its new records only.
+  CHECK(filtered == std::vector<std::string>{"1000 a=1", "1000 b=1", "2000 a=2", "2000 b=1", "3000 a=1", "5000 b=5"});
+  // [end]
+}
+
+TEST_CASE("count_by_window emits 0 for an empty window once it has counted", "[state][spark][window]") {
+  // [doc:count_by_window_zero]
+  spate::script<Click> s;
+  s.batch_end(from_millis(1000))  // nothing counted yet: no output
+   .record({"ann"}).record({"bob"}).batch_end(from_millis(2000))
+   .batch_end(from_millis(3000))
+   .batch_end(from_millis(4000));
+  std::vector<std::string> counts;
+  spate::run(spate::from_script(s) | spate::count_by_window(1s, 1s) |
+             spate::map([](const auto& w) { return std::to_string(spate::to_millis(w.end)) + "=" + std::to_string(w.value); }) |
+             spate::collect_into(counts));
+  CHECK(counts == std::vector<std::string>{"2000=2", "3000=0", "4000=0"});
+  // [end]
 }

@@ -17,11 +17,11 @@ struct filter_stage : stage_tag {
   template <class Flow>
   static constexpr bool check() {
     using T = typename Flow::value_type;
-    if constexpr (!std::invocable<const P&, const T&>) {
+    if constexpr (!stage_invocable<P, const T&>) {
       (void)&diagnostic::report<diagnostic::stage_cannot_accept_input<"filter", T, P>>;
       return false;
-    } else if constexpr (!std::convertible_to<std::invoke_result_t<const P&, const T&>, bool>) {
-      (void)&diagnostic::report<diagnostic::stage_bad_result<"filter", T, std::invoke_result_t<const P&, const T&>>>;
+    } else if constexpr (!std::convertible_to<stage_result_t<P, const T&>, bool>) {
+      (void)&diagnostic::report<diagnostic::stage_bad_result<"filter", T, stage_result_t<P, const T&>>>;
       return false;
     } else {
       return true;

@@ -54,19 +54,19 @@ struct flat_map_stage : stage_tag {
   static constexpr bool check() {
     using T = typename Flow::value_type;
     if constexpr (callback_form) {
-      if constexpr (!std::invocable<const F&, const T&, detail::emitter<detail::any_down>&>) {
+      if constexpr (!stage_invocable<F, const T&, detail::emitter<detail::any_down>&>) {
         (void)&diagnostic::report<diagnostic::stage_cannot_accept_input<"flat_map", T, F>>;
         return false;
       } else {
         return true;
       }
-    } else if constexpr (!std::invocable<const F&, const T&>) {
+    } else if constexpr (!stage_invocable<F, const T&>) {
       (void)&diagnostic::report<diagnostic::stage_cannot_accept_input<"flat_map", T, F>>;
       return false;
-    } else if constexpr (!detail::iterable<std::invoke_result_t<const F&, const T&>>) {
+    } else if constexpr (!detail::iterable<stage_result_t<F, const T&>>) {
       // READ THIS IF YOUR COMPILE BREAKS HERE: the function must return a range,
       // or use flat_map<OutputType>(f) with f(record, emit).
-      (void)&diagnostic::report<diagnostic::stage_bad_result<"flat_map", T, std::invoke_result_t<const F&, const T&>>>;
+      (void)&diagnostic::report<diagnostic::stage_bad_result<"flat_map", T, stage_result_t<F, const T&>>>;
       return false;
     } else {
       return true;
@@ -79,7 +79,7 @@ struct flat_map_stage : stage_tag {
   };
   template <class Flow>
   struct out_of<Flow, false> {
-    using type = detail::iter_value_t<std::invoke_result_t<const F&, const typename Flow::value_type&>>;
+    using type = detail::iter_value_t<stage_result_t<F, const typename Flow::value_type&>>;
   };
   template <class Flow>
   using output = flow<typename out_of<Flow>::type>;

@@ -37,11 +37,11 @@ struct fold_stage : stage_tag {
       else
         (void)&diagnostic::report<diagnostic::stage_needs_keyed_stream<"fold", T>>;
       return false;
-    } else if constexpr (!std::invocable<const F&, Acc, const T&>) {
+    } else if constexpr (!stage_invocable<F, Acc, const T&>) {
       (void)&diagnostic::report<diagnostic::stage_cannot_accept_input<"fold", T, F>>;
       return false;
-    } else if constexpr (!std::convertible_to<std::invoke_result_t<const F&, Acc, const T&>, Acc>) {
-      (void)&diagnostic::report<diagnostic::stage_bad_result<"fold", T, std::invoke_result_t<const F&, Acc, const T&>>>;
+    } else if constexpr (!std::convertible_to<stage_result_t<F, Acc, const T&>, Acc>) {
+      (void)&diagnostic::report<diagnostic::stage_bad_result<"fold", T, stage_result_t<F, Acc, const T&>>>;
       return false;
     } else {
       return true;
@@ -91,15 +91,17 @@ constexpr auto count() {
   return fold_stage<std::int64_t, detail::count_one>{{}, 0, {}, "count"};
 }
 
-/// What aggregate() needs of its argument (Flink's AggregateFunction).
+/// What aggregate() needs of its argument (Flink's AggregateFunction). Its
+/// members may be non-const: the built stage calls its own copy (see
+/// stage_invocable).
 template <class A, class T>
-concept AggregateFunction = requires(const A& a, const T& r) {
+concept AggregateFunction = requires(A& a, const T& r) {
   a.create_accumulator();
   { a.add(r, a.create_accumulator()) } -> std::convertible_to<decltype(a.create_accumulator())>;
   a.get_result(a.create_accumulator());
 };
 template <class A>
-concept MergeableAggregate = requires(const A& a) {
+concept MergeableAggregate = requires(A& a) {
   { a.merge(a.create_accumulator(), a.create_accumulator()) } -> std::convertible_to<decltype(a.create_accumulator())>;
 };
 
@@ -107,8 +109,8 @@ template <class Agg>
 struct aggregate_stage : stage_tag {
   Agg agg;
   static constexpr const char* name = "aggregate";
-  using acc_type = std::remove_cvref_t<decltype(std::declval<const Agg&>().create_accumulator())>;
-  using result_type = std::remove_cvref_t<decltype(std::declval<const Agg&>().get_result(std::declval<const acc_type&>()))>;
+  using acc_type = std::remove_cvref_t<decltype(std::declval<Agg&>().create_accumulator())>;
+  using result_type = std::remove_cvref_t<decltype(std::declval<Agg&>().get_result(std::declval<const acc_type&>()))>;
 
   template <class Flow>
   static constexpr bool check() {
@@ -142,7 +144,7 @@ struct aggregate_stage : stage_tag {
     stage_label label;
     template <class K, class R>
     bool push_keyed(const K& k, R&& r) {
-      const Agg& agg = this->down.agg;
+      Agg& agg = this->down.agg;
       // A plain pointer, not a structured binding: clang 14 cannot capture those.
       auto* slot = this->upsert(k, [&] { return agg.create_accumulator(); }).first;
       slot->second = detail::call_user(

@@ -17,7 +17,7 @@ struct inspect_stage : stage_tag {
   template <class Flow>
   static constexpr bool check() {
     using T = typename Flow::value_type;
-    if constexpr (!std::invocable<const F&, const T&>) {
+    if constexpr (!stage_invocable<F, const T&>) {
       (void)&diagnostic::report<diagnostic::stage_cannot_accept_input<"inspect", T, F>>;
       return false;
     } else {

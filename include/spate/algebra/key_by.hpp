@@ -27,10 +27,10 @@ struct key_by_stage : stage_tag {
   template <class Flow>
   static constexpr bool check() {
     using T = typename Flow::value_type;
-    if constexpr (!std::invocable<const KeyFn&, const T&>) {
+    if constexpr (!stage_invocable<KeyFn, const T&>) {
       (void)&diagnostic::report<diagnostic::stage_cannot_accept_input<"key_by", T, KeyFn>>;
       return false;
-    } else if constexpr (std::is_void_v<std::invoke_result_t<const KeyFn&, const T&>>) {
+    } else if constexpr (std::is_void_v<stage_result_t<KeyFn, const T&>>) {
       (void)&diagnostic::report<diagnostic::stage_bad_result<"key_by", T, void>>;
       return false;
     } else {
@@ -38,15 +38,9 @@ struct key_by_stage : stage_tag {
     }
   }
   template <class Flow>
-  using key_type = std::remove_cvref_t<std::invoke_result_t<const KeyFn&, const typename Flow::value_type&>>;
+  using key_type = std::remove_cvref_t<stage_result_t<KeyFn, const typename Flow::value_type&>>;
   template <class Flow>
   using output = flow<typename Flow::value_type, key_type<Flow>>;
-
-  /// The key of a record; executors use it to route records to workers.
-  template <class R>
-  decltype(auto) key_of(const R& r) const {
-    return std::invoke(key, r);
-  }
 
   template <class Down>
   struct built : forward_control<Down> {

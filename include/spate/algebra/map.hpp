@@ -17,10 +17,10 @@ struct map_stage : stage_tag {
   template <class Flow>
   static constexpr bool check() {
     using T = typename Flow::value_type;
-    if constexpr (!std::invocable<const F&, const T&>) {
+    if constexpr (!stage_invocable<F, const T&>) {
       (void)&diagnostic::report<diagnostic::stage_cannot_accept_input<"map", T, F>>;
       return false;
-    } else if constexpr (std::is_void_v<std::invoke_result_t<const F&, const T&>>) {
+    } else if constexpr (std::is_void_v<stage_result_t<F, const T&>>) {
       (void)&diagnostic::report<diagnostic::stage_bad_result<"map", T, void>>;
       return false;
     } else {
@@ -28,7 +28,7 @@ struct map_stage : stage_tag {
     }
   }
   template <class Flow>
-  using output = flow<std::remove_cvref_t<std::invoke_result_t<const F&, const typename Flow::value_type&>>>;
+  using output = flow<std::remove_cvref_t<stage_result_t<F, const typename Flow::value_type&>>>;
 
   template <class Down>
   struct built : forward_control<Down> {

@@ -23,11 +23,11 @@ struct reduce_stage : stage_tag {
     if constexpr (!Flow::keyed) {
       (void)&diagnostic::report<diagnostic::stage_needs_keyed_stream<"reduce", T>>;
       return false;
-    } else if constexpr (!std::invocable<const F&, const T&, const T&>) {
+    } else if constexpr (!stage_invocable<F, const T&, const T&>) {
       (void)&diagnostic::report<diagnostic::stage_cannot_accept_input<"reduce", T, F>>;
       return false;
-    } else if constexpr (!std::convertible_to<std::invoke_result_t<const F&, const T&, const T&>, T>) {
-      (void)&diagnostic::report<diagnostic::stage_bad_result<"reduce", T, std::invoke_result_t<const F&, const T&, const T&>>>;
+    } else if constexpr (!std::convertible_to<stage_result_t<F, const T&, const T&>, T>) {
+      (void)&diagnostic::report<diagnostic::stage_bad_result<"reduce", T, stage_result_t<F, const T&, const T&>>>;
       return false;
     } else {
       return true;

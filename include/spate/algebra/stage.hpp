@@ -11,6 +11,8 @@
 //   void on_end()              bounded input finished: flush and forward
 // A stateless stage inherits the forwarding of the control calls from
 // `forward_control`; after inlining they cost nothing.
+#include <concepts>
+#include <type_traits>
 #include <utility>
 
 #include "../core/diagnostics.hpp"
@@ -33,6 +35,17 @@ template <class D>
 concept sink_descriptor = std::is_base_of_v<sink_tag, std::remove_cvref_t<D>>;
 template <class D>
 concept source_descriptor = std::is_base_of_v<source_tag, std::remove_cvref_t<D>>;
+
+/// How a stage may call a user function. Each built stage holds its own copy
+/// of the function and calls it as a non-const lvalue, so a `mutable` lambda
+/// or a functor with a non-const operator() (a Flink MapFunction with a
+/// field) is accepted; each built stage, and so each parallel instance, owns
+/// its copy, as each Flink subtask owns its function instance. Checks and
+/// result types therefore ask about F&, never const F&.
+template <class F, class... A>
+concept stage_invocable = std::invocable<F&, A...>;
+template <class F, class... A>
+using stage_result_t = std::invoke_result_t<F&, A...>;
 
 /// Forwards the control calls of the protocol to `down` untouched.
 template <class Down>

@@ -33,6 +33,8 @@ void report() {
 // READ THIS IF YOUR COMPILE BREAKS HERE: the stage named in the first template
 // argument cannot be called with the records the previous stage produces
 // (second argument). The third argument is the function you gave the stage.
+// Constness is never the reason: a mutable lambda or a non-const operator()
+// is fine (each built stage calls its own copy); the arguments do not fit.
 template <fixed_string Stage, class Input, class Function>
 struct stage_cannot_accept_input {
   static_assert(always_false<Function>,

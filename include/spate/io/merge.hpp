@@ -4,7 +4,14 @@
 // pipeline (a source with stages); all must carry the same record type.
 //   auto both = merge(from_collection(xs), text_file(p) | map(parse));
 //   both | key_by(...) | ... | sink
-// Inputs are read in turns, so none starves. Where the inputs meet:
+// Inputs are read in turns of at most `turn(n)` records each (default
+// merge_turn_records, 64), round-robin, also when they are bounded: a
+// collection is not drained before the next input is read, so none starves
+// and the merged stream interleaves them (no order between inputs is
+// promised beyond that). A stream whose watermarks are assigned after the
+// merge sees records of one input up to a turn behind the others'; assign
+// them per input, before the merge, for the minimum below. Where the inputs
+// meet:
 //  - the watermark is the minimum over the inputs (an ended input no longer
 //    holds it back, nor does an idle one: see with_idleness in
 //    time/watermark.hpp), forwarded only when it advances; when every input
@@ -117,31 +124,51 @@ struct union_port_sink {
   }
 };
 
+/// How many records merge reads from one input before it turns to the next,
+/// unless merge(...).turn(n) says otherwise.
+inline constexpr std::size_t merge_turn_records = 64;
+
 template <class State, class Chains, class Drivers>
 struct merge_driver {
   static constexpr std::size_t N = std::tuple_size_v<Drivers>;
   std::unique_ptr<State> st;
   std::unique_ptr<Chains> chains;  // pinned: the drivers point into it
   Drivers drivers;
+  std::size_t turn_records = merge_turn_records;
   std::array<bool, N> finished{};
-  std::size_t turn = 0;
+  std::size_t first = 0;  // the input that opens the next call's round
 
+  // Rounds over the inputs until `max` records are read or none has more
+  // now; each round gives every input a turn of at most turn_records (less
+  // when max is small, so that every input still gets one). A bounded input
+  // thus interleaves with the others instead of being drained first.
   poll_result poll(std::size_t max) {
     std::size_t total = 0;
-    bool any_more = false;
-    for (std::size_t k = 0; k < N; ++k) {
-      std::size_t i = (turn + k) % N;
-      if (finished[i]) continue;
-      poll_result r = poll_one(i, std::max<std::size_t>(1, max / N));
-      total += r.records;
-      if (r.finished()) finished[i] = true;
-      else if (r.status == poll_status::more) any_more = true;
-      if (st->stopped) break;
+    std::array<bool, N> quiet{};  // nothing right now: not asked again in this call
+    const std::size_t start = first;
+    first = (first + 1) % N;
+    for (;;) {
+      std::size_t active = 0;
+      for (std::size_t i = 0; i < N; ++i) active += !finished[i] && !quiet[i];
+      if (active == 0 || total >= max || st->stopped) break;
+      const std::size_t share = std::clamp<std::size_t>((max - total) / active, 1, std::max<std::size_t>(turn_records, 1));
+      std::size_t round = 0;
+      for (std::size_t k = 0; k < N && total < max && !st->stopped; ++k) {
+        const std::size_t i = (start + k) % N;
+        if (finished[i] || quiet[i]) continue;
+        poll_result r = poll_one(i, std::min(share, max - total));
+        total += r.records;
+        round += r.records;
+        if (r.finished()) finished[i] = true;
+        else if (r.status != poll_status::more) quiet[i] = true;
+      }
+      if (round == 0) break;  // inputs that say "more" but give nothing: let the caller come back
     }
-    turn = (turn + 1) % N;
     if (st->stopped) cancel();
     if (std::all_of(finished.begin(), finished.end(), [](bool f) { return f; }))
       return {total, st->stopped ? poll_status::stopped : poll_status::ended};
+    bool any_more = false;
+    for (std::size_t i = 0; i < N; ++i) any_more = any_more || (!finished[i] && !quiet[i]);
     return {total, any_more ? poll_status::more : poll_status::idle};
   }
   bool drain() {
@@ -189,8 +216,16 @@ template <class... Ps>
 struct merge_source : source_tag {
   static constexpr std::size_t N = sizeof...(Ps);
   std::tuple<Ps...> inputs;
+  std::size_t turn_records = merge_turn_records;
   static constexpr const char* name = "merge";
   using value_type = typename std::tuple_element_t<0, std::tuple<Ps...>>::value_type;
+
+  /// Reads at most n records (at least 1) of an input before turning to the next.
+  merge_source turn(std::size_t n) const {
+    auto c = *this;
+    c.turn_records = n == 0 ? 1 : n;
+    return c;
+  }
 
   template <class Env, class Head>
   auto open(Env& env, shard sh, Head& head) const {
@@ -211,7 +246,8 @@ struct merge_source : source_tag {
     using Chains = decltype(make_chains());
     auto chains = std::make_unique<Chains>(make_chains());
     auto drivers = std::tuple{std::get<I>(inputs).source.open(env, sh, std::get<I>(*chains))...};
-    return merge_driver<State, Chains, decltype(drivers)>{std::move(st), std::move(chains), std::move(drivers)};
+    return merge_driver<State, Chains, decltype(drivers)>{std::move(st), std::move(chains), std::move(drivers),
+                                                          turn_records};
   }
 };
 

@@ -47,15 +47,15 @@ struct map_with_state_stage : stage_tag {
   template <class Flow>
   using key_t = state::owned_key_t<typename Flow::key_type>;
   template <class Flow>
-  using result_t = std::remove_cvref_t<std::invoke_result_t<const F&, const key_t<Flow>&,
-                                                            const typename Flow::value_type*, state_handle<S>&>>;
+  using result_t =
+      std::remove_cvref_t<stage_result_t<F, const key_t<Flow>&, const typename Flow::value_type*, state_handle<S>&>>;
   template <class Flow>
   static constexpr bool check() {
     using T = typename Flow::value_type;
     if constexpr (!Flow::keyed) {
       (void)&diagnostic::report<diagnostic::stage_needs_keyed_stream<"map_with_state", T>>;
       return false;
-    } else if constexpr (!std::is_invocable_v<const F&, const key_t<Flow>&, const T*, state_handle<S>&>) {
+    } else if constexpr (!stage_invocable<F, const key_t<Flow>&, const T*, state_handle<S>&>) {
       (void)&diagnostic::report<diagnostic::stage_cannot_accept_input<"map_with_state", T, F>>;
       return false;
     } else {

@@ -33,7 +33,7 @@ struct update_state_by_key_stage : stage_tag {
     if constexpr (!Flow::keyed) {
       (void)&diagnostic::report<diagnostic::stage_needs_keyed_stream<"update_state_by_key", T>>;
       return false;
-    } else if constexpr (!std::is_invocable_r_v<std::optional<S>, const F&, const std::vector<T>&,
+    } else if constexpr (!std::is_invocable_r_v<std::optional<S>, F&, const std::vector<T>&,
                                                 const std::optional<S>&>) {
       (void)&diagnostic::report<diagnostic::stage_cannot_accept_input<"update_state_by_key", T, F>>;
       return false;

@@ -1,15 +1,20 @@
 #pragma once
 // Spark Streaming's incremental sliding windows over micro-batches.
-//   key_by(k) | reduce_by_key_and_window(f, inverse, size, slide)
+//   key_by(k) | reduce_by_key_and_window(f, inverse, size, slide[, keep])
 //   count_by_window(size, slide)                      (whole stream)
 // Each batch's records are reduced per key into one pane; the window keeps a
 // running value per key, adds the new pane with f and removes the pane that
 // slid out with inverse (inverse(f(a, b), b) == a), so the cost per batch does
 // not grow with size/slide. Windows end at batch times that are multiples of
 // `slide` (aligned to the epoch) and cover (end − size, end]: batches whose
-// time lies in it. Emits window_result{key, end − size, end, value}. Keys
-// whose window became empty are dropped. Like Spark, the work per batch end
-// visits every key with a live window.
+// time lies in it. Emits window_result{key, end − size, end, value}.
+// As in Spark (ReducedWindowedDStream), a key once seen stays: when its
+// records have all slid out its value is what inverse left (0 for counts),
+// and it is emitted at every window end, until `keep(key, value)` (Spark's
+// filterFunc) returns false at a window end, which drops the key and all its
+// state. count_by_window (Spark: map(_ => 1L).reduceByWindow(_ + _, _ - _))
+// has no filter: once it has counted a record it emits every window, 0 for an
+// empty one. Like Spark, the work per batch end visits every key it keeps.
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -30,11 +35,14 @@ constexpr std::int64_t floor_mod_batch(std::int64_t a, std::int64_t m) noexcept 
 struct no_fn {};
 }  // namespace detail
 
-template <class F, class Inv, bool Count>
+/// Keep = detail::no_fn: no filter, every key is kept (Spark without filterFunc).
+template <class F, class Inv, bool Count, class Keep = detail::no_fn>
 struct reduce_by_window_stage : stage_tag {
   F fn;
   Inv inv;
   duration size, slide;
+  Keep keep{};
+  static constexpr bool filtered = !std::is_same_v<Keep, detail::no_fn>;
   static constexpr const char* name = Count ? "count_by_window" : "reduce_by_key_and_window";
 
   template <class Flow>
@@ -48,9 +56,13 @@ struct reduce_by_window_stage : stage_tag {
     if constexpr (!Count && !Flow::keyed) {
       (void)&diagnostic::report<diagnostic::stage_needs_keyed_stream<"reduce_by_key_and_window", T>>;
       return false;
-    } else if constexpr (!Count && !(std::is_invocable_r_v<T, const F&, const T&, const T&> &&
-                                     std::is_invocable_r_v<T, const Inv&, const T&, const T&>)) {
+    } else if constexpr (!Count && !(std::is_invocable_r_v<T, F&, const T&, const T&> &&
+                                     std::is_invocable_r_v<T, Inv&, const T&, const T&>)) {
       (void)&diagnostic::report<diagnostic::stage_cannot_accept_input<"reduce_by_key_and_window", T, F>>;
+      return false;
+    } else if constexpr (filtered && !std::is_invocable_r_v<bool, Keep&, const key_t<Flow>&, const T&>) {
+      // READ THIS IF YOUR COMPILE BREAKS HERE: the filter is keep(key, value) -> bool.
+      (void)&diagnostic::report<diagnostic::stage_cannot_accept_input<"reduce_by_key_and_window", T, Keep>>;
       return false;
     } else {
       return true;
@@ -65,6 +77,7 @@ struct reduce_by_window_stage : stage_tag {
     Inv inv;
     std::int64_t size, slide;
     stage_label label;
+    Keep keep;
     struct key_state {
       std::optional<V> batch;                       // this batch's pane
       std::optional<V> running;                     // the window's value
@@ -72,13 +85,13 @@ struct reduce_by_window_stage : stage_tag {
     };
     state::hash_map<SK, key_state> keys{};
 
-    V combine(const V& a, const V& b) const {
+    V combine(const V& a, const V& b) {
       if constexpr (Count)
         return a + b;
       else
         return detail::call_user(label, fn, a, b);
     }
-    V remove(const V& a, const V& b) const {
+    V remove(const V& a, const V& b) {
       if constexpr (Count)
         return a - b;
       else
@@ -115,14 +128,18 @@ struct reduce_by_window_stage : stage_tag {
           s.running = remove(*s.running, s.panes.front().second);
           s.panes.pop_front();
         }
-        if (s.panes.empty()) return true;
-        if (emit) {
-          time_window w{from_millis(now - size), from_millis(now)};
-          if constexpr (Count)
-            this->down.push(window_result<no_key, V>{w.start, w.end, *s.running});
-          else
-            this->down.push(window_result<KOut, V>{k, w.start, w.end, *s.running});
+        // A key whose panes all slid out is kept with the value inverse left
+        // (Spark keeps it in the previous window's RDD): only the filter, at a
+        // window end as in Spark, drops it.
+        if (!emit) return false;
+        if constexpr (filtered) {
+          if (!detail::call_user(label, keep, std::as_const(k), std::as_const(*s.running))) return true;
         }
+        time_window w{from_millis(now - size), from_millis(now)};
+        if constexpr (Count)
+          this->down.push(window_result<no_key, V>{w.start, w.end, *s.running});
+        else
+          this->down.push(window_result<KOut, V>{k, w.start, w.end, *s.running});
         return false;
       });
       this->down.on_batch_end(b);
@@ -132,14 +149,22 @@ struct reduce_by_window_stage : stage_tag {
   auto build(Env&, stage_label label, Down&& down) const {
     using SK = std::conditional_t<Count, std::uint8_t, key_t<Flow>>;
     return built<key_t<Flow>, SK, value_t<Flow>, std::remove_cvref_t<Down>>{
-        {std::forward<Down>(down)}, fn, inv, size.count(), slide.count(), label};
+        {std::forward<Down>(down)}, fn, inv, size.count(), slide.count(), label, keep};
   }
 };
 
-/// Spark's reduceByKeyAndWindow(f, inverse, size, slide), after key_by.
+/// Spark's reduceByKeyAndWindow(f, inverse, size, slide), after key_by. Every
+/// key seen is kept and emitted at each window end, also when its value fell
+/// back to empty (0 for counts).
 template <class F, class Inv>
 constexpr auto reduce_by_key_and_window(F f, Inv inverse, duration size, duration slide) {
   return reduce_by_window_stage<F, Inv, false>{{}, std::move(f), std::move(inverse), size, slide};
+}
+/// The same with Spark's filterFunc: at each window end, a key for which
+/// keep(key, value) is false is not emitted and its state is dropped.
+template <class F, class Inv, class Keep>
+constexpr auto reduce_by_key_and_window(F f, Inv inverse, duration size, duration slide, Keep keep) {
+  return reduce_by_window_stage<F, Inv, false, Keep>{{}, std::move(f), std::move(inverse), size, slide, std::move(keep)};
 }
 /// Spark's countByWindow(size, slide): records per window over the whole stream.
 constexpr auto count_by_window(duration size, duration slide) {
