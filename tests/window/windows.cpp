@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <random>
+#include <set>
 #include <string>
 #include <limits>
 #include <tuple>
@@ -420,7 +421,8 @@ TEST_CASE("property: with allowed lateness the last firing of each window equals
     const long bound = std::uniform_int_distribution<long>(0, 500)(rng);
     const long lateness = std::uniform_int_distribution<int>(0, 1)(rng) ? 0 : std::uniform_int_distribution<long>(1, 2000)(rng);
     const long size = 1000 * std::uniform_int_distribution<long>(1, 3)(rng);
-    const long slide = std::uniform_int_distribution<int>(0, 1)(rng) ? size : 500 * std::uniform_int_distribution<long>(1, 2 * size / 1000)(rng);
+    // up to 2 * size: with slide > size some records fall between windows
+    const long slide = std::uniform_int_distribution<int>(0, 1)(rng) ? size : 500 * std::uniform_int_distribution<long>(1, 4 * size / 1000)(rng);
     std::vector<Ev> evs;
     long t = 0;
     for (int i = 0, n = std::uniform_int_distribution<int>(1, 300)(rng); i < n; ++i) {
@@ -442,7 +444,10 @@ TEST_CASE("property: with allowed lateness the last firing of each window equals
         if (s + size - 1 + lateness > wm) late = false;
       }
       max_seen = std::max(max_seen, e.ts);
-      if (!in_some) continue;
+      if (!in_some) {  // between windows: late (Flink's isElementLate) or dropped
+        if (e.ts + lateness <= wm) ++want_late;
+        continue;
+      }
       if (late) {
         ++want_late;
         continue;
@@ -486,5 +491,322 @@ TEST_CASE("property: with allowed lateness the last firing of each window equals
       CHECK(got2 == want);
       CHECK(late_records.size() == 2 * want_late);
     }
+  }
+}
+
+// ---- firing order and late records, as Flink's WindowOperator has them
+
+namespace {
+// A key's results as (start, end, value), in the order they were emitted.
+template <class V>
+std::vector<std::tuple<long, long, long>> emitted(const V& out, const std::string& key) {
+  std::vector<std::tuple<long, long, long>> r;
+  for (auto& w : out)
+    if (w.key == key) r.emplace_back(spate::to_millis(w.start), spate::to_millis(w.end), w.value);
+  return r;
+}
+template <class V>
+bool ends_increase(const std::vector<V>& ws) {
+  for (std::size_t i = 1; i < ws.size(); ++i)
+    if (!(std::get<1>(ws[i - 1]) < std::get<1>(ws[i]))) return false;
+  return true;
+}
+}  // namespace
+
+TEST_CASE("a key's tumbling windows fire in end order when many fall due at one watermark",
+          "[window][tumbling][order]") {
+  // 65 windows of one key, all due at the end of input: more than a bulk pass
+  // over the table would take at once.
+  std::vector<Ev> evs;
+  for (long i = 0; i <= 64; ++i) evs.push_back({"a", i, 1});
+  auto wm = spate::with_watermarks(&Ev::ts, spate::bounded_out_of_orderness(1000ms));
+  auto out = fused_and_unfused<wr>([&](auto& o) {
+    return spate::from_collection(evs) | wm | spate::key_by(&Ev::user) |
+           spate::window(spate::tumbling(1ms), &Ev::ts) | spate::fold(0L, sum_v) | spate::collect_into(o);
+  });
+  auto a = emitted(out, "a");
+  REQUIRE(a.size() == 65);
+  CHECK(ends_increase(a));
+  for (auto& [s, e, v] : a) CHECK((e == s + 1 && v == 1));
+
+  using ar = spate::all_window_result<std::int64_t>;
+  auto all = fused_and_unfused<ar>([&](auto& o) {
+    return spate::from_collection(evs) | wm | spate::window_all(spate::tumbling(1ms), &Ev::ts) | spate::count() |
+           spate::collect_into(o);
+  });
+  REQUIRE(all.size() == 65);
+  for (std::size_t i = 0; i < all.size(); ++i) CHECK(spate::to_millis(all[i].start) == long(i));
+
+  // Many keys with several windows each, due at one watermark: the one-pass
+  // firing over the table applies, and still each key's windows come in end order.
+  std::vector<Ev> many;
+  for (long t = 0; t < 3; ++t)
+    for (int k = 0; k < 200; ++k) many.push_back({"k" + std::to_string(k), t, k + 1});
+  auto mout = fused_and_unfused<wr>([&](auto& o) {
+    return spate::from_collection(many) | wm | spate::key_by(&Ev::user) |
+           spate::window(spate::tumbling(1ms), &Ev::ts) | spate::fold(0L, sum_v) | spate::collect_into(o);
+  });
+  REQUIRE(mout.size() == 600);
+  for (int k = 0; k < 200; ++k) {
+    auto w = emitted(mout, "k" + std::to_string(k));
+    CHECK(w == std::vector<std::tuple<long, long, long>>{{0, 1, k + 1}, {1, 2, k + 1}, {2, 3, k + 1}});
+  }
+  // The same at a watermark in the middle of the stream (not the end of input).
+  spate::script<Ev> s;
+  for (auto& e : many) s.record(e);
+  s.watermark(from_millis(2));
+  std::vector<wr> sout;
+  spate::run(spate::from_script(s) | spate::key_by(&Ev::user) | spate::window(spate::tumbling(1ms), &Ev::ts) |
+             spate::fold(0L, sum_v) | spate::collect_into(sout));
+  for (int k = 0; k < 200; ++k) CHECK(ends_increase(emitted(sout, "k" + std::to_string(k))));
+}
+
+TEST_CASE("a key's sliding and session windows fire in end order when many fall due at once",
+          "[window][sliding][session][order]") {
+  std::vector<Ev> evs;
+  for (long t = 0; t < 40; ++t)
+    for (int k = 0; k < 100; ++k) evs.push_back({"k" + std::to_string(k), 2 * t, 1});
+  auto wm = spate::with_watermarks(&Ev::ts, spate::bounded_out_of_orderness(1000ms));
+  auto sl = fused_and_unfused<wr>([&](auto& o) {
+    return spate::from_collection(evs) | wm | spate::key_by(&Ev::user) |
+           spate::window(spate::sliding(4ms, 2ms), &Ev::ts) | spate::aggregate(sum_agg{}) | spate::collect_into(o);
+  });
+  // sessions of gap 1 ms at 0, 2, 4, ...: none touches the next
+  auto se = fused_and_unfused<wr>([&](auto& o) {
+    return spate::from_collection(evs) | wm | spate::key_by(&Ev::user) |
+           spate::window(spate::session(1ms), &Ev::ts) | spate::aggregate(sum_agg{}) | spate::collect_into(o);
+  });
+  for (int k = 0; k < 100; ++k) {
+    auto a = emitted(sl, "k" + std::to_string(k));
+    CHECK(a.size() == 41);
+    CHECK(ends_increase(a));
+    auto b = emitted(se, "k" + std::to_string(k));
+    CHECK(b.size() == 40);
+    CHECK(ends_increase(b));
+  }
+}
+
+TEST_CASE("a late record fires its due sliding windows newest first, as Flink does", "[window][sliding][lateness][order]") {
+  // Flink's SlidingEventTimeWindows lists a record's windows from the newest
+  // start down, and the WindowOperator fires each one that is due and not late
+  // as it adds the record: newest first.
+  // [doc:late_order]
+  spate::script<Ev> s;
+  s.record({"a", 100}).watermark(from_millis(99)).record({"a", 50});
+  std::vector<std::string> log;
+  spate::run(spate::from_script(s) | spate::key_by(&Ev::user) |
+             spate::window(spate::sliding(100ms, 20ms), &Ev::ts).allowed_lateness(51ms) | spate::count() |
+             log_into(log));
+  // 50 is in [-40,60) [-20,80) [0,100) (due at 99, none late) and [20,120) [40,140) (not due)
+  CHECK(log == std::vector<std::string>{"W99", "(a, [0, 100), 1)", "(a, [-20, 80), 1)", "(a, [-40, 60), 1)",
+                                        "(a, [20, 120), 2)", "(a, [40, 140), 2)", "(a, [60, 160), 1)",
+                                        "(a, [80, 180), 1)", "(a, [100, 200), 1)", "Wmax", "end"});
+  // [end]
+
+  // The same through a watermark strategy (bound 0: the watermark is 99 after 100).
+  std::vector<Ev> evs{{"a", 100}, {"a", 50}};
+  auto out = fused_and_unfused<wr>([&](auto& o) {
+    return spate::from_collection(evs) | spate::with_watermarks(&Ev::ts, spate::bounded_out_of_orderness(0ms)) |
+           spate::key_by(&Ev::user) | spate::window(spate::sliding(100ms, 20ms), &Ev::ts).allowed_lateness(51ms) |
+           spate::count() | spate::collect_into(o);
+  });
+  REQUIRE(out.size() >= 3);
+  CHECK(emitted(out, "a").front() == std::tuple<long, long, long>{0, 100, 1});
+
+  // Re-firing windows that fired before, mixed with a first firing: newest first too.
+  spate::script<Ev> r;
+  r.record({"a", 100}).watermark(from_millis(129)).record({"a", 90});
+  std::vector<std::string> rlog;
+  spate::run(spate::from_script(r) | spate::key_by(&Ev::user) |
+             spate::window(spate::sliding(100ms, 20ms), &Ev::ts).allowed_lateness(51ms) | spate::count() |
+             log_into(rlog));
+  // at 129 [20,120) fired with 100; 90 re-fires it (2), then [0,100) fires for the first time (1);
+  // [-20,80) and older do not hold 90
+  REQUIRE(rlog.size() >= 4);
+  CHECK(std::vector<std::string>(rlog.begin(), rlog.begin() + 4) ==
+        std::vector<std::string>{"(a, [20, 120), 1)", "W129", "(a, [20, 120), 2)", "(a, [0, 100), 1)"});
+
+  // Windows of the record that are already late are skipped: with lateness 30
+  // at watermark 99, [-40,60) (59 + 30 <= 99) takes nothing and does not fire.
+  std::vector<std::string> llog;
+  spate::run(spate::from_script(s) | spate::key_by(&Ev::user) |
+             spate::window(spate::sliding(100ms, 20ms), &Ev::ts).allowed_lateness(30ms) | spate::count() |
+             log_into(llog));
+  REQUIRE(llog.size() >= 3);
+  CHECK(std::vector<std::string>(llog.begin(), llog.begin() + 4) ==
+        std::vector<std::string>{"W99", "(a, [0, 100), 1)", "(a, [-20, 80), 1)", "(a, [20, 120), 2)"});
+}
+
+TEST_CASE("a late record that falls between sliding windows goes to the late output, as in Flink",
+          "[window][sliding][lateness]") {
+  // slide > size: [0,10) [20,30) ... 15 is in no window. Flink sends such a
+  // record to the late output when timestamp + allowed lateness <= watermark,
+  // and drops it (no window takes it) otherwise.
+  auto run_with = [](std::vector<Ev> evs, spate::duration lateness) {
+    std::vector<Ev> late;
+    std::uint64_t n = 0;
+    std::vector<wr> out;
+    spate::run(spate::from_collection(evs) | spate::with_watermarks(&Ev::ts, spate::bounded_out_of_orderness(0ms)) |
+               spate::key_by(&Ev::user) |
+               spate::window(spate::sliding(10ms, 20ms), &Ev::ts)
+                   .allowed_lateness(lateness)
+                   .late_to(spate::collect_into(late))
+                   .count_late_into(n) |
+               spate::count() | spate::collect_into(out));
+    return std::tuple(late, n, out);
+  };
+  {
+    auto [late, n, out] = run_with({{"a", 100}, {"a", 15}}, 0ms);  // watermark 99 when 15 arrives
+    REQUIRE(late.size() == 1);
+    CHECK(late[0].ts == 15);
+    CHECK(n == 1);
+    CHECK(out == std::vector<wr>{{"a", from_millis(100), from_millis(110), 1}});
+  }
+  {
+    auto [late, n, out] = run_with({{"a", 100}, {"a", 15}}, 84ms);  // 15 + 84 <= 99: late
+    CHECK(late.size() == 1);
+    CHECK(n == 1);
+  }
+  {
+    auto [late, n, out] = run_with({{"a", 100}, {"a", 15}}, 85ms);  // 15 + 85 > 99: not late, in no window
+    CHECK(late.empty());
+    CHECK(n == 0);
+    CHECK(out == std::vector<wr>{{"a", from_millis(100), from_millis(110), 1}});
+  }
+  {
+    auto [late, n, out] = run_with({{"a", 100}, {"a", 115}}, 0ms);  // ahead of the watermark, in no window
+    CHECK(late.empty());
+    CHECK(n == 0);
+    CHECK(out == std::vector<wr>{{"a", from_millis(100), from_millis(110), 1}});
+  }
+}
+
+TEST_CASE("count windows report [0, 0) even with a timestamp function", "[window][count]") {
+  std::vector<Ev> evs{{"a", 500, 1}, {"a", 700, 2}};
+  auto out = fused_and_unfused<wr>([&](auto& o) {
+    return spate::from_collection(evs) | spate::key_by(&Ev::user) | spate::window(spate::count_window(2), &Ev::ts) |
+           spate::fold(0L, sum_v) | spate::collect_into(o);
+  });
+  CHECK(out == std::vector<wr>{{"a", {}, {}, 3}});
+}
+
+TEST_CASE("a sliding window key whose last window fired before its panes expire is still forgotten",
+          "[window][sliding][state]") {
+  // sliding(10, 4) keeps panes of 2 ms; the pane at 2 is in [-4,6) and [0,10),
+  // whose last fires at watermark 9, while the pane outlives it until 11.
+  std::vector<Ev> none;
+  std::vector<wr> out;
+  auto job = spate::from_collection(none) | spate::key_by(&Ev::user) |
+             spate::window(spate::sliding(10ms, 4ms), &Ev::ts) | spate::count() | spate::collect_into(out);
+  spate::rolling_env env;
+  auto head = spate::fuse::build(env, job);
+  head.push(Ev{"a", 2});
+  head.on_watermark(from_millis(10));
+  CHECK(out.size() == 2);
+  head.on_watermark(from_millis(1000));
+  CHECK(head.down.state().size() == 0);
+}
+
+namespace {
+// Flink's WindowOperator with SlidingEventTimeWindows, EventTimeTrigger and
+// allowed lateness, reduced to sums: what it emits, in order, and how many
+// records it sends to the late output. Per record: the windows from the
+// newest start down; a late one (max ts + lateness <= watermark) is skipped;
+// the others take the record and fire at once if the watermark has reached
+// their max ts, else get a timer there; each gets a cleanup timer at max ts +
+// lateness. A record no window took is late if ts + lateness <= watermark.
+// Timers run in time order as the watermark advances.
+struct flink_model {
+  long size, slide, lateness;
+  using window = std::tuple<std::string, long>;  // key, start
+  std::map<window, long> state;
+  std::set<std::tuple<long, std::string, long>> timers;  // time, key, start
+  std::vector<std::tuple<std::string, long, long, long>> out;
+  std::uint64_t late = 0;
+  long wm = std::numeric_limits<long>::min();
+
+  void element(const Ev& e) {
+    bool skipped = true;
+    for (long s = e.ts - spate::detail::floor_mod(e.ts, slide); s > e.ts - size; s -= slide) {
+      long max_ts = s + size - 1;
+      if (max_ts + lateness <= wm) continue;
+      skipped = false;
+      long& v = state[{e.user, s}];
+      v += e.v;
+      if (max_ts <= wm)
+        out.emplace_back(e.user, s, s + size, v);
+      else
+        timers.emplace(max_ts, e.user, s);
+      timers.emplace(max_ts + lateness, e.user, s);
+    }
+    if (skipped && e.ts + lateness <= wm) ++late;
+  }
+  void watermark(long w) {
+    if (w <= wm) return;
+    wm = w;
+    while (!timers.empty() && std::get<0>(*timers.begin()) <= w) {
+      auto [time, key, s] = *timers.begin();
+      timers.erase(timers.begin());
+      auto it = state.find({key, s});
+      if (it == state.end()) continue;
+      if (time == s + size - 1) out.emplace_back(key, s, s + size, it->second);
+      if (time == s + size - 1 + lateness) state.erase(it);
+    }
+  }
+};
+std::map<std::string, std::vector<std::tuple<long, long, long>>> per_key(
+    const std::vector<std::tuple<std::string, long, long, long>>& v) {
+  std::map<std::string, std::vector<std::tuple<long, long, long>>> m;
+  for (auto& [k, s, e, x] : v) m[k].emplace_back(s, e, x);
+  return m;
+}
+}  // namespace
+
+TEST_CASE("property: each key's firings, re-firings included, come in the order Flink emits them, "
+          "and the same records go to the late output", "[window][property][lateness][order]") {
+  std::mt19937_64 rng(2024);
+  for (int round = 0; round < 80; ++round) {
+    const long bound = std::uniform_int_distribution<long>(0, 300)(rng);
+    const long lateness = std::uniform_int_distribution<int>(0, 2)(rng) == 0 ? 0 : std::uniform_int_distribution<long>(1, 1500)(rng);
+    const long size = 100 * std::uniform_int_distribution<long>(1, 10)(rng);
+    const int shape = std::uniform_int_distribution<int>(0, 2)(rng);  // tumbling, overlapping, gaps
+    const long slide = shape == 0 ? size : shape == 1 ? 50 * std::uniform_int_distribution<long>(1, 2 * size / 100)(rng)
+                                                      : size + 50 * std::uniform_int_distribution<long>(1, 10)(rng);
+    std::vector<Ev> evs;
+    long t = 0;
+    for (int i = 0, n = std::uniform_int_distribution<int>(1, 300)(rng); i < n; ++i) {
+      t += std::uniform_int_distribution<long>(0, 60)(rng);
+      long back = std::uniform_int_distribution<int>(0, 5)(rng) == 0 ? std::uniform_int_distribution<long>(0, 2500)(rng) : 0;
+      evs.push_back({std::string(1, char('a' + std::uniform_int_distribution<int>(0, 2)(rng))), t - back,
+                     std::uniform_int_distribution<long>(1, 9)(rng)});
+    }
+    flink_model m{size, slide, lateness, {}, {}, {}};
+    long max_seen = std::numeric_limits<long>::min();
+    for (auto& e : evs) {
+      m.element(e);
+      max_seen = std::max(max_seen, e.ts);
+      m.watermark(max_seen - bound - 1);
+    }
+    m.watermark(std::numeric_limits<long>::max());
+    auto want = per_key(m.out);
+
+    auto run_one = [&](auto assigner) {
+      std::uint64_t late = 0;
+      auto out = fused_and_unfused<wr>([&](auto& o) {
+        return spate::from_collection(evs) |
+               spate::with_watermarks(&Ev::ts, spate::bounded_out_of_orderness(spate::duration{bound})) |
+               spate::key_by(&Ev::user) |
+               spate::window(assigner, &Ev::ts).allowed_lateness(spate::duration{lateness}).count_late_into(late) |
+               spate::aggregate(sum_agg{}) | spate::collect_into(o);
+      });
+      std::vector<std::tuple<std::string, long, long, long>> flat;
+      for (auto& w : out) flat.emplace_back(w.key, spate::to_millis(w.start), spate::to_millis(w.end), w.value);
+      auto got = per_key(flat);
+      CHECK(got == want);
+      CHECK(late == 2 * m.late);  // the fused and the unfused run
+      if (got != want) UNSCOPED_INFO("size " << size << " slide " << slide << " L " << lateness << " bound " << bound);
+    };
+    run_one(spate::sliding(spate::duration{size}, spate::duration{slide}));
+    if (slide == size) run_one(spate::tumbling(spate::duration{size}));
   }
 }

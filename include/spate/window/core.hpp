@@ -4,6 +4,7 @@
 // timers: a map from due time to the keys to look at then. A key is put in it
 // once per due time it needs (not once per record); an entry whose key has
 // since been rescheduled is stale and skipped.
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <map>
@@ -106,21 +107,32 @@ struct window_core {
     cached_list = nullptr;
   }
 
-  /// Whether the timers due by t cover a large part of a table of `entries`
+  /// Whether `due` timers cover a large part of a table of `entries`
   /// (aligned windows: every key's window ends at once). Then one sequential
   /// pass over the table beats a random lookup per timer.
+  static bool worth_a_pass(std::size_t due, std::size_t entries) noexcept { return due > 64 && due * 4 >= entries; }
+  /// worth_a_pass for all the timers due by t together.
   bool bulk_due(std::int64_t t, std::size_t entries) const noexcept {
     std::size_t due = 0;
     for (auto it = timers.begin(); it != timers.end() && it->first <= t; ++it) due += it->second.size();
-    return due > 64 && due * 4 >= entries;
+    return worth_a_pass(due, entries);
   }
 
   /// Runs due(k, at) for each timer at or before `t`, in time order.
   template <class Due>
   void run_timers(std::int64_t t, Due&& due) {
+    run_timers(t, std::forward<Due>(due), [](std::int64_t, std::size_t) { return false; });
+  }
+  /// The same, but first offers each due time to pass(at, n) (n: its timers),
+  /// which may handle them all at once and return true. Due times still go
+  /// one at a time, oldest first, so whatever pass does a key's timers run in
+  /// time order.
+  template <class Due, class Pass>
+  void run_timers(std::int64_t t, Due&& due, Pass&& pass) {
     while (!timers.empty() && timers.begin()->first <= t) {
       cached_list = nullptr;
       auto node = timers.extract(timers.begin());
+      if (pass(node.key(), node.mapped().size())) continue;
       for (const SK& k : node.mapped()) due(k, node.key());
     }
   }

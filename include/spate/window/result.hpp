@@ -1,9 +1,9 @@
 #pragma once
 // What a window emits: the key, the window's bounds [start, end) and the value
 // the window function computed. Whole-stream windows (window_all) carry no key.
-// Count and global windows have no time bounds: start/end are then the
-// event-time range of the records in the window (min ts, max ts + 1 ms) when
-// a timestamp function was given, else both zero.
+// Count and global windows have no time bounds: their start and end are both
+// zero ([0, 0)), also when the window was given a timestamp function, which
+// is what docs/windows.md promises.
 #include <ostream>
 #include <type_traits>
 

@@ -10,8 +10,12 @@
 // Firing follows Flink: window [start, end) fires when the watermark reaches
 // end − 1; with allowed lateness L its state stays until the watermark reaches
 // end − 1 + L and each record that arrives meanwhile re-fires it with the
-// updated value. A record all of whose windows are past that goes to the late
-// output (and the late counter): nothing is dropped silently.
+// updated value; a record that re-fires several windows fires them newest
+// first, the order in which Flink's assigner lists them. A record all of whose
+// windows are past that goes to the late output (and the late counter), and so
+// does one in no window (slide > size) once t + lateness has passed the
+// watermark (Flink's isElementLate); a record in no window that is not late
+// is dropped, as in Flink.
 #include <algorithm>
 #include <cstdint>
 #include <string>
@@ -96,7 +100,9 @@ struct time_window_op
     ks.panes.erase(ks.panes.begin(), dead);
     if (ks.panes.empty()) return true;
     std::int64_t due = e == never ? never : e - 1;
-    if (this->lateness > 0) due = std::min(due, ks.panes.front().start + size - 1 + this->lateness);
+    // A pane may outlive its last window (when slide does not divide size):
+    // without a timer for it, a key that gets no more records would stay.
+    if (this->lateness > 0 || e == never) due = std::min(due, ks.panes.front().start + size - 1 + this->lateness);
     ks.scheduled = due;
     if (due != never) this->schedule(due, k);
     return false;
@@ -116,7 +122,13 @@ struct time_window_op
     }
     std::int64_t last_start = cached_last_start;
     if constexpr (Sliding) {
-      if (t - last_start >= size) return true;  // slide > size: between windows, in none (as in Flink)
+      if (t - last_start >= size) {
+        // slide > size: between windows, in none. Flink drops such a record,
+        // unless t + lateness has passed the watermark: then it is late.
+        if constexpr (!Processing)
+          if (t + this->lateness <= this->now) return this->on_late(r);
+        return true;
+      }
     }
     if constexpr (!Processing) {
       if (last_start + size - 1 + this->lateness <= this->now) return this->on_late(r);
@@ -134,32 +146,39 @@ struct time_window_op
     else
       v.insert(v.begin() + static_cast<std::ptrdiff_t>(i), pane{p, this->fn.init(r)});
 
-    if constexpr (!Processing) {
-      // Windows of p already past their lateness must not see this record
-      // (Flink adds it only to the windows that are not late); none of them
-      // holds unfired data, since due windows with data fired at the watermark.
-      if (this->now != before_all) {
-        std::int64_t late_limit = std::min(p + size, this->now + 1 - this->lateness);
-        if (late_limit >= first_end(p)) {
-          std::int64_t late_end = late_limit - floor_mod(late_limit - (offset + size), slide);
-          if (late_end > ks.fired_upto) ks.fired_upto = late_end;
+    std::int64_t e = cached_first_end;  // the end of the oldest window holding p
+    bool go = true;
+    if (e - 1 <= this->now) {
+      // Some windows of p are due already. Flink goes through a record's
+      // windows from the newest down and fires each one that is not late as
+      // it adds the record, so: newest first; the late ones must never fire
+      // with this record. A due window that held data fired at the watermark,
+      // so those past fired_upto held nothing before this record, and after
+      // it every window of p up to the newest due one counts as fired.
+      const std::int64_t newest = last_start + size;
+      std::int64_t due_end = newest;
+      if (due_end - 1 > this->now)
+        due_end = this->now + 1 - floor_mod(this->now + 1 - (offset + size), slide);
+      for (std::int64_t x = due_end; x >= e && x - 1 + this->lateness > this->now; x -= slide)
+        go = fire(slot->first, ks, x) && go;
+      ks.fired_upto = std::max(ks.fired_upto, due_end);
+      e = due_end + slide;
+      if (e > newest) {
+        // Every window of p is due: nothing to fire later, but p's pane must
+        // still be dropped when its lateness is over.
+        std::int64_t cleanup = p + size - 1 + this->lateness;
+        if (cleanup < ks.scheduled) {
+          ks.scheduled = cleanup;
+          this->schedule(cleanup, slot->first);
         }
+        return go;
       }
     }
-    std::int64_t e = cached_first_end;
-    if (e <= ks.fired_upto) {
-      // Windows that already fired take the late record: fire them again.
-      for (; e <= ks.fired_upto && e <= p + size; e += slide)
-        if (e - 1 + this->lateness > this->now) fire(slot->first, ks, e);
-      if (e > p + size) return true;  // every window of p has fired; its cleanup timer exists
-    }
-    if (e - 1 <= this->now) {  // due already (the key had nothing in that window before)
-      advance_key(slot);
-    } else if (e - 1 < ks.scheduled) {
+    if (e - 1 < ks.scheduled) {
       ks.scheduled = e - 1;
       this->schedule(e - 1, slot->first);
     }
-    return true;
+    return go;
   }
 
   void advance_to(std::int64_t t) {

@@ -83,29 +83,37 @@ struct tumbling_window_op
   void advance_to(std::int64_t t) {
     if (t <= this->now) return;
     this->now = t;
-    if (this->lateness == 0 && this->bulk_due(t, windows.size())) {
-      // Most windows are due at once (all keys see the same window end): one
+    // A key has one window per end, so the windows due at one time belong to
+    // distinct keys, and taking due times oldest first fires each key's
+    // windows in end order (as Flink's timer queue does), whichever way a due
+    // time is handled.
+    auto pass = [&](std::int64_t at, std::size_t due) {
+      // Most windows are due at `at` (all keys see the same window end): one
       // sequential pass over the table beats a random lookup per window.
+      // Without lateness every window has exactly one timer, the one at its
+      // end, so the pass fires what the timers at `at` would.
+      if (this->lateness != 0 || !this->worth_a_pass(due, windows.size())) return false;
       windows.erase_if([&](const WK& w, const acc_type& a) {
-        if (w.start + size - 1 > t) return false;
+        if (w.start + size - 1 > at) return false;
         fire(w, a);
         return true;
       });
-      this->drop_timers_until(t);
-      return;
-    }
-    this->run_timers(t, [&](const WK& w, std::int64_t at) {
-      auto* slot = windows.find(w);
-      if (!slot) return;
-      std::int64_t last = w.start + size - 1;
-      if (at == last) fire(slot->first, slot->second);
-      if (at == last + this->lateness)
-        windows.erase(w);
-      else if (at == last)
-        this->schedule(last + this->lateness, w);
-    });
+      return true;
+    };
+    this->run_timers(
+        t,
+        [&](const WK& w, std::int64_t at) {
+          auto* slot = windows.find(w);
+          if (!slot) return;
+          std::int64_t last = w.start + size - 1;
+          if (at == last) fire(slot->first, slot->second);
+          if (at == last + this->lateness)
+            windows.erase(w);
+          else if (at == last)
+            this->schedule(last + this->lateness, w);
+        },
+        pass);
   }
-
 
   /// The state: (key, window start) -> accumulator.
   const state::hash_map<WK, acc_type>& state() const noexcept { return windows; }
