@@ -160,6 +160,50 @@ TEST_CASE("socket_text: a reset mid-line drops the partial line and reconnects",
   CHECK(stats->reconnects >= 1);
 }
 
+TEST_CASE("socket_text: a line of exactly max_line bytes whose CR and LF arrive apart is kept", "[socket][crlf]") {
+  // Issue 9, item 5: cap 4, the server sends "abcd\r", pauses, sends "\n".
+  tcp_server server([&](int& fd, int) {
+    tcp_server::send_all(fd, "abcd\r");
+    std::this_thread::sleep_for(100ms);  // the client reads "abcd\r" alone
+    tcp_server::send_all(fd, "\nef\r");
+    std::this_thread::sleep_for(100ms);
+    tcp_server::send_all(fd, "\n");
+    return false;
+  });
+  auto opt = fast_retry();
+  opt.end_on_close = true;
+  opt.lines.max_line = 4;  // too_long = fail: a wrong rejection would fail the job
+  std::vector<std::string> out;
+  spate::context ctx{spate::continuous{}};
+  ctx.add(spate::socket_text("127.0.0.1", server.port(), opt) | spate::collect_into(out));
+  ctx.start();
+  ctx.await_termination();
+  CHECK(out == std::vector<std::string>{"abcd", "ef"});
+}
+
+TEST_CASE("socket_text: with end_on_close a reset drops the cut last line and counts it", "[socket][reset]") {
+  tcp_server server([&](int& fd, int) {
+    tcp_server::send_all(fd, "whole\ncut li");
+    std::this_thread::sleep_for(100ms);  // the client has read both
+    tcp_server::reset(fd);
+    return false;
+  });
+  auto opt = fast_retry();
+  opt.end_on_close = true;
+  auto src = spate::socket_text("127.0.0.1", server.port(), opt);
+  auto stats = src.counters;
+  std::vector<std::string> out;
+  spate::context ctx{spate::continuous{}};
+  ctx.add(src | spate::collect_into(out));
+  ctx.start();
+  ctx.await_termination();  // a reset ends the stream too, under end_on_close
+  CHECK(out == std::vector<std::string>{"whole"});
+  CHECK(stats->partial_lines_dropped == 1);
+  CHECK(stats->lines == 1);
+  CHECK(stats->resets == 1);
+  CHECK(stats->reconnects == 0);
+}
+
 TEST_CASE("socket_text: a slow server sending a byte at a time", "[socket]") {
   tcp_server server([&](int& fd, int) {
     for (char c : std::string("slow line\nnext\n")) {
@@ -232,6 +276,25 @@ TEST_CASE("fd_lines / stdin_lines: lines until end of file", "[stdin]") {
   CHECK(std::string(spate::stdin_lines().name) == "stdin_lines");
 }
 
+TEST_CASE("fd_lines: a line of exactly max_line bytes whose CR and LF come in different reads is kept", "[stdin][crlf]") {
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  std::thread writer([w = fds[1]] {
+    (void)!::write(w, "abcd\r", 5);
+    std::this_thread::sleep_for(100ms);  // the reader gets "abcd\r" alone
+    (void)!::write(w, "\nxy\n", 4);
+    ::close(w);
+  });
+  std::vector<std::string> out;
+  spate::context ctx{spate::continuous{}};
+  ctx.add(spate::fd_lines(fds[0], {.max_line = 4}) | spate::collect_into(out));
+  ctx.start();
+  CHECK_NOTHROW(ctx.await_termination());
+  writer.join();
+  ::close(fds[0]);
+  CHECK(out == std::vector<std::string>{"abcd", "xy"});
+}
+
 TEST_CASE("text_files_in: new files are read once; existing and hidden files are not", "[directory]") {
   auto dir = temp_dir();
   write_file(dir + "/old.txt", "old\n");
@@ -260,6 +323,169 @@ TEST_CASE("text_files_in: new files are read once; existing and hidden files are
   lines = all.get();
   std::sort(lines.begin(), lines.end());
   CHECK(lines == std::vector<std::string>{"n1", "n2", "old"});
+  std::system(("rm -rf " + dir).c_str());
+}
+
+namespace {
+/// A directory source driven by hand on this thread, so that a test can act
+/// between two polls (after a scan has listed a file, before it is opened).
+template <class Source>
+struct hand_driven {
+  std::vector<std::string> out;
+  decltype(std::declval<Source>() | spate::collect_into(out)) job;
+  spate::rolling_env env;
+  decltype(spate::fuse::build(env, job)) head;
+  decltype(job.source.open(env, spate::shard{}, head)) driver;
+  explicit hand_driven(Source src)
+      : job(std::move(src) | spate::collect_into(out)),
+        head(spate::fuse::build(env, job)),
+        driver(job.source.open(env, spate::shard{}, head)) {}
+  /// Polls until nothing more comes for a while.
+  void settle() {
+    for (int quiet = 0; quiet < 5;) {
+      auto r = driver.poll(100);
+      quiet = r.records ? 0 : quiet + 1;
+      std::this_thread::sleep_for(5ms);
+    }
+  }
+};
+}  // namespace
+
+TEST_CASE("text_files_in: a listed file that is gone before it is opened is counted, not fatal", "[directory][vanished]") {
+  auto dir = temp_dir();
+  write_file(dir + "/a", "a1\na2\n");
+  write_file(dir + "/b", "b1\n");
+  write_file(dir + "/c", "c1\n");
+  auto src = spate::text_files_in(dir, {.include_existing = true, .poll_interval = 1ms});  // unreadable = fail
+  auto stats = src.counters;
+  hand_driven h(src);
+  REQUIRE(h.driver.poll(1).records == 1);  // listed a, b, c; read "a1"
+  REQUIRE(std::remove((dir + "/b").c_str()) == 0);  // b goes away before its turn
+  REQUIRE_NOTHROW(h.settle());
+  CHECK(h.out == std::vector<std::string>{"a1", "a2", "c1"});
+  CHECK(stats->files_vanished == 1);
+  CHECK(stats->files_read == 2);
+  CHECK(stats->files_skipped == 0);
+  // The name is free again: a new file b is read.
+  write_file(dir + "/b", "b2\n");
+  h.settle();
+  CHECK(h.out == std::vector<std::string>{"a1", "a2", "c1", "b2"});
+  CHECK(stats->files_read == 3);
+  std::system(("rm -rf " + dir).c_str());
+}
+
+TEST_CASE("text_files_in: a file that cannot be opened or read fails the job, or is skipped and counted",
+          "[directory][unreadable]") {
+  // Made unreadable after the listing, in ways that hold for root too: a
+  // directory in its place (read fails: EISDIR), a symlink loop (open fails:
+  // ELOOP); and a dangling symlink already there when the directory is listed.
+  auto setup = [](const std::string& dir, const std::string& how) {
+    write_file(dir + "/a", "a1\na2\n");
+    write_file(dir + "/b", "b1\n");
+    write_file(dir + "/c", "c1\n");
+    if (how == "dangling") REQUIRE(::symlink("no-such-target", (dir + "/b2").c_str()) == 0);
+  };
+  auto spoil = [](const std::string& dir, const std::string& how) {
+    if (how == "dangling") return;
+    REQUIRE(std::remove((dir + "/b").c_str()) == 0);
+    if (how == "directory") REQUIRE(::mkdir((dir + "/b").c_str(), 0700) == 0);
+    if (how == "loop") REQUIRE(::symlink("b", (dir + "/b").c_str()) == 0);
+  };
+  for (std::string how : {"directory", "loop", "dangling"}) {
+    INFO(how);
+    {
+      auto dir = temp_dir();
+      setup(dir, how);
+      hand_driven h(spate::text_files_in(dir, {.include_existing = true, .poll_interval = 1ms}));
+      if (how != "dangling") {
+        REQUIRE(h.driver.poll(1).records == 1);
+        spoil(dir, how);
+      }
+      const std::string b = dir + (how == "dangling" ? "/b2" : "/b");
+      const std::string why = how == "directory" ? "cannot read '" + b + "' at byte 0: Is a directory"
+                              : how == "loop"    ? "cannot open '" + b + "': Too many levels of symbolic links"
+                                                 : "dangling symbolic link '" + b + "': No such file or directory";
+      CHECK_THROWS_WITH(h.settle(), Catch::Contains(why));
+      std::system(("rm -rf " + dir).c_str());
+    }
+    {
+      auto dir = temp_dir();
+      setup(dir, how);
+      auto src = spate::text_files_in(dir, {.include_existing = true, .poll_interval = 1ms, .unreadable = spate::bad_file::skip});
+      auto stats = src.counters;
+      hand_driven h(src);
+      if (how != "dangling") {
+        REQUIRE(h.driver.poll(1).records == 1);
+        spoil(dir, how);
+      }
+      REQUIRE_NOTHROW(h.settle());
+      auto lines = h.out;
+      std::sort(lines.begin(), lines.end());
+      CHECK(lines == (how == "dangling" ? std::vector<std::string>{"a1", "a2", "b1", "c1"}
+                                        : std::vector<std::string>{"a1", "a2", "c1"}));
+      CHECK(stats->files_skipped == 1);
+      CHECK(stats->files_vanished == 0);
+      CHECK(stats->files_read == (how == "dangling" ? 3 : 2));
+      h.settle();  // later scans list it again: still counted once
+      CHECK(stats->files_skipped == 1);
+      std::system(("rm -rf " + dir).c_str());
+    }
+  }
+}
+
+TEST_CASE("text_files_in: a file that shrinks while it is read is unreadable: error, or skipped and counted",
+          "[directory][unreadable][truncated]") {
+  std::string big;
+  for (int i = 0; i < 20000; ++i) big += "line " + std::to_string(100000 + i) + "\n";  // 240 000 bytes
+  for (auto policy : {spate::bad_file::fail, spate::bad_file::skip}) {
+    auto dir = temp_dir();
+    write_file(dir + "/a", big);
+    write_file(dir + "/b", "b1\n");
+    auto src = spate::text_files_in(dir, {.include_existing = true, .poll_interval = 1ms, .unreadable = policy});
+    auto stats = src.counters;
+    hand_driven h(src);
+    REQUIRE(h.driver.poll(1).records == 1);                          // a is open, its first read done
+    REQUIRE(::truncate((dir + "/a").c_str(), 100'005) == 0);          // cut in the middle of a line
+    if (policy == spate::bad_file::fail) {
+      CHECK_THROWS_WITH(h.settle(), Catch::Contains("'" + dir + "/a' was truncated while being read: 240000 bytes at open, "
+                                                    "end of file at byte 100005"));
+    } else {
+      REQUIRE_NOTHROW(h.settle());
+      CHECK(stats->files_skipped == 1);
+      CHECK(stats->partial_lines_dropped == 1);
+      CHECK(h.out.back() == "b1");
+      CHECK(std::count_if(h.out.begin(), h.out.end(), [](const std::string& l) { return l.size() != 11; }) == 1);  // b1; no cut line
+    }
+    std::system(("rm -rf " + dir).c_str());
+  }
+}
+
+TEST_CASE("doc: line and file policies of a watched directory", "[doc][directory]") {
+  auto dir = temp_dir();
+  write_file(dir + "/a", "ok\n" + std::string(5000, 'x') + "\nlast\n");
+  REQUIRE(::symlink("nowhere", (dir + "/broken").c_str()) == 0);  // cannot be read
+  std::vector<std::string> lines;
+  // [doc:directory_policies]
+  auto incoming = spate::text_files_in(dir, {.include_existing = true,
+                                             .lines = {.max_line = 4096, .too_long = spate::bad_line::skip},
+                                             .unreadable = spate::bad_file::skip});
+  auto stats = incoming.counters;  // shared with the running source: read them at any time
+  spate::context ctx{spate::continuous{}};
+  ctx.add(incoming | spate::collect_into(lines));
+  ctx.start();
+  // later: stats->files_read == 1, stats->files_skipped == 1 (the dangling symlink),
+  //        stats->skipped_too_long == 1, stats->lines == 2
+  // [end]
+  auto end = std::chrono::steady_clock::now() + 10s;
+  while ((stats->files_read < 1 || stats->files_skipped < 1 || stats->lines < 2) && std::chrono::steady_clock::now() < end)
+    std::this_thread::sleep_for(5ms);
+  ctx.stop();
+  CHECK(lines == std::vector<std::string>{"ok", "last"});
+  CHECK(stats->files_read == 1);
+  CHECK(stats->files_skipped == 1);
+  CHECK(stats->files_vanished == 0);
+  CHECK(stats->skipped_too_long == 1);
+  CHECK(stats->lines == 2);
   std::system(("rm -rf " + dir).c_str());
 }
 

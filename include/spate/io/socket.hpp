@@ -10,8 +10,14 @@
 // - When the server closes or resets the connection it reconnects the same
 //   way (Spark's receiver restarts); an incomplete last line is dropped and
 //   counted (stats()->partial_lines_dropped). With end_on_close the stream
-//   ends instead, and an unterminated last line is kept.
-// - Long lines and invalid UTF-8 follow line_options (fail, or skip and count).
+//   ends instead: after a clean close (FIN) an unterminated last line is
+//   kept; after a reset (or another error) it is dropped and counted as
+//   above, since only a clean end of the stream may end a line
+//   (stats()->resets counts such connections).
+// - Long lines and invalid UTF-8 follow line_options (fail, or skip and
+//   count); errors give the line's number and byte offset, counted from the
+//   start of the connection. How the bytes are cut into TCP segments never
+//   changes the lines.
 // - One connection per source: with parallelism P, shard 0 reads it (Spark's
 //   receiver is one partition); the shuffle at key_by spreads the work.
 #include <arpa/inet.h>
@@ -143,7 +149,6 @@ struct socket_text_source : source_tag {
     int failures = 0;
     clock::time_point next_attempt{};
     std::string line;
-    char buf[65536];
 
     std::string where() const { return "socket_text(" + src->host + ":" + std::to_string(src->port) + ")"; }
 
@@ -172,24 +177,28 @@ struct socket_text_source : source_tag {
         int rc = ::poll(&p, 1, n > 0 ? 0 : 10);
         if (rc < 0 && errno != EINTR) throw std::runtime_error(where() + ": poll failed: " + std::strerror(errno));
         if (rc <= 0) return {n, n ? poll_status::more : poll_status::idle};
-        ssize_t got = ::recv(sock.fd, buf, sizeof buf, 0);
-        if (got > 0) {
-          lines.append(buf, static_cast<std::size_t>(got));
-        } else if (got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
-          // Closed (0) or reset: end, or reconnect.
-          sock.reset();
-          if (src->opt.end_on_close) {
+        ssize_t got = lines.fill([&](char* dst, std::size_t cap) { return ::recv(sock.fd, dst, cap, 0); });
+        if (got > 0) continue;
+        if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) continue;
+        // Closed cleanly (0), or reset / failed (< 0): end, or reconnect.
+        const bool clean = got == 0;
+        sock.reset();
+        if (!clean) ++src->counters->resets;
+        if (src->opt.end_on_close) {
+          if (clean) {
             if (auto l = lines.finish()) {
               line.assign(*l);
               ++n;
               if (!this->down->push(std::as_const(line))) return this->finish(n, true);
             }
-            return this->finish(n, false);
+          } else {
+            lines.drop_partial();  // a reset cuts a line; only a clean close may end it
           }
-          lines.drop_partial();
-          ++src->counters->reconnects;
-          next_attempt = clock::now() + src->opt.initial_backoff;
+          return this->finish(n, false);
         }
+        lines.drop_partial();
+        ++src->counters->reconnects;
+        next_attempt = clock::now() + src->opt.initial_backoff;
       }
       return {n, poll_status::more};
     }
@@ -215,7 +224,7 @@ struct socket_text_source : source_tag {
     d->down = &down;
     d->src = this;
     d->active = sh.index == 0;
-    d->lines = detail::line_splitter(opt.lines, counters.get(), d->where());
+    d->lines = detail::line_splitter(opt.lines, counters, d->where());
     return driver_handle<D>{std::move(d)};
   }
 };

@@ -2,7 +2,8 @@
 // Lines from standard input, or from any readable file descriptor (a pipe, a
 // FIFO): each line is a std::string, the input ends at end of file (an
 // unterminated last line is kept). Long lines and invalid UTF-8 follow
-// line_options. One reader: with parallelism P, shard 0 reads.
+// line_options (errors give the line's number and byte offset). One reader:
+// with parallelism P, shard 0 reads.
 //   stdin_lines() | flat_map(...) | ... | print()
 #include <poll.h>
 #include <unistd.h>
@@ -34,7 +35,7 @@ struct fd_lines_source : source_tag {
     bool active = false;
     detail::line_splitter lines;
     std::string line;
-    char buf[65536];
+    std::string where;
 
     poll_result poll(std::size_t max) {
       if (this->done) return {0, poll_status::ended};
@@ -49,12 +50,13 @@ struct fd_lines_source : source_tag {
         }
         pollfd p{fd, POLLIN, 0};
         int rc = ::poll(&p, 1, n > 0 ? 0 : 10);
-        if (rc < 0 && errno != EINTR) throw std::runtime_error(std::string("stdin_lines: poll failed: ") + std::strerror(errno));
+        if (rc < 0 && errno != EINTR) throw std::runtime_error(where + ": poll failed: " + std::strerror(errno));
         if (rc <= 0) return {n, n ? poll_status::more : poll_status::idle};
-        ssize_t got = ::read(fd, buf, sizeof buf);
+        ssize_t got = lines.fill([&](char* dst, std::size_t cap) { return ::read(fd, dst, cap); });
         if (got < 0) {
-          if (errno == EAGAIN || errno == EINTR) continue;
-          throw std::runtime_error(std::string("stdin_lines: read failed: ") + std::strerror(errno));
+          if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) continue;
+          throw std::runtime_error(where + ": read failed at byte " + std::to_string(lines.offset()) + ": " +
+                                   std::strerror(errno));
         }
         if (got == 0) {
           if (auto l = lines.finish()) {
@@ -64,7 +66,6 @@ struct fd_lines_source : source_tag {
           }
           return this->finish(n, false);
         }
-        lines.append(buf, static_cast<std::size_t>(got));
       }
       return {n, poll_status::more};
     }
@@ -76,7 +77,8 @@ struct fd_lines_source : source_tag {
     d->down = &down;
     d->fd = fd;
     d->active = sh.index == 0;
-    d->lines = detail::line_splitter(opt, counters.get(), fd == 0 ? "stdin_lines" : "fd_lines(" + std::to_string(fd) + ")");
+    d->where = fd == 0 ? "stdin_lines" : "fd_lines(" + std::to_string(fd) + ")";
+    d->lines = detail::line_splitter(opt, counters, d->where);
     return driver_handle<driver<Down>>{std::move(d)};
   }
 };
