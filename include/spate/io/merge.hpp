@@ -17,7 +17,8 @@
 //    time/watermark.hpp), forwarded only when it advances; when every input
 //    has ended it is max_watermark, as in Flink, so every window downstream
 //    fires;
-//  - batch ends and barriers are aligned: forwarded once all inputs passed them;
+//  - batch ends and barriers are aligned: forwarded once all inputs passed
+//    them (an input ahead is not read until then);
 //  - on_end is forwarded when the last input ended;
 //  - a stop from downstream stops every input.
 #include <algorithm>
@@ -29,6 +30,7 @@
 #include <utility>
 
 #include "../algebra/pipeline.hpp"
+#include "../core/valve.hpp"
 #include "../fuse/build.hpp"
 #include "source.hpp"
 
@@ -44,32 +46,13 @@ auto as_pipeline(I&& in) {
     return pipeline<std::remove_cvref_t<I>>{std::forward<I>(in), {}};
 }
 
-// What the inputs share where they meet.
+// What the inputs share where they meet: their control facts meet in a valve
+// (core/valve.hpp), which forwards the combined ones to the head.
 template <std::size_t N, class Head>
 struct union_state {
   Head* head;
-  std::array<event_time, N> watermark;
-  std::array<bool, N> idle{};
-  event_time emitted = min_watermark;
-  std::size_t ended = 0;
-  std::size_t batch_arrivals = 0;
-  std::size_t barrier_arrivals = 0;
+  valve v{N};
   bool stopped = false;
-
-  void advance() {
-    event_time w = max_watermark;
-    bool any_active = false;
-    for (std::size_t i = 0; i < N; ++i)
-      if (!idle[i]) {
-        w = std::min(w, watermark[i]);
-        any_active = true;
-      }
-    if (!any_active) return;  // all idle: event time stands still
-    if (w > emitted) {
-      emitted = w;
-      head->on_watermark(w);
-    }
-  }
 };
 
 // The end of input I's chain: records go on to the shared head.
@@ -82,33 +65,13 @@ struct union_port {
     if (!st->head->push(std::forward<R>(r))) st->stopped = true;
     return !st->stopped;
   }
-  void on_watermark(event_time t) {
-    st->watermark[I] = std::max(st->watermark[I], t);
-    st->advance();
-  }
-  void on_batch_end(const batch_info& b) {
-    if (++st->batch_arrivals == N) {
-      st->batch_arrivals = 0;
-      st->head->on_batch_end(b);
-    }
-  }
-  void on_barrier(checkpoint_id id) {
-    if (++st->barrier_arrivals == N) {
-      st->barrier_arrivals = 0;
-      st->head->on_barrier(id);
-    }
-  }
+  void on_watermark(event_time t) { st->v.watermark(I, t, *st->head); }
+  void on_batch_end(const batch_info& b) { st->v.batch_end(I, b, *st->head); }
+  void on_barrier(checkpoint_id id) { st->v.barrier(I, id, *st->head); }
   void on_tick(event_time) {}  // ticks reach the head once, from the merge driver
-  void on_idle(bool idle) {
-    st->idle[I] = idle;
-    if (!idle) return;  // an input that resumes holds the minimum from its next watermark on
-    st->advance();
-  }
+  void on_idle(bool idle) { st->v.idle(I, idle, *st->head); }
   void on_end() {
-    st->idle[I] = false;
-    st->watermark[I] = max_watermark;
-    st->advance();
-    if (++st->ended == N) st->head->on_end();
+    if (st->v.end(I, *st->head)) st->head->on_end();
   }
 };
 }  // namespace detail
@@ -156,6 +119,10 @@ struct merge_driver {
       for (std::size_t k = 0; k < N && total < max && !st->stopped; ++k) {
         const std::size_t i = (start + k) % N;
         if (finished[i] || quiet[i]) continue;
+        if (st->v.blocked(i)) {  // ahead of the others at a batch end or barrier
+          quiet[i] = true;
+          continue;
+        }
         poll_result r = poll_one(i, std::min(share, max - total));
         total += r.records;
         round += r.records;
@@ -238,7 +205,6 @@ struct merge_source : source_tag {
     using State = detail::union_state<N, Head>;
     auto st = std::make_unique<State>();
     st->head = &head;
-    st->watermark.fill(min_watermark);
     auto make_chains = [&] {
       return std::tuple{fuse::build_segment<detail::source_flow<typename Ps::source_type>>(
           env, std::get<I>(inputs).stages, union_port_sink<I, N, Head>{st.get()})...};
