@@ -15,6 +15,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "../core/key_group.hpp"
 #include "stage.hpp"
 
 namespace spate {
@@ -41,6 +42,25 @@ struct key_by_stage : stage_tag {
   using key_type = std::remove_cvref_t<stage_result_t<KeyFn, const typename Flow::value_type&>>;
   template <class Flow>
   using output = flow<typename Flow::value_type, key_type<Flow>>;
+
+  /// How a parallel executor routes a record at this key_by: its key, and
+  /// the worker that owns the key's group (core/key_group.hpp). Each shuffle
+  /// instance owns a router, so a key function with state of its own is
+  /// never shared between threads.
+  struct router {
+    KeyFn key;
+    stage_label label;
+    key_groups groups;
+    template <class R>
+    decltype(auto) key_of(const R& r) {
+      return detail::call_user(label, key, r);
+    }
+    template <class K>
+    std::size_t worker_of(const K& k, std::size_t workers) const {
+      return groups.worker_of(k, workers);
+    }
+  };
+  router route(stage_label label, key_groups groups = {}) const { return {key, label, groups}; }
 
   template <class Down>
   struct built : forward_control<Down> {

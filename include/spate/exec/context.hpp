@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "../algebra/pipeline.hpp"
+#include "../core/key_group.hpp"
 #include "control.hpp"
 #include "job_runner.hpp"
 #include "metrics.hpp"
@@ -34,6 +35,12 @@
 #include "signals.hpp"
 
 namespace spate {
+
+namespace exec {
+/// The context option behind run_batch(job, parallelism{P}): the bounded
+/// input is one batch (compacted, closed at the end of input, no ticks).
+struct whole_input_batch {};
+}  // namespace exec
 
 enum class stop_mode { graceful, immediate };
 
@@ -85,7 +92,9 @@ class context {
       auto iv = cfg_.interval.count();
       cfg_.first_batch = from_millis((to_millis(now) / iv + 1) * iv);
     }
-    ctl_->metrics.expect_sinks(jobs_.size());
+    std::size_t sinks = 0;
+    for (const auto& j : jobs_) sinks += j->sink_instances(cfg_);
+    ctl_->metrics.expect_sinks(sinks);
     state_ = state::active;
     auto spawn = [this](std::function<void()> body) {
       {
@@ -213,7 +222,12 @@ class context {
   }
   void apply(parallelism p) {
     if (p.value == 0) throw std::invalid_argument("spate::parallelism: must be at least 1");
+    key_groups{}.check(p.value);  // every worker owns at least one key group
     cfg_.parallelism = p.value;
+  }
+  void apply(exec::whole_input_batch) {
+    cfg_.batched = true;
+    cfg_.one_batch = true;
   }
   void apply(max_rate r) { cfg_.max_rate = r.per_second; }
   void apply(queue_capacity q) { cfg_.queue_capacity = q.value; }
@@ -243,5 +257,31 @@ class context {
   bool signals_ = false;
   unsigned signal_base_ = 0;
 };
+
+/// run(job, parallelism{P}): the job to the end of its input, record at a
+/// time, on P workers: the plan a context with continuous{} and
+/// parallelism{P} runs (context::explain() shows it), without writing the
+/// context. Rethrows the first error. parallelism{1} is run(job).
+template <Job J>
+void run(const J& j, parallelism p) {
+  if (p.value <= 1) return run(j);
+  context ctx{continuous{}, p};
+  ctx.add(j);
+  ctx.start();
+  ctx.await_termination();
+}
+/// run_batch(job, parallelism{P}): the bounded input as one batch (keyed
+/// aggregations emit their final value per key once, at the end), on P
+/// workers: each source shard closes the one batch at its end of input.
+template <Job J>
+void run_batch(const J& j, parallelism p) {
+  if (p.value <= 1) return run_batch(j);
+  context ctx{exec::whole_input_batch{}, p};
+  ctx.add(j);
+  ctx.start();
+  ctx.await_termination();
+}
+inline void run(error_pipeline, parallelism) {}
+inline void run_batch(error_pipeline, parallelism) {}
 
 }  // namespace spate

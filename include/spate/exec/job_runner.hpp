@@ -8,12 +8,16 @@
 //     for each key_by k_j, P worker threads, each running stages (k_j, k_j+1)
 //       fused (up to the next key_by's shuffle, or to the end), fed by P
 //       channels: every key's state lives in one worker of each level;
-//     1 sink thread, fed by the last P workers: the user's sink is built once, so
-//       a sink that writes into shared memory (collect_into, print) never
-//       races, and print() writes one header per batch.
+//     the sink: a sink that may run one instance per worker (per_worker_sink:
+//       sum_into, collect_into, for_each(f).per_worker(), ...) ends each of
+//       the last P segments in the same thread, so a pipeline without key_by
+//       is P fully fused loops with no queue at all; any other sink (print,
+//       a user sink) is built once on a sink thread fed by the last P
+//       workers, so it never races and print() writes one header per batch.
 // Records that cross a thread are converted to owned types (owned.hpp), and
 // the segments after the cut are built for those types.
 #include <array>
+#include <concepts>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -35,12 +39,33 @@
 
 namespace spate::exec {
 
-/// Wraps the user's sink: reports batch completion to the metrics.
+/// A sink that may run one instance per worker: it declares
+/// `static constexpr bool per_worker_instances = true` and either builds instances
+/// that may run side by side (build) or has build_part(env, label, shard),
+/// an instance that writes worker part shard.index of shard.count (merged
+/// into the user's target at control points, see io/collect.hpp).
 template <class Sink>
+concept per_worker_sink = requires {
+  { Sink::per_worker_instances } -> std::convertible_to<bool>;
+} && bool(Sink::per_worker_instances);
+
+/// Builds sink instance `sh` of `sink` for flow Flow.
+template <class Flow, class Sink, class Env>
+auto build_sink_part(const Sink& sink, Env& env, stage_label label, shard sh) {
+  if constexpr (requires { sink.template build_part<Flow>(env, label, sh); })
+    return sink.template build_part<Flow>(env, label, sh);
+  else
+    return sink.template build<Flow>(env, label);
+}
+
+/// Wraps the user's sink: reports batch completion to the metrics.
+/// `part` says which instance it is when the sink runs per worker.
+template <class Sink, bool Part = false>
 struct metered_sink {
   static constexpr const char* name = Sink::name;
   const Sink* sink;
   control* ctl;
+  shard part{0, 1};
   template <class Inner>
   struct built {
     Inner inner;
@@ -63,8 +88,13 @@ struct metered_sink {
   };
   template <class Flow, class Env>
   auto build(Env& env, stage_label label) const {
-    using Inner = decltype(sink->template build<Flow>(env, label));
-    return built<Inner>{sink->template build<Flow>(env, label), ctl};
+    if constexpr (Part) {
+      using Inner = decltype(build_sink_part<Flow>(*sink, env, label, part));
+      return built<Inner>{build_sink_part<Flow>(*sink, env, label, part), ctl};
+    } else {
+      using Inner = decltype(sink->template build<Flow>(env, label));
+      return built<Inner>{sink->template build<Flow>(env, label), ctl};
+    }
   }
 };
 
@@ -114,6 +144,9 @@ class job_runner_base {
   virtual void launch(control& ctl, const exec_config& cfg, const std::function<void(std::function<void()>)>& spawn) = 0;
   /// The threads and segments `launch` starts under `cfg`.
   virtual plan make_plan(const exec_config& cfg) const = 0;
+  /// How many instances of the sink `launch` builds under `cfg` (each
+  /// reports its batches to the metrics).
+  virtual std::size_t sink_instances(const exec_config& cfg) const = 0;
 };
 
 template <class J>
@@ -149,9 +182,17 @@ class job_runner final : public job_runner_base {
       from = k + 1;
       in = plan::link::shuffle;
     }
-    add(in, plan::link::sink_boundary, cfg.parallelism, from, n_stages, {});
-    add(plan::link::sink_boundary, plan::link::sink, 1, n_stages, n_stages, p.sink);
+    if constexpr (per_worker_sink<sink_t>) {
+      add(in, plan::link::sink, cfg.parallelism, from, n_stages, p.sink);  // a sink per worker, no sink thread
+    } else {
+      add(in, plan::link::sink_boundary, cfg.parallelism, from, n_stages, {});
+      add(plan::link::sink_boundary, plan::link::sink, 1, n_stages, n_stages, p.sink);
+    }
     return p;
+  }
+
+  std::size_t sink_instances(const exec_config& cfg) const override {
+    return cfg.parallelism > 1 && per_worker_sink<sink_t> ? cfg.parallelism : 1;
   }
 
  private:
@@ -175,7 +216,7 @@ class job_runner final : public job_runner_base {
     std::shared_ptr<merger<Data>> m;
     template <class Env, class Head>
     void run(const J&, Head& head, control& ctl, const exec_config& cfg) const {
-      m->run(head, ctl, cfg.tick);
+      m->run(head, ctl, cfg.tick, !cfg.one_batch);
     }
   };
 
@@ -213,7 +254,8 @@ class job_runner final : public job_runner_base {
     using rec_t = owned_t<typename In::value_type>;
     using down_flow = flow<rec_t, key_t>;  // what the workers after it see
     using shuffled = keyed_record<key_t, rec_t>;
-    using shuffle = shuffle_sink<key_by_t, key_t, rec_t>;
+    using router_t = decltype(make_router(std::declval<const key_by_t&>(), stage_label{}));
+    using shuffle = shuffle_sink<router_t, key_t, rec_t>;
   };
 
   /// Starts every segment from stage From on (whose input flow is In): P
@@ -223,11 +265,17 @@ class job_runner final : public job_runner_base {
   void launch_from(const std::vector<Input>& inputs, control& ctl, const exec_config& cfg, const spawner& spawn) {
     constexpr std::size_t next = detail::first_key_by(static_cast<const stages_t*>(nullptr), From);
     const std::size_t P = inputs.size();
-    if constexpr (next == n_stages) {
+    if constexpr (next == n_stages && per_worker_sink<sink_t>) {
+      // The sink ends each worker's segment: no queue, no sink thread.
+      for (std::size_t w = 0; w < P; ++w)
+        spawn_segment<Env, In, From, n_stages>(ctl, cfg, spawn, inputs[w],
+                                               metered_sink<sink_t, true>{&job_.sink, &ctl, shard{w, P}});
+    } else if constexpr (next == n_stages) {
       using out_t = owned_t<typename detail::flow_between<In, stages_t, From, n_stages>::value_type>;
       auto sinkm = start_sink<Env, out_t>(P, ctl, cfg, spawn);
       for (std::size_t w = 0; w < P; ++w)
-        spawn_segment<Env, In, From, n_stages>(ctl, cfg, spawn, inputs[w], channel_sink<out_t>{sinkm->input(w)});
+        spawn_segment<Env, In, From, n_stages>(ctl, cfg, spawn, inputs[w],
+                                               channel_sink<out_t>{sinkm->input(w), sinkm->block_limit()});
     } else {
       using N = level<next, detail::flow_between<In, stages_t, From, next>>;
       auto mergers = make_mergers<typename N::shuffled>(P, ctl, cfg);
@@ -237,7 +285,8 @@ class job_runner final : public job_runner_base {
       for (std::size_t w = 0; w < P; ++w) {
         std::vector<channel<typename N::shuffled>*> outs;
         for (auto& m : mergers) outs.push_back(m->input(w));
-        typename N::shuffle sh{std::get<next>(job_.stages), std::move(outs), stage_label{N::key_by_t::name, next + 1}};
+        typename N::shuffle sh{make_router(std::get<next>(job_.stages), stage_label{N::key_by_t::name, next + 1}),
+                               std::move(outs), mergers[0]->block_limit()};
         spawn_segment<Env, In, From, next>(ctl, cfg, spawn, inputs[w], std::move(sh));
       }
     }
@@ -252,7 +301,7 @@ class job_runner final : public job_runner_base {
       Env env;
       metered_sink<sink_t> m{&job_.sink, &ctl};
       auto s = m.template build<flow<Out>>(env, stage_label{sink_t::name, n_stages + 1});
-      sinkm->run(s, ctl, cfg.tick);
+      sinkm->run(s, ctl, cfg.tick, !cfg.one_batch);
     });
     return sinkm;
   }

@@ -4,6 +4,9 @@
 // pair):
 //   shuffle_sink    ends an upstream segment at a key_by: routes each record,
 //                   with its key, to worker hash(key) % P; broadcasts control
+// Records and control travel in blocks (a few hundred events; see
+// block_records), sent when full, at every control event but a watermark,
+// and at the end of each chunk of work of the producing thread.
 //   channel_sink    ends a worker's segment: everything to the sink thread
 //   merger          the consumer side: reads P channels into one built
 //                   segment; their control events meet in a valve
@@ -20,7 +23,6 @@
 
 #include "../algebra/stage.hpp"
 #include "../core/valve.hpp"
-#include "../state/hash_map.hpp"
 #include "control.hpp"
 #include "owned.hpp"
 #include "queue.hpp"
@@ -39,52 +41,165 @@ struct keyed_record {
   T rec;
 };
 
-/// What one queue slot holds: a control event or a record.
+/// What a block holds: control events and records, in order.
 template <class Data>
 using event = std::variant<control_event, Data>;
 
+/// What one queue slot holds: a block of events. Records cross a thread in
+/// blocks, not one at a time: one queue operation, one cache-line handover
+/// and one wake-up check per block.
 template <class Data>
-using channel = spsc_queue<event<Data>>;
+using block = std::vector<event<Data>>;
+
+template <class Data>
+using channel = spsc_queue<block<Data>>;
+
+/// Records per block: a few hundred, at most about 16 KiB of events, and at
+/// most a quarter of the queue capacity (in events) the user configured, so
+/// that capacity still bounds the records in flight.
+template <class Data>
+constexpr std::size_t block_records(std::size_t capacity_events) {
+  std::size_t by_bytes = std::max<std::size_t>(1, 16384 / sizeof(event<Data>));
+  std::size_t n = std::min<std::size_t>({256, by_bytes, std::max<std::size_t>(1, capacity_events / 4)});
+  return std::max<std::size_t>(n, 1);
+}
+/// Queue slots (blocks) for a capacity given in events.
+template <class Data>
+constexpr std::size_t block_slots(std::size_t capacity_events) {
+  return std::max<std::size_t>(4, capacity_events / block_records<Data>(capacity_events));
+}
 
 namespace detail {
+/// The producer side of channels: one block being filled per channel. A
+/// block is sent when full, on batch ends, barriers, idleness and end, and
+/// when the thread ends its chunk of work (flush_rings(), through the
+/// thread's pending list; so an idle stream never holds a record back longer
+/// than one chunk of work).
 template <class Data>
-void broadcast(const std::vector<channel<Data>*>& outs, control_event e) {
-  for (auto* q : outs) q->push(event<Data>(std::in_place_index<0>, e));
-}
+struct block_outs {
+  struct out {
+    channel<Data>* q;
+    block<Data> buf;
+  };
+  std::vector<out> outs;
+  std::size_t limit = 1;
+  bool pending = false;  // in this thread's pending_flushes()
+
+  block_outs() = default;
+  block_outs(const std::vector<channel<Data>*>& qs, std::size_t lim) : limit(lim) {
+    for (auto* q : qs) outs.push_back(out{q, {}});
+  }
+  // Copies and moves happen while a segment is built, before any push.
+  block_outs(const block_outs& o) : outs(o.outs), limit(o.limit) {}
+  block_outs(block_outs&& o) noexcept : outs(std::move(o.outs)), limit(o.limit) { o.unlist(); }
+  block_outs& operator=(const block_outs&) = delete;
+  ~block_outs() { unlist(); }
+
+  void unlist() {
+    if (!pending) return;
+    auto& v = pending_flushes();
+    std::erase_if(v, [this](const pending_flush& f) { return f.self == this; });
+    pending = false;
+  }
+  void list() {
+    if (pending) return;
+    pending_flushes().push_back(pending_flush{this, [](void* self) {
+                                                auto* b = static_cast<block_outs*>(self);
+                                                b->pending = false;
+                                                b->send_all();
+                                              }});
+    pending = true;
+  }
+  bool send(out& o) {
+    if (o.buf.empty()) return true;
+    block<Data> full;
+    full.reserve(limit);
+    full.swap(o.buf);
+    return o.q->push(std::move(full));
+  }
+  bool send_all() {
+    bool ok = true;
+    for (auto& o : outs) ok = send(o) && ok;
+    return ok;
+  }
+  bool record(std::size_t w, Data&& d) {
+    auto& o = outs[w];
+    if (o.buf.capacity() == 0) o.buf.reserve(limit);
+    o.buf.emplace_back(std::in_place_index<1>, std::move(d));
+    if (o.buf.size() >= limit) return send(o);
+    list();
+    return true;
+  }
+  /// Appends a control event to every channel; sends now unless it is a
+  /// watermark (which rides with the records of its block).
+  void control(control_event e) {
+    for (auto& o : outs) o.buf.emplace_back(std::in_place_index<0>, e);
+    if (e.what == control_event::kind::watermark) {
+      for (auto& o : outs)
+        if (o.buf.size() >= limit) send(o);
+      list();
+    } else {
+      send_all();
+    }
+  }
+};
 }  // namespace detail
 
-/// Ends an upstream segment in front of a key_by (the `KeyBy` descriptor,
-/// copied into each instance with the user's key function).
-template <class KeyBy, class K, class T>
+/// How a shuffle routes a record when key_by gives no router of its own:
+/// worker hash(key) % P, with the shuffle's own copy of the key function.
+template <class KeyBy>
+struct hash_router {
+  decltype(KeyBy::key) key;
+  stage_label label;
+  template <class R>
+  decltype(auto) key_of(const R& r) {
+    return spate::detail::call_user(label, key, r);
+  }
+  template <class K>
+  std::size_t worker_of(const K& k, std::size_t workers) const {
+    return state::key_hash{}(k) % workers;
+  }
+};
+/// The router of key_by `kb` at `label`: key_by's own (route()) when it has
+/// one, else hash_router.
+template <class KeyBy>
+auto make_router(const KeyBy& kb, stage_label label) {
+  if constexpr (requires { kb.route(label); })
+    return kb.route(label);
+  else
+    return hash_router<KeyBy>{kb.key, label};
+}
+
+/// Ends an upstream segment in front of a key_by. `Router` (one copy per
+/// instance, with the user's key function) gives each record's key and the
+/// worker that owns it.
+template <class Router, class K, class T>
 struct shuffle_sink {
   static constexpr const char* name = "shuffle";
   using data = keyed_record<K, T>;
-  KeyBy key_by;
+  Router router;
   std::vector<channel<data>*> outs;
-  stage_label key_label;
+  std::size_t block = 256;
 
   struct built {
-    KeyBy key_by;
-    std::vector<channel<data>*> outs;
-    stage_label label;
+    Router router;
+    detail::block_outs<data> outs;
     template <class R>
     bool push(R&& r) {
-      K k = to_owned(spate::detail::call_user(label, key_by.key, std::as_const(r)));
-      std::size_t w = state::key_hash{}(k) % outs.size();
-      return outs[w]->push(event<data>(std::in_place_index<1>, data{std::move(k), to_owned(std::forward<R>(r))}));
+      K k = to_owned(router.key_of(std::as_const(r)));
+      std::size_t w = router.worker_of(k, outs.outs.size());
+      return outs.record(w, data{std::move(k), to_owned(std::forward<R>(r))});
     }
-    void on_watermark(event_time t) { detail::broadcast(outs, {control_event::kind::watermark, to_millis(t), 0}); }
-    void on_barrier(checkpoint_id id) { detail::broadcast(outs, {control_event::kind::barrier, 0, id}); }
-    void on_batch_end(const batch_info& b) {
-      detail::broadcast(outs, {control_event::kind::batch_end, to_millis(b.time), b.number});
-    }
+    void on_watermark(event_time t) { outs.control({control_event::kind::watermark, to_millis(t), 0}); }
+    void on_barrier(checkpoint_id id) { outs.control({control_event::kind::barrier, 0, id}); }
+    void on_batch_end(const batch_info& b) { outs.control({control_event::kind::batch_end, to_millis(b.time), b.number}); }
     void on_tick(event_time) {}  // every thread ticks for itself
-    void on_idle(bool idle) { detail::broadcast(outs, {control_event::kind::idle, 0, idle ? 1u : 0u}); }
-    void on_end() { detail::broadcast(outs, {control_event::kind::end, 0, 0}); }
+    void on_idle(bool idle) { outs.control({control_event::kind::idle, 0, idle ? 1u : 0u}); }
+    void on_end() { outs.control({control_event::kind::end, 0, 0}); }
   };
   template <class Flow, class Env>
   built build(Env&, stage_label) const {
-    return built{key_by, outs, key_label};
+    return built{router, detail::block_outs<data>(outs, block)};
   }
 };
 
@@ -93,26 +208,23 @@ template <class T>
 struct channel_sink {
   static constexpr const char* name = "sink boundary";
   channel<T>* out;
+  std::size_t block = 256;
   struct built {
-    channel<T>* out;
+    detail::block_outs<T> outs;
     template <class R>
     bool push(R&& r) {
-      return out->push(event<T>(std::in_place_index<1>, to_owned(std::forward<R>(r))));
+      return outs.record(0, to_owned(std::forward<R>(r)));
     }
-    void on_watermark(event_time t) { out->push(event<T>(std::in_place_index<0>, control_event{control_event::kind::watermark, to_millis(t), 0})); }
-    void on_barrier(checkpoint_id id) { out->push(event<T>(std::in_place_index<0>, control_event{control_event::kind::barrier, 0, id})); }
-    void on_batch_end(const batch_info& b) {
-      out->push(event<T>(std::in_place_index<0>, control_event{control_event::kind::batch_end, to_millis(b.time), b.number}));
-    }
+    void on_watermark(event_time t) { outs.control({control_event::kind::watermark, to_millis(t), 0}); }
+    void on_barrier(checkpoint_id id) { outs.control({control_event::kind::barrier, 0, id}); }
+    void on_batch_end(const batch_info& b) { outs.control({control_event::kind::batch_end, to_millis(b.time), b.number}); }
     void on_tick(event_time) {}
-    void on_idle(bool idle) {
-      out->push(event<T>(std::in_place_index<0>, control_event{control_event::kind::idle, 0, idle ? 1u : 0u}));
-    }
-    void on_end() { out->push(event<T>(std::in_place_index<0>, control_event{control_event::kind::end, 0, 0})); }
+    void on_idle(bool idle) { outs.control({control_event::kind::idle, 0, idle ? 1u : 0u}); }
+    void on_end() { outs.control({control_event::kind::end, 0, 0}); }
   };
   template <class Flow, class Env>
   built build(Env&, stage_label) const {
-    return built{out};
+    return built{detail::block_outs<T>(std::vector<channel<T>*>{out}, block)};
   }
 };
 
@@ -120,9 +232,15 @@ struct channel_sink {
 template <class Data>
 class merger {
  public:
-  merger(std::size_t inputs, std::size_t capacity, const abort_flag* abort) {
-    for (std::size_t i = 0; i < inputs; ++i) queues_.emplace_back(std::make_unique<channel<Data>>(capacity, &bell_, abort));
+  /// `capacity` in events: each queue holds block_slots blocks of at most
+  /// block_records events (block_limit()).
+  merger(std::size_t inputs, std::size_t capacity, const abort_flag* abort)
+      : limit_(block_records<Data>(capacity)), pos_(inputs, 0) {
+    for (std::size_t i = 0; i < inputs; ++i)
+      queues_.emplace_back(std::make_unique<channel<Data>>(block_slots<Data>(capacity), &bell_, abort));
   }
+  /// Events per block its producers should send.
+  std::size_t block_limit() const { return limit_; }
   channel<Data>* input(std::size_t i) { return queues_[i].get(); }
   std::size_t inputs() const { return queues_.size(); }
   doorbell& bell() { return bell_; }
@@ -132,9 +250,11 @@ class merger {
     for (auto& q : queues_) q->wake_producer();
   }
 
-  /// Runs until every input ended (then down.on_end()) or abort.
+  /// Runs until every input ended (then down.on_end()) or abort. Announces
+  /// processing time downstream every `tick` unless `ticks` is false (a run
+  /// of the whole input as one batch, which has no processing time).
   template <class Down>
-  void run(Down& down, const control& ctl, duration tick) {
+  void run(Down& down, const control& ctl, duration tick, bool ticks = true) {
     const std::size_t n = queues_.size();
     valve v(n);
     auto next_tick = std::chrono::system_clock::now() + tick;
@@ -144,23 +264,30 @@ class merger {
       for (std::size_t c = 0; c < n; ++c) {
         if (!readable(v, c)) continue;
         auto& q = *queues_[c];
-        for (int k = 0; k < 256; ++k) {
-          event<Data>* e = q.front();
-          if (!e) break;
+        for (int k = 0; k < 16; ++k) {  // at most 16 blocks per channel and turn
+          block<Data>* b = q.front();
+          if (!b) break;
           progress = true;
-          if (e->index() == 1) {
-            deliver(down, std::get<1>(*e));
-            q.pop();
-            continue;
+          std::size_t& pos = pos_[c];
+          while (pos < b->size()) {
+            event<Data>& e = (*b)[pos++];
+            if (e.index() == 1) {
+              deliver(down, std::get<1>(e));
+              continue;
+            }
+            control_event ce = std::get<0>(e);
+            switch (ce.what) {
+              case control_event::kind::watermark: v.watermark(c, from_millis(ce.time), down); break;
+              case control_event::kind::barrier: v.barrier(c, ce.number, down); break;
+              case control_event::kind::batch_end: v.batch_end(c, batch_info{from_millis(ce.time), ce.number}, down); break;
+              case control_event::kind::idle: v.idle(c, ce.number != 0, down); break;
+              case control_event::kind::end: v.end(c, down); break;
+            }
+            if (!readable(v, c)) break;  // the rest of the block waits
           }
-          control_event ce = std::get<0>(*e);
-          q.pop();
-          switch (ce.what) {
-            case control_event::kind::watermark: v.watermark(c, from_millis(ce.time), down); break;
-            case control_event::kind::barrier: v.barrier(c, ce.number, down); break;
-            case control_event::kind::batch_end: v.batch_end(c, batch_info{from_millis(ce.time), ce.number}, down); break;
-            case control_event::kind::idle: v.idle(c, ce.number != 0, down); break;
-            case control_event::kind::end: v.end(c, down); break;
+          if (pos >= b->size()) {
+            pos = 0;
+            q.pop();
           }
           if (!readable(v, c)) break;
         }
@@ -170,7 +297,7 @@ class merger {
         return;
       }
       auto now = std::chrono::system_clock::now();
-      if (now >= next_tick) {
+      if (ticks && now >= next_tick) {
         down.on_tick(std::chrono::time_point_cast<duration>(now));
         next_tick = now + tick;
       }
@@ -199,6 +326,8 @@ class merger {
       down.push(std::move(d));
   }
 
+  std::size_t limit_;
+  std::vector<std::size_t> pos_;  // events already read of each channel's front block
   std::vector<std::unique_ptr<channel<Data>>> queues_;
   doorbell bell_;
 };
