@@ -26,11 +26,11 @@ struct process_stage;
 namespace detail {
 template <class F, class K, class T>
 struct process_result {
-  using type = std::remove_cvref_t<std::invoke_result_t<const F&, const K&, time_window, const std::vector<T>&>>;
+  using type = std::remove_cvref_t<stage_result_t<F, const K&, time_window, const std::vector<T>&>>;
 };
 template <class F, class T>
 struct process_result<F, no_key, T> {
-  using type = std::remove_cvref_t<std::invoke_result_t<const F&, time_window, const std::vector<T>&>>;
+  using type = std::remove_cvref_t<stage_result_t<F, time_window, const std::vector<T>&>>;
 };
 }  // namespace detail
 
@@ -43,11 +43,11 @@ struct window_fn<reduce_stage<F>, T> {
   static constexpr bool mergeable = true;
   using acc_type = T;
   explicit window_fn(const reduce_stage<F>& d) : fn(d.fn) {}
-  acc_type init(const T& r) const { return r; }
-  void add(acc_type& a, const T& r) const { a = std::invoke(fn, std::as_const(a), r); }
-  void merge(acc_type& a, const acc_type& b) const { a = std::invoke(fn, std::as_const(a), b); }
+  acc_type init(const T& r) { return r; }
+  void add(acc_type& a, const T& r) { a = std::invoke(fn, std::as_const(a), r); }
+  void merge(acc_type& a, const acc_type& b) { a = std::invoke(fn, std::as_const(a), b); }
   template <class K>
-  const T& result(const K&, time_window, const acc_type& a) const { return a; }
+  const T& result(const K&, time_window, const acc_type& a) { return a; }
   using result_type = T;
 };
 
@@ -58,15 +58,15 @@ struct window_fn<fold_stage<Acc, F>, T> {
   static constexpr bool mergeable = std::is_same_v<F, detail::count_one>;
   using acc_type = Acc;
   explicit window_fn(const fold_stage<Acc, F>& d) : init_value(d.init), fn(d.fn) {}
-  acc_type init(const T& r) const { return std::invoke(fn, init_value, r); }
-  void add(acc_type& a, const T& r) const { a = std::invoke(fn, std::move(a), r); }
-  void merge(acc_type& a, const acc_type& b) const
+  acc_type init(const T& r) { return std::invoke(fn, init_value, r); }
+  void add(acc_type& a, const T& r) { a = std::invoke(fn, std::move(a), r); }
+  void merge(acc_type& a, const acc_type& b)
     requires mergeable
   {
     a += b;
   }
   template <class K>
-  const Acc& result(const K&, time_window, const acc_type& a) const { return a; }
+  const Acc& result(const K&, time_window, const acc_type& a) { return a; }
   using result_type = Acc;
 };
 
@@ -76,15 +76,15 @@ struct window_fn<aggregate_stage<Agg>, T> {
   static constexpr bool mergeable = MergeableAggregate<Agg>;
   using acc_type = typename aggregate_stage<Agg>::acc_type;
   explicit window_fn(const aggregate_stage<Agg>& d) : agg(d.agg) {}
-  acc_type init(const T& r) const { return agg.add(r, agg.create_accumulator()); }
-  void add(acc_type& a, const T& r) const { a = agg.add(r, std::move(a)); }
-  void merge(acc_type& a, const acc_type& b) const
+  acc_type init(const T& r) { return agg.add(r, agg.create_accumulator()); }
+  void add(acc_type& a, const T& r) { a = agg.add(r, std::move(a)); }
+  void merge(acc_type& a, const acc_type& b)
     requires mergeable
   {
     a = agg.merge(std::move(a), b);
   }
   template <class K>
-  auto result(const K&, time_window, const acc_type& a) const { return agg.get_result(a); }
+  auto result(const K&, time_window, const acc_type& a) { return agg.get_result(a); }
   using result_type = typename aggregate_stage<Agg>::result_type;
 };
 
@@ -97,11 +97,11 @@ struct window_fn<process_stage<F, TsFn>, T> {
   static constexpr bool mergeable = true;
   using acc_type = std::vector<T>;
   explicit window_fn(const process_stage<F, TsFn>& d) : fn(d.fn) {}
-  acc_type init(const T& r) const { return acc_type{r}; }
-  void add(acc_type& a, const T& r) const { a.push_back(r); }
-  void merge(acc_type& a, const acc_type& b) const { a.insert(a.end(), b.begin(), b.end()); }
+  acc_type init(const T& r) { return acc_type{r}; }
+  void add(acc_type& a, const T& r) { a.push_back(r); }
+  void merge(acc_type& a, const acc_type& b) { a.insert(a.end(), b.begin(), b.end()); }
   template <class K>
-  auto result(const K& k, time_window w, const acc_type& a) const {
+  auto result(const K& k, time_window w, const acc_type& a) {
     if constexpr (std::is_same_v<K, no_key>)
       return std::invoke(fn, w, a);
     else

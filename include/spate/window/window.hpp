@@ -90,7 +90,7 @@ struct window_stage : stage_tag {
   Assigner assigner;
   TsFn ts;
   duration lateness{0};
-  LateSink late{};
+  LateSink late;  // no `{}`: a sink of a capturing lambda has no default constructor
   std::uint64_t* late_counter = nullptr;
   static constexpr const char* name = "window";
   static constexpr bool all = All;
@@ -143,20 +143,20 @@ struct window_stage : stage_tag {
 /// is needed by event-time assigners and optional otherwise.
 template <class Assigner>
 constexpr auto window(Assigner a) {
-  return window_stage<Assigner>{{}, std::move(a), {}};
+  return window_stage<Assigner>{{}, std::move(a), {}, duration{0}, {}, nullptr};
 }
 template <class Assigner, class TsFn>
 constexpr auto window(Assigner a, TsFn ts) {
-  return window_stage<Assigner, TsFn>{{}, std::move(a), std::move(ts)};
+  return window_stage<Assigner, TsFn>{{}, std::move(a), std::move(ts), duration{0}, {}, nullptr};
 }
 /// Windows over the whole stream (Flink's windowAll): no key, one task.
 template <class Assigner>
 constexpr auto window_all(Assigner a) {
-  return window_stage<Assigner, no_timestamp, no_late_sink, true>{{}, std::move(a), {}};
+  return window_stage<Assigner, no_timestamp, no_late_sink, true>{{}, std::move(a), {}, duration{0}, {}, nullptr};
 }
 template <class Assigner, class TsFn>
 constexpr auto window_all(Assigner a, TsFn ts) {
-  return window_stage<Assigner, TsFn, no_late_sink, true>{{}, std::move(a), std::move(ts)};
+  return window_stage<Assigner, TsFn, no_late_sink, true>{{}, std::move(a), std::move(ts), duration{0}, {}, nullptr};
 }
 
 /// window(...) fused with the function after it: the stage that runs.
@@ -181,11 +181,11 @@ struct window_op_stage : stage_tag {
       // the descriptor's own check, as if per key
       if constexpr (!D::template check<flow<T, std::uint8_t>>()) return false;
     } else {
-      if constexpr (!W::all && !std::invocable<const typename D::fn_type&, const key_out<Flow>&, time_window,
+      if constexpr (!W::all && !stage_invocable<typename D::fn_type, const key_out<Flow>&, time_window,
                                                 const std::vector<T>&>) {
         (void)&diagnostic::report<diagnostic::stage_cannot_accept_input<"window process", T, typename D::fn_type>>;
         return false;
-      } else if constexpr (W::all && !std::invocable<const typename D::fn_type&, time_window, const std::vector<T>&>) {
+      } else if constexpr (W::all && !stage_invocable<typename D::fn_type, time_window, const std::vector<T>&>) {
         (void)&diagnostic::report<diagnostic::stage_cannot_accept_input<"window process", T, typename D::fn_type>>;
         return false;
       }
