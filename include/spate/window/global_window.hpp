@@ -5,6 +5,7 @@
 // processing time), for every key with an open window. fire emits the
 // window's current value; purge drops its contents.
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "core.hpp"
@@ -19,29 +20,84 @@ struct global_window_op : window_input<global_window_op<Trigger, T, SK, KOut, Fn
   using plain_key = SK;
   using core = window_core<T, SK, KOut, Fn, TsFn, Processing, LateOut, Down>;
   using acc_type = typename core::acc_type;
+  static constexpr bool timed = requires(const Trigger& tr, typename Trigger::state& s) { tr.on_time(s, event_time{}); };
+  static constexpr bool has_timers = requires(const Trigger& tr, typename Trigger::state& s) {
+    tr.next_timer(std::as_const(s));
+    tr.on_timer(s, event_time{});
+  };
   struct key_state {
     acc_type acc;
     typename Trigger::state trig{};
+    std::int64_t scheduled = never;  // due time of the key's live timer (triggers with timers)
+    bool empty = false;              // purged, kept for the trigger's pending timers
   };
   Trigger trigger;
   state::hash_map<SK, key_state> keys{};
 
-  static constexpr bool timed = requires(const Trigger& tr, typename Trigger::state& s) { tr.on_time(s, event_time{}); };
+  using slot_type = typename state::hash_map<SK, key_state>::value_type;
+  // Sets the key's timer to the trigger's earliest one, unless it has an earlier one.
+  void schedule_next(slot_type* slot) {
+    if constexpr (has_timers) {
+      if (auto next = trigger.next_timer(std::as_const(slot->second.trig))) {
+        std::int64_t at = to_millis(*next);
+        if (at < slot->second.scheduled) {
+          slot->second.scheduled = at;
+          this->schedule(at, slot->first);
+        }
+      }
+    }
+  }
+  // Applies a trigger result; false when the key is gone.
+  bool apply(slot_type* slot, trigger_result res, bool& go) {
+    key_state& ks = slot->second;
+    if (fires(res) && !ks.empty) go = this->emit(slot->first, time_window{}, ks.acc) && go;
+    if (!purges(res)) return true;
+    if constexpr (has_timers) {
+      if (trigger.next_timer(std::as_const(ks.trig))) {
+        ks.empty = true;  // the contents go; the pending timers stay, as in Flink
+        return true;
+      }
+    }
+    keys.erase(SK(slot->first));
+    return false;
+  }
 
   template <class KK>
   bool add(const KK& key, const T& r) {
     event_time t = from_millis(this->time_of(r));
-    auto found = keys.try_emplace_with(key, [&] { return key_state{this->fn.init(r), {}}; });
+    auto found = keys.try_emplace_with(key, [&] { return key_state{this->fn.init(r), {}, never, false}; });
     auto* slot = found.first;
-    if (!found.second) this->fn.add(slot->second.acc, r);
+    if (!found.second) {
+      if (slot->second.empty) {
+        slot->second.acc = this->fn.init(r);
+        slot->second.empty = false;
+      } else {
+        this->fn.add(slot->second.acc, r);
+      }
+    }
     trigger_result res = call_user(this->label, [&](const T& x) { return trigger.on_element(slot->second.trig, x, t); }, r);
     bool go = true;
-    if (fires(res)) go = this->emit(slot->first, time_window{}, slot->second.acc);
-    if (purges(res)) keys.erase(SK(slot->first));
+    if (apply(slot, res, go)) schedule_next(slot);
     return go;
   }
   void advance_to(event_time t) {
-    if constexpr (timed) {
+    if constexpr (has_timers) {
+      std::int64_t ms = to_millis(t);
+      if (ms <= this->now) return;
+      this->now = ms;
+      // A timer set at or before the watermark fires at the next advance, as
+      // Flink's timer service does; the timers a firing sets run in the same
+      // pass when due, all in time order.
+      this->run_timers(ms, [&](const SK& k, std::int64_t at) {
+        auto* slot = keys.find(k);
+        if (!slot || slot->second.scheduled != at) return;
+        slot->second.scheduled = never;
+        bool go = true;
+        trigger_result res = call_user(this->label, [&](event_time x) { return trigger.on_timer(slot->second.trig, x); },
+                                       from_millis(at));
+        if (apply(slot, res, go)) schedule_next(slot);
+      });
+    } else if constexpr (timed) {
       std::vector<SK> purge;
       keys.for_each([&](const SK& k, key_state& s) {
         trigger_result res = trigger.on_time(s.trig, t);

@@ -7,12 +7,19 @@
 //   };                                                       // (watermark) reached t
 // on_time is called, for every key with an open window, when the watermark
 // advances (or processing time, for a window on processing time).
+// A trigger with timers (Flink's registerEventTimeTimer) has instead
+//     std::optional<event_time> next_timer(const state&) const;  // its earliest timer
+//     trigger_result on_timer(state&, event_time t) const;       // that timer (t) is due
+// and is asked only about keys with a timer due, once per timer, in time order.
 // fire keeps the window's contents (the next firing sees them again); purge
 // drops them; fire_and_purge does both. purging(t) turns t's fire into
 // fire_and_purge.
 #include <cstdint>
+#include <algorithm>
 #include <functional>
+#include <optional>
 #include <utility>
+#include <vector>
 
 #include "../core/time.hpp"
 
@@ -56,23 +63,35 @@ template <class Pred>
 constexpr predicate_trigger<Pred> when(Pred p) { return {std::move(p)}; }
 
 /// Fires when time passes the end of each `interval` (aligned to the epoch)
-/// in which the key had records: a timer trigger.
+/// in which the key had records: one timer per such interval, as a Flink
+/// trigger that registers an event-time timer at the interval's end − 1 for
+/// each record. Several intervals passed at one watermark fire once each, in
+/// time order; a key with no pending interval does not fire.
 struct interval_trigger {
   duration interval;
   struct state {
-    event_time next = max_watermark;
+    std::vector<std::int64_t> pending;  // due times (ms), ascending, distinct
   };
   template <class T>
-  trigger_result on_element(state& s, const T&, event_time ts) const noexcept {
+  trigger_result on_element(state& s, const T&, event_time ts) const {
     auto ms = to_millis(ts), iv = interval.count();
     auto r = ms % iv;
-    event_time due = from_millis(ms - (r < 0 ? r + iv : r) + iv - 1);
-    if (due < s.next) s.next = due;
+    std::int64_t due = ms - (r < 0 ? r + iv : r) + iv - 1;
+    auto& p = s.pending;
+    if (p.empty() || due > p.back()) {
+      p.push_back(due);  // the usual case: the key's newest interval
+    } else {
+      auto it = std::lower_bound(p.begin(), p.end(), due);
+      if (*it != due) p.insert(it, due);
+    }
     return trigger_result::pass;
   }
-  trigger_result on_time(state& s, event_time t) const noexcept {
-    if (t < s.next) return trigger_result::pass;
-    s.next = max_watermark;
+  std::optional<event_time> next_timer(const state& s) const noexcept {
+    if (s.pending.empty()) return std::nullopt;
+    return from_millis(s.pending.front());
+  }
+  trigger_result on_timer(state& s, event_time) const {
+    s.pending.erase(s.pending.begin());
     return trigger_result::fire;
   }
 };
@@ -94,6 +113,16 @@ struct purging_trigger {
     requires requires(const Trigger& tr, state& st) { tr.on_time(st, event_time{}); }
   {
     return purge_on_fire(inner.on_time(s, t));
+  }
+  auto next_timer(const state& s) const
+    requires requires(const Trigger& tr, const state& st) { tr.next_timer(st); }
+  {
+    return inner.next_timer(s);
+  }
+  trigger_result on_timer(state& s, event_time t) const
+    requires requires(const Trigger& tr, state& st) { tr.on_timer(st, event_time{}); }
+  {
+    return purge_on_fire(inner.on_timer(s, t));
   }
 };
 template <class Trigger>
