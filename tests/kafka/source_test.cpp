@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cstdio>
 #include <mutex>
 #include <set>
 #include <thread>
+#include <unistd.h>
 #include <spate/exec.hpp>
 #include <spate/spate.hpp>
 #include <spate/serde/binary.hpp>
@@ -45,6 +47,36 @@ std::vector<typename Src::value_type> read_bounded(const Src& src) {
   spate::run(src.until_offsets_end() | spate::collect_into(out));
   return out;
 }
+
+// Captures what is written to stderr (fd 2, where librdkafka logs) until finish().
+class stderr_capture {
+ public:
+  stderr_capture() : file_(std::tmpfile()), saved_(::dup(2)) {
+    REQUIRE(file_);
+    REQUIRE(saved_ >= 0);
+    std::fflush(stderr);
+    ::dup2(::fileno(file_), 2);
+  }
+  ~stderr_capture() { finish(); }
+  std::string finish() {
+    if (saved_ < 0) return text_;
+    std::fflush(stderr);
+    ::dup2(saved_, 2);
+    ::close(saved_);
+    saved_ = -1;
+    std::rewind(file_);
+    char buf[4096];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, file_)) > 0;) text_.append(buf, n);
+    std::fclose(file_);
+    std::fputs(text_.c_str(), stderr);  // still shown in the test's output
+    return text_;
+  }
+
+ private:
+  std::FILE* file_;
+  int saved_;
+  std::string text_;
+};
 
 // Ten records with timestamps 1000..1009 in one partition.
 std::string ten_records() {
@@ -460,6 +492,57 @@ TEST_CASE("topics by regex pattern", "[kafka]") {
   auto got = read_bounded(src);
   std::sort(got.begin(), got.end());
   CHECK(got == std::vector<std::string>{"x", "y"});
+}
+
+TEST_CASE("a topic pattern that matches no topic: bounded reads fail, unbounded ones warn and discover", "[kafka]") {
+  const std::string base = kt::topic("nomatch");
+  const std::string pattern = base + "-[xy]";
+  kafka::admin(kt::cfg()).create_topic(base + "-other", 1);  // exists, does not match
+  const std::string named = "the topic pattern '" + pattern + "' matches no topic";
+  CHECK_THROWS_WITH(read_bounded(kafka::source_pattern(kt::cfg(), pattern)), Catch::Contains(named));
+  {  // every worker of a parallel context fails the same way
+    std::vector<std::string> out;
+    spate::context ctx{spate::micro_batch{std::chrono::milliseconds(100)}, spate::parallelism{2}};
+    ctx.add(kafka::source_pattern(kt::cfg(), pattern).until_offsets_end() | spate::collect_into(out));
+    CHECK_THROWS_WITH((ctx.start(), ctx.await_termination()), Catch::Contains(named));
+  }
+
+  // Unbounded: a warning where librdkafka's warnings go (a level-4 log line
+  // on stderr), and the source keeps running: a matching topic created later
+  // is discovered and read.
+  recorder<std::string> rec;
+  auto src = kafka::source_pattern(kt::cfg(), pattern).discover_partitions(std::chrono::milliseconds(200));
+  stderr_capture cap;
+  auto d = src.open(rec, spate::shard{}, rec);
+  const std::string warned = cap.finish();
+  CHECK_THAT(warned, Catch::Contains("%4|") && Catch::Contains("|PATTERN|") && Catch::Contains(named) &&
+                         Catch::Contains("discovery looks every 200 ms"));
+  for (int i = 0; i < 5; ++i) CHECK(d.poll(100).status == spate::poll_status::idle);
+  kafka::admin(kt::cfg()).create_topic(base + "-y", 2);
+  kt::producer p;
+  p.send(base + "-y", "y0", 0);
+  p.send(base + "-y", "y1", 1);
+  p.flush();
+  for (kt::patience wait; wait && rec.values.size() < 2;) CHECK_FALSE(d.poll(100).finished());
+  std::sort(rec.values.begin(), rec.values.end());
+  CHECK(rec.values == std::vector<std::string>{"y0", "y1"});
+  CHECK(src.metrics().partitions_discovered == 2);
+
+  // Without discovery the warning says nothing will come; log_level below 4 silences it, as librdkafka's.
+  {
+    recorder<std::string> r2;
+    stderr_capture c2;
+    auto d2 = kafka::source_pattern(kt::cfg(), base + "-none").open(r2, spate::shard{}, r2);
+    CHECK_THAT(c2.finish(), Catch::Contains("partition discovery is off"));
+  }
+  {
+    recorder<std::string> r3;
+    auto quiet = kt::cfg();
+    quiet.set("log_level", "3");
+    stderr_capture c3;
+    auto d3 = kafka::source_pattern(quiet, base + "-none").open(r3, spate::shard{}, r3);
+    CHECK_THAT(c3.finish(), !Catch::Contains("matches no topic"));
+  }
 }
 
 TEST_CASE("stop_when: an unbounded source ends gracefully when the flag is set", "[kafka]") {

@@ -12,6 +12,8 @@
 #include <librdkafka/rdkafka.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <string>
@@ -118,6 +120,18 @@ inline metadata_ptr fetch_metadata(rd_kafka_t* rk, const config& cfg, const char
     throw_error(what, err);
   }
   return metadata_ptr(md);
+}
+
+/// A warning of the connectors, where librdkafka's own go: a log line on
+/// stderr in librdkafka's format and level (4, warning), e.g.
+///   %4|1700000000.123|PATTERN|spate-kafka-source#consumer-1| kafka source: ...
+/// left out when the config's `log_level` is below 4, as librdkafka's are.
+inline void log_warning(rd_kafka_t* rk, const config& cfg, const char* facility, const std::string& message) {
+  if (std::strtol(cfg.get("log_level", "6").c_str(), nullptr, 10) < 4) return;
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  std::fprintf(stderr, "%%4|%lld.%03lld|%s|%s| %s\n", static_cast<long long>(now / 1000), static_cast<long long>(now % 1000),
+               facility, rk ? rd_kafka_name(rk) : "", message.c_str());
+  std::fflush(stderr);
 }
 
 /// The partition count of topic, or throws a clear error when it is missing.

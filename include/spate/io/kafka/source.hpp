@@ -143,6 +143,7 @@ class consumer_state {
     if (!s_.pattern.empty()) pattern_ = std::regex(s_.pattern, std::regex::ECMAScript);
     if (s_.on_bad.what == bad_record_policy::action::dead_letter) open_dead_letter();  // a missing topic fails now
     auto found = discover(true);
+    if (!s_.pattern.empty() && pattern_topics_ == 0) no_topic_matches();
     add_partitions(found, s_.start);
   }
 
@@ -350,11 +351,15 @@ class consumer_state {
       }
     };
     if (!s_.pattern.empty()) {
+      pattern_topics_ = 0;  // on the whole cluster, not only this shard's partitions
       for (int i = 0; i < md->topic_cnt; ++i) {
         const auto& t = md->topics[i];
         std::string name = t.topic;
         if (t.err || name.rfind("__", 0) == 0) continue;
-        if (std::regex_match(name, pattern_)) take(t);
+        if (std::regex_match(name, pattern_)) {
+          ++pattern_topics_;
+          take(t);
+        }
       }
     } else {
       for (auto& name : s_.topics) {
@@ -372,6 +377,24 @@ class consumer_state {
     }
     std::sort(out.begin(), out.end());
     return out;
+  }
+
+  /// A pattern that matches no topic when the source opens: a bounded read
+  /// would end at once having read nothing, so it fails; an unbounded one
+  /// warns (once per source, from its first shard) and goes on, picking up
+  /// matching topics later if discovery is on.
+  void no_topic_matches() {
+    std::string what = "kafka source: the topic pattern '" + s_.pattern + "' matches no topic on '" + s_.cfg.bootstrap + "'";
+    if (s_.bounded)
+      throw kafka_error(what + ": a bounded read (until_offsets_end) would end at once with nothing read",
+                        RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
+    if (sh_.index != 0) return;
+    if (s_.discovery.count() > 0)
+      what += "; reading nothing until one is created (discovery looks every " + std::to_string(s_.discovery.count()) +
+              " ms)";
+    else
+      what += "; partition discovery is off (discover_partitions), so topics created later are not read either";
+    log_warning(rk_.get(), s_.cfg, "PATTERN", what);
   }
 
   /// Resolves start offsets numerically and assigns the partitions.
@@ -475,6 +498,7 @@ class consumer_state {
   handle rk_;
   std::unique_ptr<rd_kafka_queue_t, queue_deleter> queue_;  // destroyed before rk_
   std::regex pattern_;
+  std::size_t pattern_topics_ = 0;  // topics the pattern matched at the last discovery
   std::vector<topic_slot> topics_;
   std::vector<part> parts_;
   std::chrono::steady_clock::time_point last_discovery_, last_refill_;
