@@ -1,6 +1,8 @@
 // Window functions (window/functions.hpp): what reduce, fold, count,
 // aggregate and process compute per window, and user functions with state of
 // their own (each built operator calls its own copy).
+#include <algorithm>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -59,4 +61,32 @@ TEST_CASE("mutable reduce, aggregate and process functions after window(...): ea
              spate::window(spate::sliding(2s, 1s), &Ev::ts) | spate::aggregate(counting_agg{}) |
              spate::map([](const wr& w) { return w; }) | spate::collect_into(s));
   CHECK(s.size() == 5);  // a: [-1s,1s) [0,2s) [1s,3s); b: [-1s,1s) [0,2s)
+}
+
+TEST_CASE("process sees every record of the window and its bounds", "[window][process]") {
+  // [doc:process]
+  std::vector<Ev> evs{{"a", 100, 5}, {"a", 300, 7}, {"b", 1200, 1}};
+  std::vector<spate::window_result<std::string, std::string>> out;
+  spate::run(spate::from_collection(evs) | spate::key_by(&Ev::user) | spate::window(spate::tumbling(1s), &Ev::ts) |
+             spate::process([](const std::string& key, spate::time_window w, const std::vector<Ev>& records) {
+               std::string s = key + "@" + std::to_string(spate::to_millis(w.start)) + ":";
+               for (const Ev& e : records) s += " " + std::to_string(e.v);
+               return s;
+             }) |
+             spate::collect_into(out));
+  REQUIRE(out.size() == 2);
+  CHECK(out[0].value == "a@0: 5 7");
+  CHECK(out[1].value == "b@1000: 1");
+  // [end]
+}
+
+TEST_CASE("reduce per window after window(...), rolling without it", "[window][reduce]") {
+  std::vector<Ev> evs{{"a", 100, 1}, {"a", 200, 2}, {"a", 1100, 4}};
+  using re = spate::window_result<std::string, Ev>;
+  std::vector<re> out;
+  spate::run(spate::from_collection(evs) | spate::key_by(&Ev::user) | spate::window(spate::tumbling(1s), &Ev::ts) |
+             spate::reduce(add_ev) | spate::collect_into(out));
+  REQUIRE(out.size() == 2);
+  CHECK(out[0].value.v == 3);
+  CHECK(out[1].value.v == 4);
 }

@@ -3,6 +3,7 @@
 // the functions they aggregate it with, and the law fused == unfused.
 #include <cstdint>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -36,6 +37,21 @@ std::vector<R> fused_and_unfused(Make make) {
   spate::run_unfused(make(b));
   CHECK(a == b);  // law: fused == unfused
   return a;
+}
+
+// A key's results as (start, end, value), in the order they were emitted.
+template <class V>
+inline std::vector<std::tuple<long, long, long>> emitted(const V& out, const std::string& key) {
+  std::vector<std::tuple<long, long, long>> r;
+  for (auto& w : out)
+    if (w.key == key) r.emplace_back(spate::to_millis(w.start), spate::to_millis(w.end), w.value);
+  return r;
+}
+template <class V>
+inline bool ends_increase(const std::vector<V>& ws) {
+  for (std::size_t i = 1; i < ws.size(); ++i)
+    if (!(std::get<1>(ws[i - 1]) < std::get<1>(ws[i]))) return false;
+  return true;
 }
 
 }  // namespace spate_test
