@@ -8,9 +8,14 @@
 //             at on_batch_end and on_end (Spark's per-batch output).
 // Either way the last value seen per key is the same: micro-batch output is
 // the continuous output compacted at batch ends.
+#include <string>
+#include <string_view>
+#include <tuple>
 #include <utility>
+#include <vector>
 
 #include "../state/hash_map.hpp"
+#include "../state/snapshot.hpp"
 #include "stage.hpp"
 
 namespace spate {
@@ -47,6 +52,26 @@ struct keyed_table : forward_control<Down> {
   void on_end() {
     flush();
     this->down.on_end();
+  }
+  /// Every key's value and, compacted, whether it changed since the last
+  /// batch end (so a restored table emits at the next batch end what the
+  /// original would have).
+  void snapshot(std::string& out) const {
+    std::vector<std::tuple<Key, Value, bool>> v;
+    v.reserve(table.size());
+    table.for_each_with_mark([&](const Key& k, const Value& x, bool marked) { v.emplace_back(k, x, marked); });
+    detail::snapshot_value(v, out);
+  }
+  bool restore(std::string_view in) {
+    auto v = detail::restore_value<std::vector<std::tuple<Key, Value, bool>>>(in);
+    if (!v) return false;
+    table.clear();
+    for (auto& [k, x, marked] : *v) {
+      auto [slot, fresh] = table.try_emplace_with(k, [&] { return std::move(x); });
+      (void)fresh;
+      if (marked) table.mark(slot);
+    }
+    return true;
   }
   /// The state, for inspection, snapshots and tests.
   const table_type& state() const noexcept { return table; }

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "../state/snapshot.hpp"
 #include "stage.hpp"
 
 namespace spate {
@@ -25,6 +26,13 @@ struct take_stage : stage_tag {
       if (left == 0) return false;
       --left;
       return this->down.push(std::forward<R>(r)) && left > 0;
+    }
+    void snapshot(std::string& out) const { detail::snapshot_value(left, out); }
+    bool restore(std::string_view in) {
+      auto v = detail::restore_value<std::uint64_t>(in);
+      if (!v) return false;
+      left = *v;
+      return true;
     }
   };
   template <class Flow, class Env, class Down>

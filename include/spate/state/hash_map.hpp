@@ -176,6 +176,12 @@ class hash_map {
     return true;
   }
   std::size_t marked() const noexcept { return marked_; }
+  /// Visits each entry as (key, value, whether it is marked).
+  template <class F>
+  void for_each_with_mark(F&& f) const {
+    for (std::size_t i = 0; i < cap_; ++i)
+      if (meta_[i] != empty_slot) f(std::as_const(slots_[i].first), std::as_const(slots_[i].second), (meta_[i] & mark_bit) != 0);
+  }
   /// Visits each marked entry as (const value_type&) and clears its mark.
   template <class F>
   void drain_marked(F&& f) {

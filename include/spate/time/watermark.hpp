@@ -26,11 +26,16 @@
 // without on_idle see nothing, which is right for a single input: an idle
 // input simply does not advance event time.
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
 #include "../algebra/stage.hpp"
+#include "../state/snapshot.hpp"
 #include "timestamp.hpp"
 
 namespace spate {
@@ -153,6 +158,25 @@ struct with_watermarks_stage : stage_tag {
     }
     /// The last watermark sent.
     event_time current_watermark() const noexcept { return emitted; }
+    /// What event time has reached: the watermark sent and the strategy (the
+    /// maximum timestamp seen), so a restored stage neither sends a
+    /// watermark backwards nor forgets how far event time got.
+    void snapshot(std::string& out) const
+      requires std::is_trivially_copyable_v<Strategy>
+    {
+      std::string bytes(sizeof(Strategy), '\0');
+      std::memcpy(bytes.data(), &strategy, sizeof(Strategy));
+      detail::snapshot_value(std::pair<std::int64_t, std::string>(to_millis(emitted), bytes), out);
+    }
+    bool restore(std::string_view in)
+      requires std::is_trivially_copyable_v<Strategy>
+    {
+      auto v = detail::restore_value<std::pair<std::int64_t, std::string>>(in);
+      if (!v || v->second.size() != sizeof(Strategy)) return false;
+      emitted = from_millis(v->first);
+      std::memcpy(&strategy, v->second.data(), sizeof(Strategy));
+      return true;
+    }
   };
   template <class Flow, class Env, class Down>
   auto build(Env&, stage_label label, Down&& down) const {

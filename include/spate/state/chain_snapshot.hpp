@@ -1,0 +1,68 @@
+#pragma once
+// The state of a whole built chain: every stage that keeps state snapshots
+// it (`void snapshot(std::string&) const`, `bool restore(std::string_view)`),
+// visited in chain order through each stage's `down`. A checkpoint stores
+// one of these per fused segment; the restore law of the tests checks that a
+// chain restored from it continues exactly where the original stood:
+//   feed(a, xs[0, k)); b.restore(a.snapshot()); feed(b, xs[k, n)) == feed(a, xs)
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace spate {
+
+/// A built stage that keeps state and can snapshot and restore it.
+template <class S>
+concept stateful_stage = requires(const S& cs, S& s, std::string& out, std::string_view in) {
+  { cs.snapshot(out) } -> std::same_as<void>;
+  { s.restore(in) } -> std::same_as<bool>;
+};
+
+/// Calls f(stage) for a built chain's stages, first to last (the sink too).
+template <class Chain, class F>
+void for_each_stage(Chain& c, F&& f) {
+  f(c);
+  if constexpr (requires { c.down; }) for_each_stage(c.down, f);
+}
+
+/// How many stateful stages a chain has.
+template <class Chain>
+std::size_t stateful_stages(const Chain& c) {
+  std::size_t n = 0;
+  for_each_stage(c, [&](const auto& s) {
+    if constexpr (stateful_stage<std::remove_cvref_t<decltype(s)>>) ++n;
+  });
+  return n;
+}
+
+/// One snapshot per stateful stage, in chain order.
+struct chain_snapshot {
+  std::vector<std::string> states;
+  friend bool operator==(const chain_snapshot&, const chain_snapshot&) = default;
+};
+
+template <class Chain>
+chain_snapshot snapshot_chain(const Chain& c) {
+  chain_snapshot s;
+  for_each_stage(c, [&](const auto& st) {
+    if constexpr (stateful_stage<std::remove_cvref_t<decltype(st)>>) st.snapshot(s.states.emplace_back());
+  });
+  return s;
+}
+
+/// Restores every stateful stage; false (state partly restored: build the
+/// chain anew) when the snapshot is of another chain or a stage refuses it.
+template <class Chain>
+bool restore_chain(Chain& c, const chain_snapshot& s) {
+  if (s.states.size() != stateful_stages(c)) return false;
+  std::size_t i = 0;
+  bool ok = true;
+  for_each_stage(c, [&](auto& st) {
+    if constexpr (stateful_stage<std::remove_cvref_t<decltype(st)>>) ok = st.restore(s.states[i++]) && ok;
+  });
+  return ok;
+}
+
+}  // namespace spate
