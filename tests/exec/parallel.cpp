@@ -4,12 +4,15 @@
 //   watermarks across channels: the minimum
 // Also run under ThreadSanitizer (SPATE_TSAN).
 #include <algorithm>
+#include <atomic>
+#include <stdexcept>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <random>
+#include <sstream>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -177,13 +180,16 @@ ev wm(std::int64_t t) { return ev(std::in_place_index<0>, ce{ce::kind::watermark
 ev batch(std::uint64_t n) { return ev(std::in_place_index<0>, ce{ce::kind::batch_end, 0, n}); }
 ev end() { return ev(std::in_place_index<0>, ce{ce::kind::end, 0, 0}); }
 ev rec(int x) { return ev(std::in_place_index<1>, x); }
+// Events cross a channel in blocks: here all of a channel's events in one
+// block, so the merger must also stop in the middle of a block (a batch end).
+void send(spate::exec::channel<int>* q, std::vector<ev> es) { q->push(spate::exec::block<int>(es.begin(), es.end())); }
 }  // namespace
 
 TEST_CASE("merger: watermarks are the minimum over live channels", "[parallel][watermark]") {
   spate::exec::control ctl;
   spate::exec::merger<int> m(2, 16, &ctl.abort);
-  for (auto e : {wm(10), wm(20), end()}) m.input(0)->push(std::move(e));
-  for (auto e : {wm(5), wm(30), wm(40), end()}) m.input(1)->push(std::move(e));
+  send(m.input(0), {wm(10), wm(20), end()});
+  send(m.input(1), {wm(5), wm(30), wm(40), end()});
   std::vector<std::string> out;
   trace_down d{&out};
   m.run(d, ctl, 10ms);
@@ -197,8 +203,8 @@ TEST_CASE("merger: watermarks are the minimum over live channels", "[parallel][w
 TEST_CASE("merger: batch ends are aligned, records stay in their batch", "[parallel][micro_batch]") {
   spate::exec::control ctl;
   spate::exec::merger<int> m(2, 16, &ctl.abort);
-  for (auto e : {rec(1), batch(0), rec(2), batch(1), end()}) m.input(0)->push(std::move(e));
-  for (auto e : {rec(10), rec(11), batch(0), rec(12), batch(1), rec(13), end()}) m.input(1)->push(std::move(e));
+  send(m.input(0), {rec(1), batch(0), rec(2), batch(1), end()});
+  send(m.input(1), {rec(10), rec(11), batch(0), rec(12), batch(1), rec(13), end()});
   std::vector<std::string> out;
   trace_down d{&out};
   m.run(d, ctl, 10ms);
@@ -358,7 +364,7 @@ TEST_CASE("parallel == sequential: two shuffles (word count, then regrouped by w
   }
 }
 
-TEST_CASE("the plan: one segment at P = 1; a level of P workers per key_by and one sink thread at P > 1", "[parallel][plan]") {
+TEST_CASE("the plan: one segment at P = 1; a level of P workers per key_by; a sink per worker, or one sink thread for a sink that needs one instance", "[parallel][plan]") {
   std::vector<std::string> lines{"a b", "b c"};
   std::map<std::size_t, std::int64_t> out;
   auto job = spate::from_collection(lines) | spate::flat_map([](const std::string& l) { return spate::words(l); })
@@ -382,7 +388,7 @@ TEST_CASE("the plan: one segment at P = 1; a level of P workers per key_by and o
   const auto& p = plans[0];
   CHECK(p.source == "range source");
   CHECK(p.sink == "collect_into");
-  REQUIRE(p.segments.size() == 4);
+  REQUIRE(p.segments.size() == 3);
   using link = spate::exec::plan::link;
   // source | flat_map => shuffle at key_by #2
   CHECK(p.segments[0].input == link::source);
@@ -394,15 +400,50 @@ TEST_CASE("the plan: one segment at P = 1; a level of P workers per key_by and o
   CHECK(p.segments[1].input == link::shuffle);
   CHECK(p.segments[1].stages == std::vector<std::string_view>{"fold", "map"});
   CHECK(p.segments[1].last == 5);
-  // count => the sink thread
-  CHECK(p.segments[2].output == link::sink_boundary);
+  // count | collect_into: collect_into runs one part per worker, in the
+  // worker's thread (no sink thread, no queue before the sink).
+  CHECK(p.segments[2].input == link::shuffle);
+  CHECK(p.segments[2].output == link::sink);
+  CHECK(p.segments[2].output_name == "collect_into");
+  CHECK(p.segments[2].parallelism == 3);
   CHECK(p.segments[2].stages == std::vector<std::string_view>{"fold"});
-  CHECK(p.segments[3].parallelism == 1);
-  CHECK(p.threads() == 3 + 3 + 3 + 1);
+  CHECK(p.threads() == 3 + 3 + 3);
   const std::string text = ctx.explain();
   CHECK(text.find("key_by #2 => shuffle") != std::string::npos);
   CHECK(text.find("key_by #5 => shuffle") != std::string::npos);
-  CHECK(text.find("=> sink thread") != std::string::npos);
+  CHECK(text.find("| collect_into (one per worker)") != std::string::npos);
+  CHECK(text.find("sink thread") == std::string::npos);
+  {
+    // print() needs one instance: the last workers feed the one sink thread.
+    std::ostringstream os;
+    spate::context printing{spate::continuous{}, spate::parallelism{3}};
+    printing.add(spate::from_collection(lines) | spate::flat_map([](const std::string& l) { return spate::words(l); })
+                 | spate::key_by([](std::string_view w) { return std::string(w); }) | spate::count() | spate::print(os));
+    auto pp = printing.plans().at(0);
+    REQUIRE(pp.segments.size() == 3);
+    CHECK(pp.segments[1].output == link::sink_boundary);
+    CHECK(pp.segments[2].input == link::sink_boundary);
+    CHECK(pp.segments[2].parallelism == 1);
+    CHECK(pp.threads() == 3 + 3 + 1);
+    CHECK(printing.explain().find("=> sink thread") != std::string::npos);
+  }
+  {
+    // A stateless pipeline into a per-worker sink: P fused loops, no queue.
+    long total = 0;
+    std::vector<int> xs{1, 2, 3, 4, 5, 6, 7};
+    spate::context stateless{spate::continuous{}, spate::parallelism{2}};
+    stateless.add(spate::from_collection(xs) | spate::map([](int x) { return x * 3; })
+                  | spate::filter([](int x) { return x % 2 != 0; }) | spate::sum_into(total));
+    auto sp = stateless.plans().at(0);
+    REQUIRE(sp.segments.size() == 1);
+    CHECK(sp.segments[0].input == link::source);
+    CHECK(sp.segments[0].output == link::sink);
+    CHECK(sp.segments[0].parallelism == 2);
+    CHECK(sp.threads() == 2);
+    stateless.start();
+    stateless.await_termination();
+    CHECK(total == 3 + 9 + 15 + 21);
+  }
   // The plan is what runs: the same results as sequentially.
   ctx.start();
   ctx.await_termination();
@@ -412,4 +453,115 @@ TEST_CASE("the plan: one segment at P = 1; a level of P workers per key_by and o
              | spate::map([](const std::pair<std::string, std::int64_t>& p) { return p.first.size(); })
              | spate::key_by([](std::size_t n) { return n; }) | spate::count() | spate::collect_into(expected));
   CHECK(out == expected);
+}
+
+TEST_CASE("parallel == sequential: stateless map, filter, sum with a sum per worker (no queue)", "[parallel][law]") {
+  std::mt19937 rng(31337);
+  for (int round = 0; round < 4; ++round) {
+    std::vector<long> in(std::uniform_int_distribution<std::size_t>(0, 20000)(rng));
+    for (auto& x : in) x = std::uniform_int_distribution<long>(-1000, 1000)(rng);
+    auto job = [&](long& out) {
+      return spate::from_collection(in) | spate::map([](long x) { return x * 3; })
+             | spate::filter([](long x) { return x % 2 != 0; }) | spate::sum_into(out);
+    };
+    long expected = 0;
+    spate::run(job(expected));
+    for (bool batched : {false, true})
+      for (std::size_t p : {1u, 2u, 3u}) {
+        CAPTURE(round, batched, p);
+        long got = 0;
+        run_in(batched, p, job(got));
+        CHECK(got == expected);
+      }
+    for (std::size_t p : {1u, 2u, 4u}) {
+      long a = 0, b = 0;
+      spate::run(job(a), spate::parallelism{p});
+      spate::run_batch(job(b), spate::parallelism{p});
+      CHECK(a == expected);
+      CHECK(b == expected);
+    }
+  }
+}
+
+TEST_CASE("run_batch(job, parallelism{P}): final counts once per key, equal to run_batch(job)", "[parallel][law][batch]") {
+  std::mt19937 rng(8080);
+  for (int round = 0; round < 5; ++round) {
+    auto lines = random_lines(rng);
+    using wc = std::pair<std::string, std::int64_t>;
+    auto job = [&](std::vector<wc>& out) {
+      return spate::from_collection(lines) | spate::flat_map([](const std::string& l) { return spate::words(l); })
+             | spate::key_by([](std::string_view w) { return std::string(w); }) | spate::count()
+             | spate::collect_into(out);
+    };
+    std::vector<wc> expected;
+    spate::run_batch(job(expected));
+    std::sort(expected.begin(), expected.end());
+    for (std::size_t p : {1u, 2u, 3u}) {
+      CAPTURE(round, p);
+      std::vector<wc> got;
+      spate::run_batch(job(got), spate::parallelism{p});
+      std::sort(got.begin(), got.end());
+      CHECK(got == expected);  // each key exactly once: the one batch is compacted
+      std::map<std::string, std::int64_t> rolling, seq;
+      auto rjob = [&](std::map<std::string, std::int64_t>& out) {
+        return spate::from_collection(lines) | spate::flat_map([](const std::string& l) { return spate::words(l); })
+               | spate::key_by([](std::string_view w) { return std::string(w); }) | spate::count()
+               | spate::collect_into(out);
+      };
+      spate::run(rjob(seq));
+      spate::run(rjob(rolling), spate::parallelism{p});
+      CHECK(rolling == seq);
+    }
+  }
+}
+
+TEST_CASE("run(job, parallelism{P}) rethrows a stage error", "[parallel]") {
+  std::vector<int> in(1000, 1);
+  long total = 0;
+  auto job = spate::from_collection(in) | spate::map([](int x) -> int {
+               if (x == 1) throw std::runtime_error("boom");
+               return x;
+             })
+             | spate::sum_into(total);
+  CHECK_THROWS_AS(spate::run(job, spate::parallelism{2}), spate::stage_error);
+}
+
+TEST_CASE("for_each(f).per_worker(): a copy of f per worker, no sink thread", "[parallel]") {
+  std::vector<int> in(5000);
+  for (int i = 0; i < 5000; ++i) in[static_cast<std::size_t>(i)] = i;
+  for (bool batched : {false, true}) {
+    std::atomic<long> sum{0};
+    auto job = spate::from_collection(in) | spate::key_by([](int x) { return x % 7; })
+               | spate::for_each([&](int x) { sum.fetch_add(x, std::memory_order_relaxed); }).per_worker();
+    auto ctx = make_context(batched, 2);
+    ctx->add(job);
+    const auto plan = ctx->plans().at(0);
+    REQUIRE(plan.segments.size() == 2);
+    CHECK(plan.segments[1].output == spate::exec::plan::link::sink);
+    CHECK(plan.segments[1].parallelism == 2);
+    ctx->start();
+    ctx->await_termination();
+    CHECK(sum.load() == 4999L * 5000 / 2);
+  }
+}
+
+TEST_CASE("collect_into parts per worker: every record, and micro-batch metrics count each part", "[parallel][micro_batch]") {
+  std::vector<int> in(20000);
+  for (int i = 0; i < 20000; ++i) in[static_cast<std::size_t>(i)] = i;
+  std::vector<int> got;
+  spate::context ctx{spate::micro_batch{20ms}, spate::parallelism{3}, spate::max_rate{100'000}};
+  ctx.add(spate::from_collection(in) | spate::map([](int x) { return x + 1; }) | spate::collect_into(got));
+  ctx.start();
+  ctx.await_termination();
+  std::sort(got.begin(), got.end());
+  REQUIRE(got.size() == in.size());
+  for (std::size_t i = 0; i < got.size(); ++i) CHECK(got[i] == in[i] + 1);
+  auto batches = ctx.batches();
+  REQUIRE(!batches.empty());
+  std::uint64_t records = 0;
+  for (std::size_t i = 0; i < batches.size(); ++i) {
+    CHECK(batches[i].number == batches[0].number + i);
+    records += batches[i].records;
+  }
+  CHECK(records == in.size());
 }

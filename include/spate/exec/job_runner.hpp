@@ -70,6 +70,7 @@ struct metered_sink {
   struct built {
     Inner inner;
     control* ctl;
+    std::size_t id;  // this instance in the metrics
     template <class R>
     bool push(R&& r) {
       return inner.push(std::forward<R>(r));
@@ -78,22 +79,22 @@ struct metered_sink {
     void on_barrier(checkpoint_id id) { inner.on_barrier(id); }
     void on_batch_end(const batch_info& b) {
       inner.on_batch_end(b);
-      ctl->metrics.sink_done(b.number, b.time, std::chrono::system_clock::now());
+      ctl->metrics.sink_done(id, b.number, b.time, std::chrono::system_clock::now());
     }
     void on_tick(event_time now) { inner.on_tick(now); }
     void on_end() {
       inner.on_end();
-      ctl->metrics.sink_ended(std::chrono::system_clock::now());
+      ctl->metrics.sink_ended(id, std::chrono::system_clock::now());
     }
   };
   template <class Flow, class Env>
   auto build(Env& env, stage_label label) const {
     if constexpr (Part) {
       using Inner = decltype(build_sink_part<Flow>(*sink, env, label, part));
-      return built<Inner>{build_sink_part<Flow>(*sink, env, label, part), ctl};
+      return built<Inner>{build_sink_part<Flow>(*sink, env, label, part), ctl, ctl->metrics.join_sink()};
     } else {
       using Inner = decltype(sink->template build<Flow>(env, label));
-      return built<Inner>{sink->template build<Flow>(env, label), ctl};
+      return built<Inner>{sink->template build<Flow>(env, label), ctl, ctl->metrics.join_sink()};
     }
   }
 };

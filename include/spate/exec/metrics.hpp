@@ -39,8 +39,24 @@ class metrics_registry {
   using clock = std::chrono::system_clock;
   using listener = std::function<void(const batch_metrics&)>;
 
-  /// `sinks` sink instances must report a batch before it is complete.
-  void expect_sinks(std::size_t sinks) { sinks_ = sinks; }
+  /// `sinks` sink instances must report a batch before it is complete
+  /// (a job's one sink, or one per worker when its sink runs per worker).
+  void expect_sinks(std::size_t sinks) {
+    std::lock_guard lock(m_);
+    reported_.assign(sinks, none);
+    ended_.assign(sinks, false);
+    next_sink_ = 0;
+  }
+  /// Each sink instance joins once, when it is built; its id for the calls
+  /// below.
+  std::size_t join_sink() {
+    std::lock_guard lock(m_);
+    if (next_sink_ >= reported_.size()) {  // more instances than announced
+      reported_.push_back(none);
+      ended_.push_back(false);
+    }
+    return next_sink_++;
+  }
   void add_listener(listener l) {
     std::lock_guard lock(m_);
     listeners_.push_back(std::move(l));
@@ -55,26 +71,29 @@ class metrics_registry {
     p.m.records += records;
     if (at > p.closed) p.closed = at;
   }
-  /// A sink has seen the end of batch `number`.
-  void sink_done(std::uint64_t number, event_time time, clock::time_point at) {
+  /// Sink instance `sink` has seen the end of batch `number` (each instance
+  /// sees its batches in order).
+  void sink_done(std::size_t sink, std::uint64_t number, event_time time, clock::time_point at) {
     std::vector<batch_metrics> done;
     {
       std::lock_guard lock(m_);
+      if (completed_any_ && number <= last_completed_) return;  // already complete (an instance that lagged)
       auto& p = pending_[number];
       p.m.number = number;
       p.m.time = time;
       ++p.sinks;
+      if (sink < reported_.size() && (reported_[sink] == none || number > reported_[sink])) reported_[sink] = number;
       collect(at, done);
     }
     notify(done);
   }
-  /// A sink's input ended: later batches no longer wait for it (a context
-  /// with a bounded and an unbounded job).
-  void sink_ended(clock::time_point at) {
+  /// A sink instance's input ended: later batches no longer wait for it (a
+  /// context with a bounded and an unbounded job; a worker whose shard ended).
+  void sink_ended(std::size_t sink, clock::time_point at) {
     std::vector<batch_metrics> done;
     {
       std::lock_guard lock(m_);
-      if (sinks_ > 0) --sinks_;
+      if (sink < ended_.size()) ended_[sink] = true;
       collect(at, done);
     }
     notify(done);
@@ -93,7 +112,7 @@ class metrics_registry {
   // Completes, in order, the pending batches every live sink has seen.
   void collect(clock::time_point at, std::vector<batch_metrics>& done) {
     using us = std::chrono::microseconds;
-    while (!pending_.empty() && sinks_ > 0 && pending_.begin()->second.sinks >= sinks_) {
+    while (!pending_.empty() && ready(pending_.begin()->first, pending_.begin()->second.sinks)) {
       auto& p = pending_.begin()->second;
       if (p.closed == clock::time_point{}) p.closed = at;
       auto t = clock::time_point(std::chrono::duration_cast<clock::duration>(p.m.time.time_since_epoch()));
@@ -105,8 +124,18 @@ class metrics_registry {
       history_.push_back(p.m);
       if (history_.size() > 1000) history_.pop_front();
       ++completed_;
+      completed_any_ = true;
+      last_completed_ = pending_.begin()->first;
       pending_.erase(pending_.begin());
     }
+  }
+  // Batch n is complete once some sink instance saw it and every instance
+  // has seen it or ended (instances not built yet have seen nothing).
+  bool ready(std::uint64_t n, std::size_t seen_by) const {
+    if (seen_by == 0) return false;
+    for (std::size_t i = 0; i < reported_.size(); ++i)
+      if (!ended_[i] && (reported_[i] == none || reported_[i] < n)) return false;
+    return true;
   }
   void notify(const std::vector<batch_metrics>& done) {
     if (done.empty()) return;
@@ -124,8 +153,13 @@ class metrics_registry {
     clock::time_point closed{};
     std::size_t sinks = 0;
   };
+  static constexpr std::uint64_t none = ~std::uint64_t{0};
   mutable std::mutex m_;
-  std::size_t sinks_ = 1;
+  std::vector<std::uint64_t> reported_ = std::vector<std::uint64_t>(1, none);  // last batch each instance saw
+  std::vector<bool> ended_ = std::vector<bool>(1, false);
+  std::size_t next_sink_ = 0;
+  bool completed_any_ = false;
+  std::uint64_t last_completed_ = 0;
   std::map<std::uint64_t, pending> pending_;
   std::deque<batch_metrics> history_;
   std::vector<listener> listeners_;

@@ -2,7 +2,8 @@
 // The plan of a job as a value: which threads run which stages and what joins
 // them. An executor computes it once from the job's type and the parallelism;
 // it can be printed (`context::explain()`), and the runner launches exactly
-// the segments it lists.
+// the segments it lists. A segment of parallelism P that ends in the sink
+// runs one sink instance per worker (no sink thread, no queue before it).
 #include <cstddef>
 #include <ostream>
 #include <sstream>
@@ -18,7 +19,8 @@ struct plan {
     source,         ///< reads its shard of the source
     shuffle,        ///< records keyed and routed by a key_by, P to P
     sink_boundary,  ///< every worker's records to the one sink thread
-    sink            ///< the user's sink, in the same thread
+    sink            ///< the user's sink, in the same thread: with parallelism
+                    ///< P > 1 one instance per worker (a per_worker sink)
   };
   struct segment {
     link input = link::source;
@@ -56,7 +58,10 @@ struct plan {
       switch (s.output) {
         case link::shuffle: os << " | " << s.output_name << " #" << s.last << " => shuffle"; break;
         case link::sink_boundary: os << " => sink thread"; break;
-        case link::sink: os << " | " << s.output_name; break;
+        case link::sink:
+          os << " | " << s.output_name;
+          if (s.parallelism > 1) os << " (one per worker)";
+          break;
         case link::source: break;
       }
       os << '\n';

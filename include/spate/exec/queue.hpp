@@ -80,12 +80,38 @@ inline std::vector<doorbell*>& deferred_rings() {
 }
 }  // namespace detail
 
-/// Rings every doorbell whose ring this thread deferred. Executor loops call
-/// it after each chunk of work and before they sleep.
-inline void flush_rings() {
+/// Rings every doorbell whose ring this thread deferred (and nothing else).
+inline void ring_deferred() {
   auto& v = detail::deferred_rings();
   for (doorbell* b : v) b->ring();
   v.clear();
+}
+
+namespace detail {
+// Partial blocks of this thread's boundaries (shuffle.hpp), sent by
+// flush_rings(): what a boundary holds when its thread ends a chunk of work.
+struct pending_flush {
+  void* self;
+  void (*flush)(void*);
+};
+inline std::vector<pending_flush>& pending_flushes() {
+  thread_local std::vector<pending_flush> v;
+  return v;
+}
+}  // namespace detail
+
+/// Sends the partial blocks this thread's boundaries hold, then rings every
+/// doorbell whose ring this thread deferred. Executor loops call it after
+/// each chunk of work and before they sleep, so a block waits at most one
+/// chunk of work (a poll of the source, a round of the merger).
+inline void flush_rings() {
+  auto& p = detail::pending_flushes();
+  if (!p.empty()) {
+    std::vector<detail::pending_flush> now;
+    now.swap(p);  // a flush may block on a full queue; it only rings then
+    for (auto& f : now) f.flush(f.self);
+  }
+  ring_deferred();
 }
 
 /// Set once the executor must give up at once (error or immediate stop).
@@ -114,7 +140,7 @@ class spsc_queue {
       head_cache_ = head_.load(std::memory_order_acquire);
       while (t - head_cache_ >= buf_.size()) {
         if ((*abort_)()) return false;
-        flush_rings();  // the consumer may sleep on a ring this thread deferred
+        ring_deferred();  // the consumer may sleep on a ring this thread deferred
         producer_bell_.sleep(
             [&] { return t - head_.load(std::memory_order_acquire) < buf_.size() || (*abort_)(); },
             std::chrono::milliseconds(50));

@@ -23,6 +23,7 @@
 
 #include "../algebra/stage.hpp"
 #include "../core/valve.hpp"
+#include "../state/hash_map.hpp"
 #include "control.hpp"
 #include "owned.hpp"
 #include "queue.hpp"
@@ -157,7 +158,7 @@ struct hash_router {
   }
   template <class K>
   std::size_t worker_of(const K& k, std::size_t workers) const {
-    return state::key_hash{}(k) % workers;
+    return spate::state::key_hash{}(k) % workers;
   }
 };
 /// The router of key_by `kb` at `label`: key_by's own (route()) when it has

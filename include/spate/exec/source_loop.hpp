@@ -28,6 +28,10 @@ struct exec_config {
   std::uint64_t max_rate = 0;
   std::size_t queue_capacity = 1024;
   event_time first_batch{};  // time of batch 0 (end of its interval)
+  /// The whole input is one batch (run_batch with a parallelism): no batch
+  /// ends but the one at the end of input, stamped with the time it closes,
+  /// and no processing-time ticks, as the sequential run_batch.
+  bool one_batch = false;
 };
 
 /// Sits between a source driver and the head of the segment: counts records
@@ -60,6 +64,7 @@ struct source_port {
   void on_end() {
     if (ended) return;
     ended = true;
+    if (cfg->one_batch) batch_time = std::chrono::time_point_cast<duration>(std::chrono::system_clock::now());
     if (cfg->batched) close_batch();
     head->on_end();
   }
@@ -111,13 +116,13 @@ void run_source(const Src& src, shard sh, Head& head, const exec_config& cfg, co
   for (;;) {
     if (ctl.abort() || port.ended) return;
     auto now = clock::now();
-    if (cfg.batched) {
+    if (cfg.batched && !cfg.one_batch) {
       while (now >= port.batch_time) {
         announce_batch_end(drv, port, port.take_batch());
         taken_in_batch = 0;
       }
     }
-    if (now >= next_tick) {
+    if (!cfg.one_batch && now >= next_tick) {
       announce_tick(drv, port, std::chrono::time_point_cast<duration>(now));
       next_tick = now + cfg.tick;
     }

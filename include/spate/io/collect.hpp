@@ -4,12 +4,23 @@
 //   a map (std::map, std::unordered_map...) takes (key, value) pairs by
 //   insert_or_assign, so a rolling reduce leaves the latest value per key;
 //   a sequence takes push_back; a set takes insert.
-// The container is written from the thread that runs the sink; executors
-// that run several sink instances give each its own or merge them.
+// Both sinks may run one instance per worker (per_worker): with parallelism
+// P > 1 each of the last P segments ends in its own part, which keeps its
+// records (its sum) and merges them into the caller's target under a lock at
+// control points: batch ends, barriers, ticks and the end of input. So the
+// target is complete when the run (or the batch) is; between control points
+// it lags by at most one tick. A map target gets each part's latest value
+// per key: after a key_by every key lives in one worker, so that is the
+// latest value of the key.
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <mutex>
 #include <type_traits>
 #include <utility>
 
 #include "../algebra/stage.hpp"
+#include "../io/source.hpp"
 
 namespace spate {
 
@@ -23,6 +34,26 @@ template <class C, class T>
 concept sequence_target = requires(C& c, const T& r) { c.push_back(r); };
 template <class C, class T>
 concept set_target = requires(C& c, const T& r) { c.insert(r); };
+
+/// The lock that guards a target written by several sink parts (striped by
+/// the target's address, so parts of one sink share one).
+inline std::mutex& target_mutex(const void* target) {
+  static std::mutex locks[64];
+  return locks[(reinterpret_cast<std::uintptr_t>(target) >> 4) % 64];
+}
+
+/// Adds r to c as collect_into does (maps by key, sequences at the back,
+/// sets by insert).
+template <class C, class R>
+void collect_one(C& c, R&& r) {
+  using T = std::remove_cvref_t<R>;
+  if constexpr (map_target<C, T>)
+    c.insert_or_assign(r.first, r.second);
+  else if constexpr (sequence_target<C, T>)
+    c.push_back(std::forward<R>(r));
+  else
+    c.insert(std::forward<R>(r));
+}
 }  // namespace detail
 
 template <class C>
@@ -44,19 +75,40 @@ struct collect_sink : sink_tag {
     C* target;
     template <class R>
     bool push(R&& r) {
-      using T = std::remove_cvref_t<R>;
-      if constexpr (detail::map_target<C, T>)
-        target->insert_or_assign(r.first, r.second);
-      else if constexpr (detail::sequence_target<C, T>)
-        target->push_back(std::forward<R>(r));
-      else
-        target->insert(std::forward<R>(r));
+      detail::collect_one(*target, std::forward<R>(r));
       return true;
     }
   };
   template <class Flow, class Env>
   built build(Env&, stage_label) const {
     return built{{}, target};
+  }
+
+  /// One instance per worker: each collects into a part of its own.
+  static constexpr bool per_worker_instances = std::is_default_constructible_v<C>;
+  struct part {
+    C* target;
+    C local{};
+    template <class R>
+    bool push(R&& r) {
+      detail::collect_one(local, std::forward<R>(r));
+      return true;
+    }
+    void flush() {
+      if (local.empty()) return;
+      std::lock_guard lock(detail::target_mutex(target));
+      for (auto& x : local) detail::collect_one(*target, std::move(x));
+      local.clear();
+    }
+    void on_watermark(event_time) {}
+    void on_barrier(checkpoint_id) { flush(); }
+    void on_batch_end(const batch_info&) { flush(); }
+    void on_tick(event_time) { flush(); }
+    void on_end() { flush(); }
+  };
+  template <class Flow, class Env>
+  part build_part(Env&, stage_label, shard) const {
+    return part{target, C{}};
   }
 };
 
@@ -91,6 +143,9 @@ struct sum_sink : sink_tag {
       return false;
     }
   }
+  /// Shared: one of several instances (a part per worker), which adds to
+  /// the target under its lock.
+  template <bool Shared>
   struct built {
     T* target;
     T sum{};
@@ -100,7 +155,12 @@ struct sum_sink : sink_tag {
       return true;
     }
     void flush() {
-      *target += sum;
+      if constexpr (Shared) {
+        std::lock_guard lock(detail::target_mutex(target));
+        *target += sum;
+      } else {
+        *target += sum;
+      }
       sum = T{};
     }
     void on_watermark(event_time) {}
@@ -110,8 +170,14 @@ struct sum_sink : sink_tag {
     void on_end() { flush(); }
   };
   template <class Flow, class Env>
-  built build(Env&, stage_label) const {
-    return built{target, T{}};
+  built<false> build(Env&, stage_label) const {
+    return built<false>{target, T{}};
+  }
+  /// One instance per worker, each with its own running sum.
+  static constexpr bool per_worker_instances = true;
+  template <class Flow, class Env>
+  built<true> build_part(Env&, stage_label, shard) const {
+    return built<true>{target, T{}};
   }
 };
 

@@ -1,5 +1,10 @@
 #pragma once
 // for_each(f): calls f(record) for each record; the end of the pipeline.
+// Under a parallel context f is called from one sink thread (f need not be
+// thread-safe). for_each(f).per_worker() instead runs one copy of f in each
+// of the last P workers, with no queue in front of it: each copy is called
+// from one thread, but copies that share state (a captured reference) must
+// synchronize it themselves.
 #include <concepts>
 #include <functional>
 #include <type_traits>
@@ -9,10 +14,13 @@
 
 namespace spate {
 
-template <class F>
+template <class F, bool PerWorker = false>
 struct for_each_sink : sink_tag {
   F fn;
   static constexpr const char* name = "for_each";
+  /// One copy of f per worker (see the top of this file).
+  static constexpr bool per_worker_instances = PerWorker;
+  for_each_sink<F, true> per_worker() const { return {{}, fn}; }
 
   template <class Flow>
   static constexpr bool check() {
