@@ -1,0 +1,236 @@
+#pragma once
+// The bytes of a checkpoint. Every file is framed the same way:
+//
+//   file    = magic "SPCK" | format version u16 | kind u8 | 0 u8
+//           | payload length u64 | payload | crc32c u32
+//
+// (integers little-endian; the CRC32C covers everything before it). A
+// checkpoint is a folder holding one state file per (stage uid, subtask,
+// key-group range) and a manifest, written last, that lists every file with
+// its size and checksum, the checkpoint id, the job's parallelism and
+// maximum parallelism, the stage uids and the source positions. A folder
+// without a valid manifest is not a checkpoint.
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <spate/core/key_group.hpp>
+#include <spate/core/result.hpp>
+#include <spate/core/time.hpp>
+#include <spate/serde/reader.hpp>
+#include <spate/serde/writer.hpp>
+
+#include "crc32c.hpp"
+
+namespace spate::checkpoint {
+
+inline constexpr std::string_view file_magic = "SPCK";
+/// Bumped when the layout changes; readers name the version they found.
+inline constexpr std::uint16_t format_version = 1;
+inline constexpr std::size_t frame_overhead = 4 + 2 + 1 + 1 + 8 + 4;
+inline constexpr std::string_view manifest_name = "MANIFEST";
+
+enum class file_kind : std::uint8_t { state = 1, manifest = 2 };
+enum class checkpoint_kind : std::uint8_t { checkpoint = 1, savepoint = 2 };
+
+inline const char* kind_name(file_kind k) { return k == file_kind::state ? "state file" : "manifest"; }
+
+/// Frames a payload: header, payload, checksum.
+inline std::string frame(file_kind kind, std::string_view payload) {
+  std::string out;
+  out.reserve(payload.size() + frame_overhead);
+  serde::writer w(out);
+  w.write_bytes(file_magic);
+  w.write_le<std::uint16_t>(format_version);
+  w.write_u8(static_cast<std::uint8_t>(kind));
+  w.write_u8(0);
+  w.write_le<std::uint64_t>(payload.size());
+  w.write_bytes(payload);
+  w.write_le<std::uint32_t>(crc32c(out));
+  return out;
+}
+
+/// The payload of a framed file (a view into `file`), or what is wrong with
+/// it: too short, not a checkpoint file, another version or kind, truncated
+/// or extended, checksum mismatch.
+inline result<std::string_view> unframe(std::string_view file, file_kind want) {
+  if (file.size() < frame_overhead)
+    return error("truncated: " + std::to_string(file.size()) + " bytes, a checkpoint file has at least " +
+                 std::to_string(frame_overhead));
+  if (file.substr(0, 4) != file_magic) return error("not a spate checkpoint file (bad magic)", 0);
+  serde::reader r(file.substr(4));
+  auto version = *r.read_le<std::uint16_t>();
+  if (version != format_version)
+    return error("unsupported checkpoint format version " + std::to_string(version) + " (this build reads version " +
+                     std::to_string(format_version) + ")",
+                 4);
+  auto kind = *r.read_u8();
+  if (kind != static_cast<std::uint8_t>(want))
+    return error(std::string("expected a ") + kind_name(want) + ", found file kind " + std::to_string(kind), 6);
+  (void)r.read_u8();
+  auto len = *r.read_le<std::uint64_t>();
+  if (len != file.size() - frame_overhead)
+    return error("truncated or extended: the header says " + std::to_string(len) + " payload bytes, the file holds " +
+                     std::to_string(file.size() - frame_overhead),
+                 8);
+  serde::reader tail(file.substr(file.size() - 4));
+  auto stored = *tail.read_le<std::uint32_t>();
+  auto computed = crc32c(file.substr(0, file.size() - 4));
+  if (stored != computed) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "checksum mismatch (stored %08x, computed %08x): the file is corrupt", stored,
+                  computed);
+    return error(buf);
+  }
+  return file.substr(16, static_cast<std::size_t>(len));
+}
+
+/// A source's position in one split: the next record it would read
+/// (a Kafka partition's offset, a file's byte offset).
+struct source_position {
+  std::string source_uid;
+  std::string split;
+  std::int64_t offset = 0;
+  friend bool operator==(const source_position&, const source_position&) = default;
+};
+
+/// One file of a checkpoint as the manifest lists it.
+struct file_entry {
+  std::string name;  ///< relative to the checkpoint's folder
+  std::string stage_uid;
+  std::size_t subtask = 0;
+  key_group_range groups;
+  std::uint64_t size = 0;
+  std::uint32_t crc = 0;  ///< CRC32C of the whole file
+  friend bool operator==(const file_entry&, const file_entry&) = default;
+};
+
+struct manifest {
+  checkpoint_id id = 0;
+  checkpoint_kind kind = checkpoint_kind::checkpoint;
+  std::int64_t created_ms = 0;  ///< wall clock, ms since the epoch
+  std::size_t parallelism = 1;
+  std::size_t max_parallelism = default_max_parallelism;
+  std::vector<std::string> stage_uids;
+  std::vector<file_entry> files;
+  std::vector<source_position> sources;
+  friend bool operator==(const manifest&, const manifest&) = default;
+};
+
+inline std::string encode_manifest(const manifest& m) {
+  std::string p;
+  serde::writer w(p);
+  w.write_le<std::uint64_t>(m.id);
+  w.write_u8(static_cast<std::uint8_t>(m.kind));
+  w.write_le<std::uint64_t>(static_cast<std::uint64_t>(m.created_ms));
+  w.write_varint(m.parallelism);
+  w.write_varint(m.max_parallelism);
+  w.write_varint(m.stage_uids.size());
+  for (const auto& s : m.stage_uids) w.write(s);
+  w.write_varint(m.files.size());
+  for (const auto& f : m.files) {
+    w.write(f.name, f.stage_uid);
+    w.write_varint(f.subtask);
+    w.write_varint(f.groups.first);
+    w.write_varint(f.groups.last);
+    w.write_le<std::uint64_t>(f.size);
+    w.write_le<std::uint32_t>(f.crc);
+  }
+  w.write_varint(m.sources.size());
+  for (const auto& s : m.sources) {
+    w.write(s.source_uid, s.split);
+    w.write_le<std::uint64_t>(static_cast<std::uint64_t>(s.offset));
+  }
+  return frame(file_kind::manifest, p);
+}
+
+namespace detail {
+#define SPATE_CHK_TRY(var, expr) \
+  auto var = (expr);             \
+  if (!var) return std::move(var).error()
+inline result<manifest> decode_manifest_payload(std::string_view p) {
+  serde::reader r(p);
+  manifest m;
+  SPATE_CHK_TRY(id, r.read_le<std::uint64_t>());
+  m.id = *id;
+  SPATE_CHK_TRY(kind, r.read_u8());
+  if (*kind != 1 && *kind != 2) return r.fail("unknown checkpoint kind " + std::to_string(*kind));
+  m.kind = static_cast<checkpoint_kind>(*kind);
+  SPATE_CHK_TRY(created, r.read_le<std::uint64_t>());
+  m.created_ms = static_cast<std::int64_t>(*created);
+  SPATE_CHK_TRY(par, r.read_varint());
+  SPATE_CHK_TRY(maxp, r.read_varint());
+  m.parallelism = *par;
+  m.max_parallelism = *maxp;
+  SPATE_CHK_TRY(nstages, r.read_length());
+  for (std::size_t i = 0; i < *nstages; ++i) {
+    SPATE_CHK_TRY(s, r.read<std::string>());
+    m.stage_uids.push_back(std::move(*s));
+  }
+  SPATE_CHK_TRY(nfiles, r.read_length());
+  for (std::size_t i = 0; i < *nfiles; ++i) {
+    file_entry f;
+    SPATE_CHK_TRY(name, r.read<std::string>());
+    SPATE_CHK_TRY(uid, r.read<std::string>());
+    SPATE_CHK_TRY(sub, r.read_varint());
+    SPATE_CHK_TRY(first, r.read_varint());
+    SPATE_CHK_TRY(last, r.read_varint());
+    SPATE_CHK_TRY(size, r.read_le<std::uint64_t>());
+    SPATE_CHK_TRY(crc, r.read_le<std::uint32_t>());
+    f.name = std::move(*name);
+    f.stage_uid = std::move(*uid);
+    f.subtask = *sub;
+    f.groups = {static_cast<std::size_t>(*first), static_cast<std::size_t>(*last)};
+    f.size = *size;
+    f.crc = *crc;
+    m.files.push_back(std::move(f));
+  }
+  SPATE_CHK_TRY(nsrc, r.read_length());
+  for (std::size_t i = 0; i < *nsrc; ++i) {
+    source_position s;
+    SPATE_CHK_TRY(uid, r.read<std::string>());
+    SPATE_CHK_TRY(split, r.read<std::string>());
+    SPATE_CHK_TRY(off, r.read_le<std::uint64_t>());
+    s.source_uid = std::move(*uid);
+    s.split = std::move(*split);
+    s.offset = static_cast<std::int64_t>(*off);
+    m.sources.push_back(std::move(s));
+  }
+  if (!r.at_end()) return r.fail(std::to_string(r.remaining()) + " trailing bytes after the manifest");
+  return m;
+}
+#undef SPATE_CHK_TRY
+}  // namespace detail
+
+inline result<manifest> decode_manifest(std::string_view file) {
+  auto p = unframe(file, file_kind::manifest);
+  if (!p) return std::move(p).error();
+  auto m = detail::decode_manifest_payload(*p);
+  if (!m) {
+    auto e = std::move(m).error();
+    if (e.offset != error::npos) e.offset += 16;
+    return e;
+  }
+  return m;
+}
+
+/// A name safe in any file system: letters, digits, '-', '_', '.'; the rest '_'.
+inline std::string safe_file_part(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+              c == '.';
+    out.push_back(ok ? c : '_');
+  }
+  if (out.empty() || out.front() == '.') out.insert(out.begin(), '_');
+  if (out.size() > 64) out.resize(64);
+  return out;
+}
+
+}  // namespace spate::checkpoint
