@@ -8,7 +8,11 @@
 //
 // Delivery reports: each produce names a delivery_tracker (or none); the
 // report callback counts delivered and failed messages on it, so a sink can
-// wait for exactly its own messages at a commit point.
+// wait for exactly its own messages at a commit point. tracked_producer is
+// the one owner of a tracker (a sink's, a source's dead letters'): when it
+// goes with reports still to come, the tracker passes to the producer, which
+// keeps it as long as a report can reach it (until they came, or the
+// producer is destroyed).
 #include <librdkafka/rdkafka.h>
 
 #include <atomic>
@@ -20,6 +24,8 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "config.hpp"
 #include "errors.hpp"
@@ -80,7 +86,7 @@ class shared_producer {
   ~shared_producer() {
     rd_kafka_flush(rk_.get(), 10000);
     for (auto& [name, t] : topics_) rd_kafka_topic_destroy(t);
-  }
+  }  // rk_ goes before retired_: no report comes after that
 
   rd_kafka_t* native() const { return rk_.get(); }
   const config& cfg() const { return cfg_; }
@@ -123,6 +129,14 @@ class shared_producer {
     }
   }
 
+  /// Keeps a tracker whose owner has gone until none of its messages is
+  /// without a report (checked whenever another one is handed over).
+  void keep_until_reported(std::shared_ptr<delivery_tracker> t) {
+    std::lock_guard<std::mutex> lock(retired_m_);
+    std::erase_if(retired_, [](const auto& r) { return r->pending.load(std::memory_order_acquire) == 0; });
+    if (t && t->pending.load(std::memory_order_acquire) > 0) retired_.push_back(std::move(t));
+  }
+
   /// Serves delivery reports for up to ms milliseconds.
   void poll(int ms) { rd_kafka_poll(rk_.get(), ms); }
 
@@ -149,9 +163,64 @@ class shared_producer {
   }
 
   config cfg_;
+  std::mutex retired_m_;
+  std::vector<std::shared_ptr<delivery_tracker>> retired_;  // declared before rk_: outlives it
   detail::handle rk_;
   std::mutex topics_m_;
   std::unordered_map<std::string, rd_kafka_topic_t*> topics_;
+};
+
+/// A producer and the tracker of the messages one owner sends through it.
+/// Destroying it (or reset()) never waits: call drain() first for that.
+class tracked_producer {
+ public:
+  tracked_producer() = default;
+  explicit tracked_producer(std::shared_ptr<shared_producer> p)
+      : p_(std::move(p)), t_(std::make_shared<delivery_tracker>()) {}
+  tracked_producer(tracked_producer&&) noexcept = default;
+  tracked_producer& operator=(tracked_producer&& o) noexcept {
+    if (this != &o) {
+      reset();
+      p_ = std::move(o.p_);
+      t_ = std::move(o.t_);
+    }
+    return *this;
+  }
+  ~tracked_producer() { reset(); }
+
+  explicit operator bool() const noexcept { return p_ != nullptr; }
+  shared_producer& producer() const noexcept { return *p_; }
+  rd_kafka_t* native() const noexcept { return p_->native(); }
+  delivery_tracker& tracker() const noexcept { return *t_; }
+  std::int64_t pending() const noexcept { return t_->pending.load(std::memory_order_acquire); }
+
+  /// Produces a message, tracked unless `tracked` is false (delivery::none).
+  void produce(rd_kafka_topic_t* t, std::int32_t partition, const void* key, std::size_t key_len, const void* value,
+               std::size_t value_len, rd_kafka_headers_t* headers = nullptr, bool tracked = true) {
+    p_->produce(t, partition, key, key_len, value, value_len, headers, tracked ? t_.get() : nullptr);
+  }
+  /// Waits for every report (throws on timeout); check() then throws the first failure.
+  void await(std::chrono::milliseconds timeout, const char* who) { p_->await(*t_, timeout, who); }
+  void check(const char* who) { t_->check(who); }
+  /// Best effort, at the end: waits up to `timeout` for outstanding reports.
+  void drain(std::chrono::milliseconds timeout, const char* who) noexcept {
+    if (!p_ || pending() == 0) return;
+    try {
+      await(timeout, who);
+    } catch (...) {
+    }
+  }
+  /// Lets go of the producer (destroyed here if this was its last owner).
+  void reset() noexcept {
+    if (!p_) return;
+    if (pending() > 0) p_->keep_until_reported(std::move(t_));
+    t_.reset();
+    p_.reset();
+  }
+
+ private:
+  std::shared_ptr<shared_producer> p_;
+  std::shared_ptr<delivery_tracker> t_;
 };
 
 }  // namespace spate::kafka

@@ -34,268 +34,83 @@
 
 #include <chrono>
 #include <cstdint>
-#include <map>
 #include <memory>
-#include <mutex>
-#include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
-#include <unordered_map>
 #include <utility>
 
 #include "../../algebra/stage.hpp"
-#include "admin.hpp"
 #include "config.hpp"
 #include "errors.hpp"
-#include "producer.hpp"
 #include "record.hpp"
+#include "sink_state.hpp"
 
 namespace spate::kafka {
 
-enum class delivery { none, at_least_once, exactly_once };
-
-inline const char* to_string(delivery d) {
-  switch (d) {
-    case delivery::none: return "none";
-    case delivery::at_least_once: return "at_least_once";
-    case delivery::exactly_once: return "exactly_once";
-  }
-  return "?";
-}
-
 struct no_function {};
 
-namespace detail {
+/// Where a record goes and under which key: a function for each of key,
+/// partition and topic, or no_function for the default (null key, the
+/// producer's murmur2 partitioner, the sink's topic).
+template <class KeyFn = no_function, class PartFn = no_function, class TopicFn = no_function>
+struct sink_routing {
+  [[no_unique_address]] KeyFn key{};
+  [[no_unique_address]] PartFn partition{};
+  [[no_unique_address]] TopicFn topic{};
+  static constexpr bool keyed = !std::is_same_v<KeyFn, no_function>;
+  static constexpr bool partitioned = !std::is_same_v<PartFn, no_function>;
+  static constexpr bool routed = !std::is_same_v<TopicFn, no_function>;
 
-/// Transactional ids in use in this process: a sink takes prefix-n with the
-/// lowest free n and gives it back when it goes.
-inline std::mutex& txn_ids_mutex() {
-  static std::mutex m;
-  return m;
-}
-inline std::set<std::string>& txn_ids_in_use() {
-  static std::set<std::string> s;
-  return s;
-}
-inline std::string take_txn_id(const std::string& prefix) {
-  std::lock_guard<std::mutex> lock(txn_ids_mutex());
-  for (int n = 0;; ++n) {
-    std::string id = prefix + "-" + std::to_string(n);
-    if (txn_ids_in_use().insert(id).second) return id;
+  template <class F>
+  sink_routing<F, PartFn, TopicFn> key_by(F f) const {
+    return {std::move(f), partition, topic};
   }
-}
-inline void give_back_txn_id(const std::string& id) {
-  std::lock_guard<std::mutex> lock(txn_ids_mutex());
-  txn_ids_in_use().erase(id);
-}
-
-/// Everything a built sink needs at run time, independent of the record type.
-struct sink_state {
-  config cfg;
-  std::string topic_name;
-  delivery guarantee = delivery::at_least_once;
-  std::chrono::milliseconds flush_timeout{std::chrono::minutes(5)};
-  // exactly_once: a transaction open this long is committed at the next
-  // record or tick. Continuous: the commit interval. Micro-batch (batch ends
-  // are the commit points): half the transaction timeout, a safety net for
-  // a batch that would outlive it.
-  std::chrono::milliseconds commit_due{std::chrono::seconds(1)};
-  std::chrono::steady_clock::time_point txn_started{};
-  std::shared_ptr<shared_producer> producer;
-  std::shared_ptr<delivery_tracker> tracker = std::make_shared<delivery_tracker>();
-  rd_kafka_topic_t* topic = nullptr;  // the fixed topic
-  std::int32_t topic_partitions = 0;
-  std::unordered_map<std::string, std::pair<rd_kafka_topic_t*, std::int32_t>> topics;  // topic_by
-  std::string txn_id;
-  bool in_txn = false;
-  std::uint64_t since_poll = 0;
-  std::int64_t transactions = 0;
-  std::string key, value;  // reused buffers
-
-  sink_state() = default;
-  sink_state(const sink_state&) = delete;
-  sink_state& operator=(const sink_state&) = delete;
-
-  ~sink_state() {
-    if (!producer) return;
-    try {
-      if (guarantee == delivery::exactly_once) {
-        if (in_txn) rd_kafka_error_destroy(rd_kafka_abort_transaction(producer->native(), 30000));
-      } else if (tracker->pending.load() > 0) {
-        producer->await(*tracker, std::chrono::seconds(30), "kafka sink");
-      }
-    } catch (...) {
-    }
-    if (tracker->pending.load() > 0) new std::shared_ptr<delivery_tracker>(tracker);  // reports may still come: keep it
-    if (!txn_id.empty()) {
-      producer.reset();  // a transactional producer is not shared: destroy it before the id is reused
-      give_back_txn_id(txn_id);
-    }
+  template <class F>
+  sink_routing<KeyFn, F, TopicFn> partition_by(F f) const {
+    return {key, std::move(f), topic};
   }
-
-  std::pair<rd_kafka_topic_t*, std::int32_t> topic_for(std::string_view name) {
-    auto it = topics.find(std::string(name));
-    if (it != topics.end()) return it->second;
-    std::string n(name);
-    std::int32_t parts = partition_count(producer->native(), cfg, n, "kafka sink");
-    auto v = std::make_pair(producer->topic(n), parts);
-    topics.emplace(n, v);
-    return v;
-  }
-
-  void begin() {
-    if (guarantee != delivery::exactly_once || in_txn) return;
-    throw_if(rd_kafka_begin_transaction(producer->native()), "kafka sink: begin transaction (" + txn_id + ")");
-    in_txn = true;
-    txn_started = std::chrono::steady_clock::now();
-  }
-
-  /// Commits a transaction that has been open for commit_due.
-  void commit_if_due() {
-    if (guarantee != delivery::exactly_once || !in_txn) return;
-    if (std::chrono::steady_clock::now() - txn_started >= commit_due) commit(false);
-  }
-
-  /// Processing time passes (also while no record comes): serve delivery
-  /// reports, surface failures, commit a transaction that is due.
-  void tick() {
-    producer->poll(0);
-    if (guarantee == delivery::at_least_once) tracker->check("kafka sink");
-    commit_if_due();
-  }
-
-  /// k: the key bytes, or null data for no key. Both are copied by the producer.
-  void produce(rd_kafka_topic_t* t, std::int32_t partition, std::string_view k, std::string_view v) {
-    if (guarantee == delivery::exactly_once) commit_if_due();  // a clock read per record: slow streams commit too
-    begin();
-    producer->produce(t, partition, k.data(), k.size(), v.data(), v.size(), nullptr,
-                      guarantee == delivery::none ? nullptr : tracker.get());
-    if (++since_poll >= 1024) {
-      since_poll = 0;
-      tick();
-    }
-  }
-
-  /// A commit point: batch end, checkpoint barrier or end of input.
-  void commit(bool final_point) {
-    switch (guarantee) {
-      case delivery::none:
-        if (final_point) rd_kafka_flush(producer->native(), static_cast<int>(flush_timeout.count()));
-        break;
-      case delivery::at_least_once:
-        producer->await(*tracker, flush_timeout, "kafka sink");
-        tracker->check("kafka sink");
-        break;
-      case delivery::exactly_once: {
-        if (!in_txn) break;
-        for (int attempt = 0;; ++attempt) {
-          rd_kafka_error_t* e = rd_kafka_commit_transaction(producer->native(), static_cast<int>(flush_timeout.count()));
-          if (!e) break;
-          if (rd_kafka_error_is_retriable(e) && attempt < 5) {
-            rd_kafka_error_destroy(e);
-            continue;
-          }
-          if (rd_kafka_error_txn_requires_abort(e)) {
-            std::string msg = std::string("kafka sink: transaction of '") + txn_id + "' aborted: " + rd_kafka_error_string(e);
-            auto code = rd_kafka_error_code(e);
-            rd_kafka_error_destroy(e);
-            rd_kafka_error_destroy(rd_kafka_abort_transaction(producer->native(), static_cast<int>(flush_timeout.count())));
-            in_txn = false;
-            throw kafka_error(msg, code);
-          }
-          in_txn = false;
-          throw_if(e, "kafka sink: commit transaction (" + txn_id + ")");
-        }
-        in_txn = false;
-        ++transactions;
-        tracker->check("kafka sink");
-        break;
-      }
-    }
+  template <class F>
+  sink_routing<KeyFn, PartFn, F> topic_by(F f) const {
+    return {key, partition, std::move(f)};
   }
 };
 
-/// Opens the producer of a sink: shared for none / at_least_once; for
-/// exactly_once its own transactional producer, after checking the
-/// transaction timeout against the broker's transaction.max.timeout.ms.
-inline void open_sink(sink_state& s, std::chrono::milliseconds txn_timeout, const std::string& txn_prefix) {
-  config pc = s.cfg;
-  // Keys land where Java clients (and Flink) put them: murmur2 of the key
-  // bytes; records without a key are spread at random.
-  if (!pc.has("partitioner")) pc.props["partitioner"] = "murmur2_random";
-  if (s.guarantee == delivery::at_least_once) pc.props["enable.idempotence"] = "true";
-  if (s.guarantee == delivery::exactly_once) {
-    if (txn_prefix.empty())
-      throw kafka_error("kafka sink: exactly_once needs a transactional_id_prefix", RD_KAFKA_RESP_ERR__INVALID_ARG);
-    std::int64_t broker_max = 0;
-    {
-      admin a(s.cfg);
-      std::string v = a.broker_config("transaction.max.timeout.ms");
-      broker_max = std::stoll(v);
-    }
-    if (txn_timeout.count() > broker_max)
-      throw kafka_error("kafka sink: the transaction timeout (" + std::to_string(txn_timeout.count()) +
-                            " ms) exceeds the broker's transaction.max.timeout.ms (" + std::to_string(broker_max) +
-                            " ms): lower it with .transaction_timeout() or raise the broker's limit",
-                        RD_KAFKA_RESP_ERR_INVALID_TRANSACTION_TIMEOUT);
-    s.txn_id = take_txn_id(txn_prefix);
-    pc.props["transactional.id"] = s.txn_id;
-    pc.props["transaction.timeout.ms"] = std::to_string(txn_timeout.count());
-    pc.props["enable.idempotence"] = "true";
-  }
-  try {
-    s.producer = shared_producer::acquire(pc);
-    if (!s.topic_name.empty()) {
-      s.topic_partitions = partition_count(s.producer->native(), s.cfg, s.topic_name, "kafka sink");
-      s.topic = s.producer->topic(s.topic_name);
-    }
-    if (s.guarantee == delivery::exactly_once)
-      // Fences an earlier producer with the same id and aborts its open transaction.
-      throw_if(rd_kafka_init_transactions(s.producer->native(), std::max(30000, s.cfg.timeout_ms())),
-               "kafka sink: init transactions (" + s.txn_id + ")");
-  } catch (...) {
-    if (!s.txn_id.empty()) {
-      s.producer.reset();
-      give_back_txn_id(s.txn_id);
-      s.txn_id.clear();
-    }
-    throw;
-  }
-}
-
-}  // namespace detail
-
-/// A Kafka sink descriptor.
-template <class Ser, class KeyFn = no_function, class PartFn = no_function, class TopicFn = no_function>
-struct sink_t : sink_tag {
-  static constexpr const char* name = "kafka sink";
-  static constexpr bool key_value = KeyValueSerializer<Ser>;
-  using record_type = typename Ser::value_type;
-
+namespace detail {
+/// The options of a sink that do not depend on its record type.
+struct sink_options {
   config cfg;
   std::string topic;
-  [[no_unique_address]] Ser ser{};
-  [[no_unique_address]] KeyFn key_fn{};
-  [[no_unique_address]] PartFn part_fn{};
-  [[no_unique_address]] TopicFn topic_fn{};
   delivery guarantee = delivery::at_least_once;
   std::string txn_prefix;
   std::chrono::milliseconds txn_timeout{std::chrono::minutes(1)};
   std::chrono::milliseconds flush_timeout{std::chrono::minutes(5)};
   std::chrono::milliseconds commit_every{std::chrono::seconds(1)};
+};
+}  // namespace detail
 
-  sink_t with_delivery(delivery d) const {
+/// A Kafka sink descriptor.
+template <class Ser, class Routing = sink_routing<>>
+struct sink_t : sink_tag {
+  static constexpr const char* name = "kafka sink";
+  static constexpr bool key_value = KeyValueSerializer<Ser>;
+  using record_type = typename Ser::value_type;
+
+  detail::sink_options options;
+  [[no_unique_address]] Ser ser{};
+  [[no_unique_address]] Routing routing{};
+
+  /// none, at_least_once (default) or exactly_once.
+  sink_t delivery_guarantee(delivery d) const {
     auto c = *this;
-    c.guarantee = d;
+    c.options.guarantee = d;
     return c;
   }
-  /// none, at_least_once (default) or exactly_once.
-  sink_t delivery_guarantee(delivery d) const { return with_delivery(d); }
   /// exactly_once: the prefix of the transactional ids (stable across restarts).
   sink_t transactional_id_prefix(std::string p) const {
     auto c = *this;
-    c.txn_prefix = std::move(p);
+    c.options.txn_prefix = std::move(p);
     return c;
   }
   /// exactly_once: transaction.timeout.ms (default 1 min); must be at most the
@@ -303,7 +118,7 @@ struct sink_t : sink_tag {
   /// the longest expected recovery.
   sink_t transaction_timeout(std::chrono::milliseconds t) const {
     auto c = *this;
-    c.txn_timeout = t;
+    c.options.txn_timeout = t;
     return c;
   }
   /// exactly_once without batch ends (continuous execution, spate::run): the
@@ -312,29 +127,33 @@ struct sink_t : sink_tag {
   /// read_committed see output this much later; shorter means more commits.
   sink_t commit_interval(std::chrono::milliseconds t) const {
     auto c = *this;
-    c.commit_every = t;
+    c.options.commit_every = t;
     return c;
   }
   /// How long a commit point may wait for delivery reports or a commit.
   sink_t commit_timeout(std::chrono::milliseconds t) const {
     auto c = *this;
-    c.flush_timeout = t;
+    c.options.flush_timeout = t;
     return c;
   }
   /// The key bytes of a record (value-only serializers): f(rec) -> string_view-like.
   template <class F>
-  sink_t<Ser, F, PartFn, TopicFn> key_by(F f) const {
-    return {{}, cfg, topic, ser, std::move(f), part_fn, topic_fn, guarantee, txn_prefix, txn_timeout, flush_timeout, commit_every};
+  auto key_by(F f) const {
+    return with_routing(routing.key_by(std::move(f)));
   }
   /// The partition of a record: f(rec, partition_count) -> int32 in [0, count).
   template <class F>
-  sink_t<Ser, KeyFn, F, TopicFn> partition_by(F f) const {
-    return {{}, cfg, topic, ser, key_fn, std::move(f), topic_fn, guarantee, txn_prefix, txn_timeout, flush_timeout, commit_every};
+  auto partition_by(F f) const {
+    return with_routing(routing.partition_by(std::move(f)));
   }
   /// The topic of a record: f(rec) -> string_view-like (else the sink's topic).
   template <class F>
-  sink_t<Ser, KeyFn, PartFn, F> topic_by(F f) const {
-    return {{}, cfg, topic, ser, key_fn, part_fn, std::move(f), guarantee, txn_prefix, txn_timeout, flush_timeout, commit_every};
+  auto topic_by(F f) const {
+    return with_routing(routing.topic_by(std::move(f)));
+  }
+  template <class R>
+  sink_t<Ser, R> with_routing(R r) const {
+    return {{}, options, ser, std::move(r)};
   }
 
   template <class Flow>
@@ -351,9 +170,7 @@ struct sink_t : sink_tag {
   struct built : sink_control {
     std::unique_ptr<detail::sink_state> st;
     [[no_unique_address]] Ser ser;
-    [[no_unique_address]] KeyFn key_fn;
-    [[no_unique_address]] PartFn part_fn;
-    [[no_unique_address]] TopicFn topic_fn;
+    [[no_unique_address]] Routing routing;
 
     template <class R>
     bool push(const R& in) {
@@ -372,8 +189,8 @@ struct sink_t : sink_tag {
       auto& s = *st;
       if constexpr (key_value) {
         send(r, present(key_bytes(r.first, s.key)), present(value_bytes(r.second, s.value)));
-      } else if constexpr (!std::is_same_v<KeyFn, no_function>) {
-        auto&& kr = key_fn(r);  // may be a temporary std::string: alive until send returns
+      } else if constexpr (Routing::keyed) {
+        auto&& kr = routing.key(r);  // may be a temporary std::string: alive until send returns
         send(r, present(std::string_view(kr)), present(bytes_of(ser, r, s.value)));
       } else {
         send(r, std::string_view{}, present(bytes_of(ser, r, s.value)));  // null data: no key
@@ -384,13 +201,13 @@ struct sink_t : sink_tag {
       auto& s = *st;
       rd_kafka_topic_t* t = s.topic;
       std::int32_t count = s.topic_partitions;
-      if constexpr (!std::is_same_v<TopicFn, no_function>) {
-        auto&& tr = topic_fn(r);  // may be a temporary std::string: keep it alive
+      if constexpr (Routing::routed) {
+        auto&& tr = routing.topic(r);  // may be a temporary std::string: keep it alive
         std::tie(t, count) = s.topic_for(std::string_view(tr));
       }
       std::int32_t partition = RD_KAFKA_PARTITION_UA;  // the producer's partitioner: murmur2 of the key, as Java's
-      if constexpr (!std::is_same_v<PartFn, no_function>) {
-        partition = static_cast<std::int32_t>(part_fn(r, count));
+      if constexpr (Routing::partitioned) {
+        partition = static_cast<std::int32_t>(routing.partition(r, count));
         if (partition < 0 || partition >= count)
           throw kafka_error("kafka sink: the partitioner returned " + std::to_string(partition) + " for a topic of " +
                                 std::to_string(count) + " partitions",
@@ -439,22 +256,24 @@ struct sink_t : sink_tag {
 
   template <class Flow, class Env>
   built build(Env&, stage_label) const {
+    const auto& o = options;
     auto st = std::make_unique<detail::sink_state>();
-    st->cfg = cfg;
-    st->topic_name = topic;
-    st->guarantee = guarantee;
-    st->flush_timeout = flush_timeout;
+    st->cfg = o.cfg;
+    st->topic_name = o.topic;
+    st->guarantee = o.guarantee;
+    st->flush_timeout = o.flush_timeout;
     constexpr bool batched = std::is_same_v<Env, compacted_env>;  // micro-batch context, run_batch
-    st->commit_due = batched ? txn_timeout / 2 : commit_every;
-    if (guarantee == delivery::exactly_once && !batched && (commit_every.count() <= 0 || commit_every >= txn_timeout))
-      throw kafka_error("kafka sink: the commit interval (" + std::to_string(commit_every.count()) +
+    st->commit_due = batched ? o.txn_timeout / 2 : o.commit_every;
+    if (o.guarantee == delivery::exactly_once && !batched &&
+        (o.commit_every.count() <= 0 || o.commit_every >= o.txn_timeout))
+      throw kafka_error("kafka sink: the commit interval (" + std::to_string(o.commit_every.count()) +
                             " ms) must be positive and below the transaction timeout (" +
-                            std::to_string(txn_timeout.count()) + " ms)",
+                            std::to_string(o.txn_timeout.count()) + " ms)",
                         RD_KAFKA_RESP_ERR__INVALID_ARG);
-    if (topic.empty() && std::is_same_v<TopicFn, no_function>)
+    if (o.topic.empty() && !Routing::routed)
       throw kafka_error("kafka sink: no topic (give one, or .topic_by(f))", RD_KAFKA_RESP_ERR__INVALID_ARG);
-    detail::open_sink(*st, txn_timeout, txn_prefix);
-    return built{{}, std::move(st), ser, key_fn, part_fn, topic_fn};
+    detail::open_sink(*st, o.txn_timeout, o.txn_prefix);
+    return built{{}, std::move(st), ser, routing};
   }
 };
 
@@ -463,8 +282,8 @@ struct sink_t : sink_tag {
 template <class S = serde::string_schema>
 sink_t<S> sink(config cfg, std::string topic, S s = {}) {
   sink_t<S> k;
-  k.cfg = std::move(cfg);
-  k.topic = std::move(topic);
+  k.options.cfg = std::move(cfg);
+  k.options.topic = std::move(topic);
   k.ser = std::move(s);
   return k;
 }

@@ -1,0 +1,59 @@
+#pragma once
+// Consumed librdkafka messages, owned.
+//   message_ptr     one rd_kafka_message_t, destroyed with its owner
+//   message_batch   what one consume call returned: each message is taken
+//                   out as a message_ptr; whatever was not taken when the
+//                   batch is refilled or goes (e.g. after an exception) is
+//                   destroyed then, before the consumer closes.
+// A message must go before its consumer closes: owners live in the driver,
+// which closes the consumer after them.
+#include <librdkafka/rdkafka.h>
+
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+namespace spate::kafka::detail {
+
+struct message_deleter {
+  void operator()(rd_kafka_message_t* m) const noexcept { rd_kafka_message_destroy(m); }
+};
+using message_ptr = std::unique_ptr<rd_kafka_message_t, message_deleter>;
+
+class message_batch {
+ public:
+  explicit message_batch(std::size_t capacity) : buf_(capacity) {}
+  message_batch(const message_batch&) = delete;
+  message_batch& operator=(const message_batch&) = delete;
+  message_batch(message_batch&& o) noexcept : buf_(std::move(o.buf_)), size_(o.size_), next_(o.next_) { o.size_ = o.next_ = 0; }
+  message_batch& operator=(message_batch&&) = delete;
+  ~message_batch() { clear(); }
+
+  /// Up to `want` messages already waiting on q; if there are none, waits up
+  /// to timeout_ms for one. Returns how many came.
+  std::size_t fill(rd_kafka_queue_t* q, std::size_t want, int timeout_ms) {
+    clear();
+    if (want > buf_.size()) want = buf_.size();
+    ssize_t got = rd_kafka_consume_batch_queue(q, 0, buf_.data(), want);
+    if (got <= 0) {
+      rd_kafka_message_t* m = rd_kafka_consume_queue(q, timeout_ms);
+      got = m ? 1 : 0;
+      if (m) buf_[0] = m;
+    }
+    size_ = static_cast<std::size_t>(got);
+    return size_;
+  }
+  /// The next message, owned by the caller; null when all were taken.
+  message_ptr take() { return next_ < size_ ? message_ptr(buf_[next_++]) : message_ptr(); }
+  /// Destroys the messages not taken.
+  void clear() {
+    while (next_ < size_) take();
+    size_ = next_ = 0;
+  }
+
+ private:
+  std::vector<rd_kafka_message_t*> buf_;
+  std::size_t size_ = 0, next_ = 0;
+};
+
+}  // namespace spate::kafka::detail
