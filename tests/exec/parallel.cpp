@@ -565,3 +565,55 @@ TEST_CASE("collect_into parts per worker: every record, and micro-batch metrics 
   }
   CHECK(records == in.size());
 }
+
+TEST_CASE("combining before the shuffle (micro-batch, batch): the plan shows it; results equal the uncombined run", "[parallel][law][combine]") {
+  using link = spate::exec::plan::link;
+  std::mt19937 rng(5150);
+  for (int round = 0; round < 4; ++round) {
+    auto lines = random_lines(rng);
+    auto words = [&](auto& out) {
+      return spate::from_collection(lines) | spate::flat_map([](const std::string& l) { return spate::words(l); })
+             | spate::key_by([](std::string_view w) { return w; }) | spate::count() | spate::collect_into(out);
+    };
+    // A reduce after a second key_by, over owned records: combined too.
+    using lc = std::pair<std::size_t, std::int64_t>;
+    auto lengths = [&](auto& out) {
+      return spate::from_collection(lines) | spate::flat_map([](const std::string& l) { return spate::words(l); })
+             | spate::map([](std::string_view w) { return lc{w.size(), 1}; }) | spate::key_by<0>()
+             | spate::reduce([](const lc& a, const lc& b) { return lc{a.first, a.second + b.second}; })
+             | spate::map([](const std::pair<std::size_t, lc>& kv) { return kv.second; }) | spate::collect_into(out);
+    };
+    std::map<std::string, std::int64_t> expected;
+    std::map<std::size_t, std::int64_t> expected_len;
+    spate::run(words(expected));
+    spate::run(lengths(expected_len));
+    for (std::size_t keys : {std::size_t{0}, std::size_t{3}, std::size_t{65536}})
+      for (std::size_t p : {2u, 3u}) {
+        CAPTURE(round, keys, p);
+        std::map<std::string, std::int64_t> got;
+        std::map<std::size_t, std::int64_t> got_len;
+        spate::context ctx{spate::micro_batch{20ms}, spate::parallelism{p}, spate::combine_keys{keys}};
+        ctx.add(words(got));
+        ctx.add(lengths(got_len));
+        const auto plans = ctx.plans();
+        REQUIRE(plans.size() == 2);
+        for (const auto& plan : plans) {
+          REQUIRE(plan.segments.size() == 2);
+          CHECK(plan.segments[0].output == link::shuffle);
+          CHECK(plan.segments[0].combined == (keys > 0));
+          CHECK(plan.segments[1].merges_partials == (keys > 0));
+          CHECK(plan.segments[1].output == link::sink);
+        }
+        if (keys > 0) CHECK(ctx.explain().find("key_by #2 => combine #3 => shuffle") != std::string::npos);
+        ctx.start();
+        ctx.await_termination();
+        CHECK(got == expected);
+        CHECK(got_len == expected_len);
+      }
+    // Continuous execution does not combine (every update reaches the sink).
+    spate::context rolling{spate::continuous{}, spate::parallelism{2}};
+    std::map<std::string, std::int64_t> unused;
+    rolling.add(words(unused));
+    CHECK_FALSE(rolling.plans().at(0).segments[0].combined);
+  }
+}

@@ -18,6 +18,10 @@ namespace spate {
 
 namespace detail {
 struct count_one;
+/// Merges two counts (a count combined before a shuffle, exec/shuffle.hpp).
+struct count_merge {
+  constexpr std::int64_t operator()(std::int64_t a, std::int64_t b) const noexcept { return a + b; }
+};
 }  // namespace detail
 
 template <class Acc, class F>
@@ -68,6 +72,34 @@ struct fold_stage : stage_tag {
     using Key = state::owned_key_t<typename Flow::key_type>;
     label.name = label_name;
     return built<Env::mode, Key, std::remove_cvref_t<Down>>{{{std::forward<Down>(down)}, {}}, init, fn, label};
+  }
+  // Combining before a shuffle (exec/shuffle.hpp, compacted modes): each
+  // upstream worker keeps one partial count per key and batch, and the
+  // worker that owns the key adds the partials (merge_stage). Only count()
+  // says how to merge two accumulators; a fold of the user's does not.
+  static constexpr bool combinable = std::is_same_v<F, detail::count_one>;
+  struct combiner {
+    F fn;
+    Acc init;
+    stage_label label;
+    template <class T>
+    using partial = Acc;
+    template <class T>
+    Acc first(T&& r) {
+      return detail::call_user(label, fn, Acc(init), std::as_const(r));
+    }
+    template <class R>
+    void add(Acc& p, const R& r) {
+      p = detail::call_user(label, fn, std::move(p), r);
+    }
+  };
+  combiner make_combiner(stage_label label) const {
+    label.name = label_name;
+    return combiner{fn, init, label};
+  }
+  /// The stage after the shuffle: adds the partials per key.
+  auto merge_stage() const {
+    return fold_stage<Acc, detail::count_merge>{{}, init, {}, label_name};
   }
 };
 

@@ -53,6 +53,28 @@ struct reduce_stage : stage_tag {
     return built<Env::mode, Key, typename Flow::value_type, std::remove_cvref_t<Down>>{
         {{std::forward<Down>(down)}, {}}, fn, label};
   }
+  // Combining before a shuffle (exec/shuffle.hpp, compacted modes): each
+  // upstream worker reduces the records of a key in a batch to one partial,
+  // and the worker that owns the key reduces the partials with the same f
+  // (so f must be associative, as for any parallel reduce).
+  static constexpr bool combinable = true;
+  struct combiner {
+    F fn;
+    stage_label label;
+    template <class T>
+    using partial = T;
+    template <class T>
+    std::remove_cvref_t<T> first(T&& r) {
+      return std::forward<T>(r);
+    }
+    template <class T, class R>
+    void add(T& p, const R& r) {
+      p = detail::call_user(label, fn, std::as_const(p), r);
+    }
+  };
+  combiner make_combiner(stage_label label) const { return combiner{fn, label}; }
+  /// The stage after the shuffle: f over the partials.
+  const reduce_stage& merge_stage() const { return *this; }
 };
 
 /// Per key, combines records with f(acc, record) -> record.

@@ -49,7 +49,8 @@ class context {
   enum class state { initialized, active, stopped };
 
   /// Options: continuous{} or micro_batch{interval} (default continuous{}),
-  /// parallelism{P}, max_rate{n}, queue_capacity{n}, in any order.
+  /// parallelism{P}, max_rate{n}, queue_capacity{n}, combine_keys{n}, in any
+  /// order.
   template <class... Opts>
   explicit context(Opts... opts) : ctl_(std::make_unique<exec::control>()) {
     (apply(opts), ...);
@@ -231,6 +232,7 @@ class context {
   }
   void apply(max_rate r) { cfg_.max_rate = r.per_second; }
   void apply(queue_capacity q) { cfg_.queue_capacity = q.value; }
+  void apply(combine_keys c) { cfg_.combine_keys = c.keys; }
 
   static bool& on_executor_thread() {
     thread_local bool yes = false;

@@ -177,16 +177,22 @@ class job_runner final : public job_runner_base {
     }
     std::size_t from = 0;
     plan::link in = plan::link::source;
+    bool merges = false;
     for (std::size_t k = detail::first_key_by(static_cast<const stages_t*>(nullptr)); k < n_stages;
          k = detail::first_key_by(static_cast<const stages_t*>(nullptr), k + 1)) {
       add(in, plan::link::shuffle, cfg.parallelism, from, k, names[k]);
+      p.segments.back().merges_partials = merges;
+      merges = cfg.batched && cfg.combine_keys > 0 && combined_at(k);
+      p.segments.back().combined = merges;
       from = k + 1;
       in = plan::link::shuffle;
     }
     if constexpr (per_worker_sink<sink_t>) {
       add(in, plan::link::sink, cfg.parallelism, from, n_stages, p.sink);  // a sink per worker, no sink thread
+      p.segments.back().merges_partials = merges;
     } else {
       add(in, plan::link::sink_boundary, cfg.parallelism, from, n_stages, {});
+      p.segments.back().merges_partials = merges;
       add(plan::link::sink_boundary, plan::link::sink, 1, n_stages, n_stages, p.sink);
     }
     return p;
@@ -221,18 +227,32 @@ class job_runner final : public job_runner_base {
     }
   };
 
+  /// No stage in front of a segment's stages (see spawn_segment).
+  struct no_front {
+    template <class Flow>
+    using output = Flow;
+  };
+
   /// The one place a segment starts: stages [From, To) of the job, whose
   /// input flow is In, built fused on a new thread in front of `out` (a
-  /// shuffle, the sink boundary or the sink) and fed by `in`. Each thread
-  /// builds its own copy of the stages, so every parallel instance owns its
-  /// user functions.
-  template <class Env, class In, std::size_t From, std::size_t To, class Input, class Out>
-  void spawn_segment(control& ctl, const exec_config& cfg, const spawner& spawn, Input in, Out out) {
-    spawn([this, in = std::move(in), out = std::move(out), &ctl, &cfg] {
+  /// shuffle, the sink boundary or the sink) and fed by `in`; with a Front
+  /// (the merging form of a combined aggregation, which replaces stage
+  /// From - 1), that stage first. Each thread builds its own copy of the
+  /// stages, so every parallel instance owns its user functions.
+  template <class Env, class In, std::size_t From, std::size_t To, class Input, class Out, class Front = no_front>
+  void spawn_segment(control& ctl, const exec_config& cfg, const spawner& spawn, Input in, Out out, Front front = {}) {
+    spawn([this, in = std::move(in), out = std::move(out), front = std::move(front), &ctl, &cfg] {
       Env env;
       auto stages = detail::take_front<To>(job_.stages);
-      auto head = fuse::build_segment<In, From>(env, stages, out);
-      in.template run<Env>(job_, head, ctl, cfg);
+      if constexpr (std::is_same_v<Front, no_front>) {
+        auto head = fuse::build_segment<In, From>(env, stages, out);
+        in.template run<Env>(job_, head, ctl, cfg);
+      } else {
+        using Mid = typename Front::template output<In>;
+        auto head = front.template build<In>(env, stage_label{Front::name, From},
+                                             fuse::build_segment<Mid, From>(env, stages, out));
+        in.template run<Env>(job_, head, ctl, cfg);
+      }
     });
   }
 
@@ -259,36 +279,110 @@ class job_runner final : public job_runner_base {
     using shuffle = shuffle_sink<router_t, key_t, rec_t>;
   };
 
-  /// Starts every segment from stage From on (whose input flow is In): P
-  /// threads fed by `inputs`, up to the next key_by's shuffle (and, behind
-  /// it, the next level) or to the sink boundary and the sink thread.
-  template <class Env, std::size_t From, class In, class Input>
-  void launch_from(const std::vector<Input>& inputs, control& ctl, const exec_config& cfg, const spawner& spawn) {
+  /// Whether the stage after key_by C is combined before the shuffle under
+  /// emission mode Mode (see combining_shuffle_sink): a combinable keyed
+  /// aggregation under a compacted mode; a reduce only over owned records
+  /// (its partials are records).
+  template <std::size_t C, class In, emit_mode Mode>
+  static constexpr bool combines() {
+    if constexpr (Mode != emit_mode::compacted || C + 1 >= n_stages) {
+      return false;
+    } else {
+      using A = std::tuple_element_t<C + 1, stages_t>;
+      if constexpr (!requires { A::combinable; })
+        return false;
+      else if constexpr (!A::combinable)
+        return false;
+      else
+        return !requires { typename A::combiner::template partial<int>; } ||
+               !std::is_same_v<typename A::combiner::template partial<int>, int> ||
+               std::is_same_v<owned_t<typename In::value_type>, std::remove_cvref_t<typename In::value_type>>;
+    }
+  }
+  template <std::size_t C, class In>
+  struct combined_level : level<C, In> {
+    using base = level<C, In>;
+    using agg_t = std::tuple_element_t<C + 1, stages_t>;
+    using comb_t = typename agg_t::combiner;
+    using partial_t = typename comb_t::template partial<typename base::rec_t>;
+    using down_flow = flow<partial_t, typename base::key_t>;  // (key, partial) to the workers
+    using shuffled = keyed_record<typename base::key_t, partial_t>;
+    using shuffle = combining_shuffle_sink<typename base::router_t, typename base::key_t, typename base::rec_t, comb_t>;
+    using front_t = std::remove_cvref_t<decltype(std::declval<const agg_t&>().merge_stage())>;
+  };
+  /// For each stage: a key_by whose aggregation is combined under a
+  /// compacted mode (for the plan).
+  static bool combined_at(std::size_t k) {
+    static constexpr auto at = []<std::size_t... I>(std::index_sequence<I...>) {
+      return std::array<bool, n_stages + 1>{
+          (is_key_by_v<std::tuple_element_t<I, stages_t>> &&
+           combines<I, detail::flow_between<flow0, stages_t, 0, I>, emit_mode::compacted>())...,
+          false};
+    }(std::make_index_sequence<n_stages>{});
+    return at[k];
+  }
+
+  /// Starts every segment from stage From on (whose input flow is In, or,
+  /// with a Front, In through the front stage): P threads fed by `inputs`,
+  /// up to the next key_by's shuffle (and, behind it, the next level) or to
+  /// the sink (per worker) or the sink boundary and the sink thread.
+  template <class Env, std::size_t From, class In, class Input, class Front = no_front>
+  void launch_from(const std::vector<Input>& inputs, control& ctl, const exec_config& cfg, const spawner& spawn,
+                   const Front& front = {}) {
+    using Mid = typename Front::template output<In>;  // the flow into stage From
     constexpr std::size_t next = detail::first_key_by(static_cast<const stages_t*>(nullptr), From);
     const std::size_t P = inputs.size();
     if constexpr (next == n_stages && per_worker_sink<sink_t>) {
       // The sink ends each worker's segment: no queue, no sink thread.
       for (std::size_t w = 0; w < P; ++w)
         spawn_segment<Env, In, From, n_stages>(ctl, cfg, spawn, inputs[w],
-                                               metered_sink<sink_t, true>{&job_.sink, &ctl, shard{w, P}});
+                                               metered_sink<sink_t, true>{&job_.sink, &ctl, shard{w, P}}, front);
     } else if constexpr (next == n_stages) {
-      using out_t = owned_t<typename detail::flow_between<In, stages_t, From, n_stages>::value_type>;
+      using out_t = owned_t<typename detail::flow_between<Mid, stages_t, From, n_stages>::value_type>;
       auto sinkm = start_sink<Env, out_t>(P, ctl, cfg, spawn);
       for (std::size_t w = 0; w < P; ++w)
         spawn_segment<Env, In, From, n_stages>(ctl, cfg, spawn, inputs[w],
-                                               channel_sink<out_t>{sinkm->input(w), sinkm->block_limit()});
+                                               channel_sink<out_t>{sinkm->input(w), sinkm->block_limit()}, front);
     } else {
-      using N = level<next, detail::flow_between<In, stages_t, From, next>>;
+      using before = detail::flow_between<Mid, stages_t, From, next>;
+      if constexpr (combines<next, before, Env::mode>()) {
+        if (cfg.combine_keys > 0) return launch_level<Env, From, In, next, before, true>(inputs, ctl, cfg, spawn, front);
+      }
+      launch_level<Env, From, In, next, before, false>(inputs, ctl, cfg, spawn, front);
+    }
+  }
+
+  /// The shuffle at key_by `next` (flow `before` in front of it) and every
+  /// segment from it on; `combine`: with the aggregation after it combined.
+  template <class Env, std::size_t From, class In, std::size_t next, class before, bool combine, class Input, class Front>
+  void launch_level(const std::vector<Input>& inputs, control& ctl, const exec_config& cfg, const spawner& spawn,
+                    const Front& front) {
+    const std::size_t P = inputs.size();
+    {
+      using N = std::conditional_t<combine, combined_level<next, before>, level<next, before>>;
       auto mergers = make_mergers<typename N::shuffled>(P, ctl, cfg);
       std::vector<from_merger<typename N::shuffled>> behind;
       for (auto& m : mergers) behind.push_back({m});
-      launch_from<Env, next + 1, typename N::down_flow>(behind, ctl, cfg, spawn);
-      for (std::size_t w = 0; w < P; ++w) {
-        std::vector<channel<typename N::shuffled>*> outs;
-        for (auto& m : mergers) outs.push_back(m->input(w));
-        typename N::shuffle sh{make_router(std::get<next>(job_.stages), stage_label{N::key_by_t::name, next + 1}),
-                               std::move(outs), mergers[0]->block_limit()};
-        spawn_segment<Env, In, From, next>(ctl, cfg, spawn, inputs[w], std::move(sh));
+      const auto& kb = std::get<next>(job_.stages);
+      const stage_label kb_label{N::key_by_t::name, next + 1};
+      if constexpr (combine) {
+        const auto& agg = std::get<next + 1>(job_.stages);
+        launch_from<Env, next + 2, typename N::down_flow>(behind, ctl, cfg, spawn, typename N::front_t(agg.merge_stage()));
+        for (std::size_t w = 0; w < P; ++w) {
+          std::vector<channel<typename N::shuffled>*> outs;
+          for (auto& m : mergers) outs.push_back(m->input(w));
+          typename N::shuffle sh{make_router(kb, kb_label), agg.make_combiner(stage_label{N::agg_t::name, next + 2}),
+                                 std::move(outs), mergers[0]->block_limit(), cfg.combine_keys};
+          spawn_segment<Env, In, From, next>(ctl, cfg, spawn, inputs[w], std::move(sh), front);
+        }
+      } else {
+        launch_from<Env, next + 1, typename N::down_flow>(behind, ctl, cfg, spawn);
+        for (std::size_t w = 0; w < P; ++w) {
+          std::vector<channel<typename N::shuffled>*> outs;
+          for (auto& m : mergers) outs.push_back(m->input(w));
+          typename N::shuffle sh{make_router(kb, kb_label), std::move(outs), mergers[0]->block_limit()};
+          spawn_segment<Env, In, From, next>(ctl, cfg, spawn, inputs[w], std::move(sh), front);
+        }
       }
     }
   }

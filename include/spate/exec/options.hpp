@@ -38,6 +38,15 @@ struct max_rate {
   std::uint64_t per_second = 0;
 };
 
+/// Combining before a shuffle under micro-batch and batch execution (a
+/// count() or reduce() after a key_by; exec/shuffle.hpp): each upstream
+/// worker keeps at most `keys` partials per destination worker before it
+/// sends them early (they are always sent at batch ends, barriers and the
+/// end of input). 0 turns combining off: every record crosses the shuffle.
+struct combine_keys {
+  std::size_t keys = 65536;
+};
+
 /// Capacity, in events, of each queue between threads (default 1024). Memory
 /// in flight is bounded by queues x capacity x record size.
 struct queue_capacity {

@@ -31,6 +31,13 @@ struct plan {
     std::size_t first = 1, last = 1;
     std::vector<std::string_view> stages;  ///< their names
     std::string_view output_name;          ///< the key_by routing the shuffle, or the sink
+    /// Output shuffle only: the aggregation after the key_by is combined
+    /// before the shuffle (one partial per key and batch; exec/shuffle.hpp's
+    /// combining_shuffle_sink), so this segment also runs stage `last + 1`
+    /// in its combining form, and the next segment's first stage merges the
+    /// partials.
+    bool combined = false;
+    bool merges_partials = false;  ///< input shuffle only: see `combined`
   };
 
   std::string_view source;
@@ -54,9 +61,16 @@ struct plan {
         case link::sink_boundary: os << "(from " << p.segments[i - 1].parallelism << " workers)"; break;
         case link::sink: break;
       }
-      for (std::size_t k = 0; k < s.stages.size(); ++k) os << " | " << s.stages[k] << " #" << s.first + k;
+      for (std::size_t k = 0; k < s.stages.size(); ++k) {
+        os << " | " << s.stages[k] << " #" << s.first + k;
+        if (k == 0 && s.merges_partials) os << " (merges partials)";
+      }
       switch (s.output) {
-        case link::shuffle: os << " | " << s.output_name << " #" << s.last << " => shuffle"; break;
+        case link::shuffle:
+          os << " | " << s.output_name << " #" << s.last;
+          if (s.combined) os << " => combine #" << s.last + 1;
+          os << " => shuffle";
+          break;
         case link::sink_boundary: os << " => sink thread"; break;
         case link::sink:
           os << " | " << s.output_name;

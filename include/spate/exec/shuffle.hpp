@@ -204,6 +204,79 @@ struct shuffle_sink {
   }
 };
 
+/// A shuffle that combines before sending (Spark's map-side combine, Flink's
+/// local-global aggregation), for a key_by followed by a combinable keyed
+/// aggregation (count(), reduce(f)) under a compacted mode (micro-batch,
+/// batch): it keeps one partial per key for each destination worker
+/// (Comb::first, Comb::add) and sends the partials, as (key, partial), at
+/// each batch end, barrier and end of input, or when a destination holds
+/// `bound` keys; the worker merges them (the stage's merge_stage()). The
+/// results equal the uncombined run: a compacted aggregation emits only at
+/// batch ends, and every partial of a batch arrives before its batch end.
+/// Watermarks pass at once (they do not change a compacted aggregation).
+template <class Router, class K, class T, class Comb>
+struct combining_shuffle_sink {
+  static constexpr const char* name = "combining shuffle";
+  using partial = typename Comb::template partial<T>;
+  using data = keyed_record<K, partial>;
+  Router router;
+  Comb comb;
+  std::vector<channel<data>*> outs;
+  std::size_t block = 256;
+  std::size_t bound = 65536;
+
+  struct built {
+    Router router;
+    Comb comb;
+    detail::block_outs<data> outs;
+    std::size_t bound;
+    std::vector<state::hash_map<K, partial>> tables = std::vector<state::hash_map<K, partial>>(outs.outs.size());
+    template <class R>
+    bool push(R&& r) {
+      decltype(auto) key = router.key_of(std::as_const(r));
+      std::size_t w = router.worker_of(key, outs.outs.size());
+      auto& t = tables[w];
+      if (auto* slot = t.find(key)) {
+        comb.add(slot->second, std::as_const(r));
+        return true;
+      }
+      t.try_emplace_with(key, [&] { return comb.first(to_owned(std::forward<R>(r))); });
+      if (t.size() >= bound) return drain(w);
+      return true;
+    }
+    bool drain(std::size_t w) {
+      bool ok = true;
+      tables[w].erase_if([&](const K& k, partial& p) {
+        ok = outs.record(w, data{k, std::move(p)}) && ok;
+        return true;
+      });
+      return ok;
+    }
+    void drain_all() {
+      for (std::size_t w = 0; w < tables.size(); ++w) drain(w);
+    }
+    void on_watermark(event_time t) { outs.control({control_event::kind::watermark, to_millis(t), 0}); }
+    void on_barrier(checkpoint_id id) {
+      drain_all();
+      outs.control({control_event::kind::barrier, 0, id});
+    }
+    void on_batch_end(const batch_info& b) {
+      drain_all();
+      outs.control({control_event::kind::batch_end, to_millis(b.time), b.number});
+    }
+    void on_tick(event_time) {}
+    void on_idle(bool idle) { outs.control({control_event::kind::idle, 0, idle ? 1u : 0u}); }
+    void on_end() {
+      drain_all();
+      outs.control({control_event::kind::end, 0, 0});
+    }
+  };
+  template <class Flow, class Env>
+  built build(Env&, stage_label) const {
+    return built{router, comb, detail::block_outs<data>(outs, block), bound};
+  }
+};
+
 /// Ends a segment in front of a sink that runs on a thread of its own.
 template <class T>
 struct channel_sink {

@@ -27,6 +27,7 @@ struct exec_config {
   std::size_t parallelism = 1;
   std::uint64_t max_rate = 0;
   std::size_t queue_capacity = 1024;
+  std::size_t combine_keys = 65536;  // 0: no combining before shuffles
   event_time first_batch{};  // time of batch 0 (end of its interval)
   /// The whole input is one batch (run_batch with a parallelism): no batch
   /// ends but the one at the end of input, stamped with the time it closes,
