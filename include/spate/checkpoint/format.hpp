@@ -14,7 +14,6 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <set>
 #include <string>
 #include <string_view>
@@ -40,6 +39,13 @@ enum class file_kind : std::uint8_t { state = 1, manifest = 2 };
 enum class checkpoint_kind : std::uint8_t { checkpoint = 1, savepoint = 2 };
 
 inline const char* kind_name(file_kind k) { return k == file_kind::state ? "state file" : "manifest"; }
+
+inline std::string hex32(std::uint32_t v) {
+  constexpr char digits[] = "0123456789abcdef";
+  std::string s(8, '0');
+  for (int i = 7; i >= 0; --i, v >>= 4) s[static_cast<std::size_t>(i)] = digits[v & 0xf];
+  return s;
+}
 
 /// Frames a payload: header, payload, checksum.
 inline std::string frame(file_kind kind, std::string_view payload) {
@@ -83,12 +89,17 @@ inline result<std::string_view> unframe(std::string_view file, file_kind want) {
   auto stored = *tail.read_le<std::uint32_t>();
   auto computed = crc32c(file.substr(0, file.size() - 4));
   if (stored != computed) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "checksum mismatch (stored %08x, computed %08x): the file is corrupt", stored,
-                  computed);
-    return error(buf);
+    return error("checksum mismatch (stored " + hex32(stored) + ", computed " + hex32(computed) +
+                 "): the file is corrupt");
   }
   return file.substr(16, static_cast<std::size_t>(len));
+}
+
+/// The checksum a frame carries (CRC32C of all but its last 4 bytes). Not
+/// the CRC of the whole file: that is the same constant for every valid
+/// frame, since a message followed by its own CRC has a fixed CRC.
+inline std::uint32_t frame_checksum(std::string_view file) noexcept {
+  return file.size() < 4 ? 0 : crc32c(file.substr(0, file.size() - 4));
 }
 
 /// A source's position in one split: the next record it would read
@@ -107,7 +118,7 @@ struct file_entry {
   std::size_t subtask = 0;
   key_group_range groups;
   std::uint64_t size = 0;
-  std::uint32_t crc = 0;  ///< CRC32C of the whole file
+  std::uint32_t crc = 0;  ///< the file's checksum: CRC32C of its bytes before the trailer
   friend bool operator==(const file_entry&, const file_entry&) = default;
 };
 

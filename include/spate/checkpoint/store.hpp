@@ -154,7 +154,7 @@ inline manifest write_checkpoint(storage& s, std::string_view folder, const chec
                        "-kg" + std::to_string(f.groups.first) + "-" + std::to_string(f.groups.last) + ".state";
     std::string bytes = frame(file_kind::state, f.bytes);
     s.write(detail::join(folder, name), bytes);
-    m.files.push_back(file_entry{name, f.stage_uid, f.subtask, f.groups, bytes.size(), crc32c(bytes)});
+    m.files.push_back(file_entry{name, f.stage_uid, f.subtask, f.groups, bytes.size(), frame_checksum(bytes)});
   }
   s.write(detail::join(folder, manifest_name), encode_manifest(m));
   return m;
@@ -179,7 +179,7 @@ inline result<loaded_checkpoint> load_checkpoint(const storage& s, std::string_v
                   std::to_string(f.size) + " (truncated or replaced)");
     auto payload = unframe(*bytes, file_kind::state);
     if (!payload) return fail("state file '" + f.name + "': " + payload.error().message());
-    if (crc32c(*bytes) != f.crc)
+    if (frame_checksum(*bytes) != f.crc)
       return fail("state file '" + f.name + "': its checksum differs from the one in the manifest (replaced)");
     out.payloads.emplace_back(*payload);
   }
