@@ -100,6 +100,18 @@ TEST_CASE("local storage: a folder that cannot be written fails with a message n
   }
 }
 
+TEST_CASE("local storage: a write that cannot be done names the file and the folder") {
+  chk_test::temp_dir d;
+  chk::local_storage s(d.path());
+  std::ofstream(d.path() / "chk-1") << "a file where a folder belongs";
+  CHECK_THROWS_WITH(s.write("chk-1/x.state", "x"),
+                    Contains("cannot create '" + (d.path() / "chk-1" / "x.state").string()) &&
+                        Contains("in the checkpoint folder '" + d.path().string() + "'") && Contains("Not a directory"));
+  CHECK_THROWS_WITH(s.write("chk-2/x.tmp-1", "x"), Contains("keeps for its temporary files"));
+  std::filesystem::create_directories(d.path() / "chk-3" / "dir.state");
+  CHECK_THROWS_WITH(s.read("chk-3/dir.state"), Contains("cannot read") && Contains("dir.state"));
+}
+
 TEST_CASE("local storage: describe names the folder") {
   chk_test::temp_dir d;
   chk::local_storage s(d.path());

@@ -193,6 +193,16 @@ TEST_CASE("store: every kind of damage is found, with a message naming the folde
     blobs["chk-1/MANIFEST"][25] ^= 0x40;
     CHECK_THAT(error_of(), Contains("MANIFEST") && Contains("checksum mismatch"));
   }
+  SECTION("a manifest naming a file outside its folder, or a subtask outside the job") {
+    auto m = *chk::decode_manifest(good_manifest);
+    m.files[0].name = "../chk-2/x.state";
+    blobs["chk-1/MANIFEST"] = chk::encode_manifest(m);
+    CHECK_THAT(error_of(), Contains("'../chk-2/x.state' is not a plain file name"));
+    m = *chk::decode_manifest(good_manifest);
+    m.files[0].subtask = 5;
+    blobs["chk-1/MANIFEST"] = chk::encode_manifest(m);
+    CHECK_THAT(error_of(), Contains("subtask 5 or key groups [0, 64) outside the job (parallelism 2"));
+  }
   SECTION("a state file where the manifest belongs") {
     blobs["chk-1/MANIFEST"] = good_state;
     CHECK_THAT(error_of(), Contains("expected a manifest"));

@@ -161,6 +161,12 @@ inline std::string encode_manifest(const manifest& m) {
   return frame(file_kind::manifest, p);
 }
 
+/// One path component that names a file inside a checkpoint's folder.
+inline bool is_plain_file_name(std::string_view n) {
+  return !n.empty() && n != "." && n != ".." && n.find('/') == std::string_view::npos &&
+         n.find('\0') == std::string_view::npos && n != manifest_name;
+}
+
 namespace detail {
 #define SPATE_CHK_TRY(var, expr) \
   auto var = (expr);             \
@@ -177,6 +183,8 @@ inline result<manifest> decode_manifest_payload(std::string_view p) {
   m.created_ms = static_cast<std::int64_t>(*created);
   SPATE_CHK_TRY(par, r.read_varint());
   SPATE_CHK_TRY(maxp, r.read_varint());
+  if (*par == 0 || *maxp == 0 || *par > *maxp)
+    return r.fail("parallelism " + std::to_string(*par) + " with max parallelism " + std::to_string(*maxp));
   m.parallelism = *par;
   m.max_parallelism = *maxp;
   SPATE_CHK_TRY(nstages, r.read_length());
@@ -194,6 +202,11 @@ inline result<manifest> decode_manifest_payload(std::string_view p) {
     SPATE_CHK_TRY(last, r.read_varint());
     SPATE_CHK_TRY(size, r.read_le<std::uint64_t>());
     SPATE_CHK_TRY(crc, r.read_le<std::uint32_t>());
+    if (!is_plain_file_name(*name)) return r.fail("file name '" + *name + "' is not a plain file name");
+    if (*sub >= *par || *first > *last || *last > *maxp)
+      return r.fail("file '" + *name + "': subtask " + std::to_string(*sub) + " or key groups [" +
+                    std::to_string(*first) + ", " + std::to_string(*last) + ") outside the job (parallelism " +
+                    std::to_string(*par) + ", max parallelism " + std::to_string(*maxp) + ")");
     f.name = std::move(*name);
     f.stage_uid = std::move(*uid);
     f.subtask = *sub;

@@ -4,11 +4,13 @@
 // renamed over the target and the folder fsynced, so a crash leaves the old
 // blob or the new one, never a part. Temporary leftovers of a crash are not
 // listed and go with their folder.
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -44,6 +46,9 @@ class local_storage : public storage {
 
   void write(std::string_view name, std::string_view bytes) override {
     check_blob_name(name);
+    if (name.find(".tmp-") != std::string_view::npos)
+      throw std::invalid_argument("spate: checkpoint blob name '" + std::string(name) +
+                                  "' contains '.tmp-', which local storage keeps for its temporary files");
     const auto target = root_ / std::string(name);
     const auto dir = target.parent_path();
     make_dirs(dir);

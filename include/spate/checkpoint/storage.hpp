@@ -65,6 +65,7 @@ inline void check_blob_name(std::string_view name) {
 }
 
 /// Blobs in memory, for tests and for jobs that only want the protocol.
+/// Not thread-safe (local_storage is, for distinct names).
 class memory_storage : public storage {
  public:
   std::string describe() const override { return "memory storage"; }
