@@ -1,4 +1,4 @@
-// Sliding time windows (window/time_window.hpp): panes, firing order,
+// Sliding time windows (window/sliding_window.hpp): panes, firing order,
 // late records between and inside windows, state cleanup.
 #include <algorithm>
 #include <cstdint>

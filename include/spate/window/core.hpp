@@ -1,13 +1,18 @@
 #pragma once
-// What every window operator shares: the downstream link, the window
-// function, the late-record output and counter, event/processing time, and
-// timers: a map from due time to the keys to look at then. A key is put in it
-// once per due time it needs (not once per record); an entry whose key has
-// since been rescheduled is stale and skipped.
+// What every window operator shares. window_spec bundles the types an
+// operator is made of (record, key, result key, window function, timestamp
+// function, time domain, late output, downstream); window_core holds the
+// parts every operator has: the downstream link, the window function, the
+// late-record output and counter, the current time, and the timers: a map
+// from due time to the keys to look at then. A key is put in it once per due
+// time it needs (not once per record); an entry whose key has since been
+// rescheduled is stale and skipped. window_operator<Op> (window_operator.hpp)
+// speaks the stage protocol for every operator.
 #include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -30,45 +35,77 @@ struct count_only_late {
   bool push(const R&) noexcept { return true; }
 };
 
-template <class T, class SK, class KOut, class Fn, class TsFn, bool Processing, class LateOut, class Down>
+/// The types a window operator is made of.
+///   Record   what arrives            Key      the key as stored (uint8_t for window_all)
+///   KeyOut   the key of the results (no_key for window_all)
+///   Fn       the window function (window_fn)   TsFn   the timestamp function
+///   Processing  processing time instead of event time
+///   LateOut  the built late output   Down     the next built stage
+template <class Record, class Key, class KeyOut, class Fn, class TsFn, bool Processing, class LateOut, class Down>
+struct window_spec {
+  using record = Record;
+  using key = Key;
+  using key_out = KeyOut;
+  using fn = Fn;
+  using ts = TsFn;
+  static constexpr bool processing = Processing;
+  using late_out = LateOut;
+  using down = Down;
+};
+
+/// What a window operator is built from, besides its assigner.
+template <class S>
+struct window_parts {
+  typename S::down down;
+  typename S::fn fn;
+  typename S::ts ts;
+  typename S::late_out late;
+  std::uint64_t* late_counter;
+  stage_label label;
+  duration lateness;
+};
+
+/// The shared part of every window operator; TimerKey is what a timer names
+/// (the key, or for tumbling windows the key and window start).
+template <class S, class TimerKey = typename S::key>
 struct window_core {
-  Down down;
+  using spec = S;
+  using T = typename S::record;
+  using SK = typename S::key;
+  using KOut = typename S::key_out;
+  using Fn = typename S::fn;
+  using acc_type = typename Fn::acc_type;
+  using key_out_type = KOut;
+  /// The key records of window_all arrive under.
+  using plain_key = SK;
+  static constexpr bool processing = S::processing;
+
+  typename S::down down;
   Fn fn;
-  TsFn ts;
-  LateOut late;
+  typename S::ts ts;
+  typename S::late_out late;
   std::uint64_t* late_counter = nullptr;
   stage_label label;
   std::int64_t lateness = 0;
 
-  window_core(Down d, Fn f, TsFn t, LateOut l, std::uint64_t* counter, stage_label lab, duration late_by)
-      : down(std::move(d)), fn(std::move(f)), ts(std::move(t)), late(std::move(l)), late_counter(counter),
-        label(lab), lateness(late_by.count()) {}
+  explicit window_core(window_parts<S>&& p)
+      : down(std::move(p.down)), fn(std::move(p.fn)), ts(std::move(p.ts)), late(std::move(p.late)),
+        late_counter(p.late_counter), label(p.label), lateness(p.lateness.count()) {}
 
   std::int64_t now = before_all;  // the watermark, or processing time − 1 ms
   event_time proc_now{};
   event_time forwarded = min_watermark;
   std::uint64_t late_records = 0;
-  std::map<std::int64_t, std::vector<SK>> timers{};
+  std::map<std::int64_t, std::vector<TimerKey>> timers{};
 
-  using acc_type = typename Fn::acc_type;
-  using key_out_type = KOut;
-  static constexpr bool processing = Processing;
-
-  static decltype(auto) key_out(const SK& k) {
-    if constexpr (std::is_same_v<KOut, no_key>)
-      return no_key{};
-    else
-      return (k);
-  }
   std::int64_t time_of(const T& r) {
-    if constexpr (Processing || std::is_same_v<TsFn, no_timestamp>)
+    if constexpr (processing || std::is_same_v<typename S::ts, no_timestamp>)
       return to_millis(proc_now);
     else
       return to_millis(call_user(label, [&](const T& x) { return timestamp_of(ts, x); }, r));
   }
-  bool emit(const SK& k, time_window w, const acc_type& a) { return emit_key(k, w, a); }
   template <class K>
-  bool emit_key(const K& k, time_window w, const acc_type& a) {
+  bool emit(const K& k, time_window w, const acc_type& a) {
     decltype(auto) kout = [&]() -> decltype(auto) {
       if constexpr (std::is_same_v<KOut, no_key>)
         return no_key{};
@@ -88,9 +125,9 @@ struct window_core {
   // lookup. Every removal from `timers` goes through the functions below,
   // which drop the cache.
   std::int64_t cached_at = before_all;
-  std::vector<SK>* cached_list = nullptr;
+  std::vector<TimerKey>* cached_list = nullptr;
 
-  void schedule(std::int64_t at, const SK& k) {
+  void schedule(std::int64_t at, const TimerKey& k) {
     if (!cached_list || at != cached_at) {
       cached_list = &timers[at];
       cached_at = at;
@@ -133,7 +170,7 @@ struct window_core {
       cached_list = nullptr;
       auto node = timers.extract(timers.begin());
       if (pass(node.key(), node.mapped().size())) continue;
-      for (const SK& k : node.mapped()) due(k, node.key());
+      for (const TimerKey& k : node.mapped()) due(k, node.key());
     }
   }
   void forward_watermark(event_time t) {
@@ -142,77 +179,22 @@ struct window_core {
       down.on_watermark(t);
     }
   }
-  // Control every window operator passes on the same way; an operator with
-  // more to do (fire on watermarks, ticks or batch ends) declares its own,
-  // which hides these.
-  void on_watermark(event_time t) { forward_watermark(t); }
-  void on_tick(event_time t) { down.on_tick(t); }
-  void on_barrier(checkpoint_id id) {
-    late_on_barrier(id);
-    down.on_barrier(id);
+
+  /// What every operator's snapshot holds besides its own state: the time,
+  /// the last watermark sent on and the late count.
+  using clock_snapshot = std::tuple<std::int64_t, std::int64_t, std::int64_t, std::uint64_t>;
+  clock_snapshot clock_state() const {
+    return {now, to_millis(proc_now), to_millis(forwarded), late_records};
   }
-  void on_batch_end(const batch_info& b) {
-    late_on_batch_end(b);
-    down.on_batch_end(b);
+  void restore_clock(const clock_snapshot& c) {
+    now = std::get<0>(c);
+    proc_now = from_millis(std::get<1>(c));
+    forwarded = from_millis(std::get<2>(c));
+    late_records = std::get<3>(c);
   }
 
-  // The late output is a sink of its own: it sees the control calls too.
-  void late_on_end() {
-    if constexpr (requires { late.on_end(); }) late.on_end();
-  }
-  void late_on_barrier(checkpoint_id id) {
-    if constexpr (requires { late.on_barrier(id); }) late.on_barrier(id);
-  }
-  void late_on_batch_end(const batch_info& b) {
-    if constexpr (requires { late.on_batch_end(b); }) late.on_batch_end(b);
-  }
   /// How many records came too late even for allowed lateness.
   std::uint64_t late_count() const noexcept { return late_records; }
-};
-
-/// How records enter every window operator: keyed ones with their key, the
-/// records of window_all with the key type Op names `plain_key`, both into
-/// Op's `add(key, record)`.
-template <class Op, class Core>
-struct window_input : Core {
-  window_input(Core&& c) : Core(std::move(c)) {}
-  Op& self() { return static_cast<Op&>(*this); }
-
-  template <class KK, class R>
-  bool push_keyed(const KK& k, R&& r)
-    requires(!std::is_same_v<typename Core::key_out_type, no_key>)
-  {
-    return self().add(k, std::as_const(r));
-  }
-  template <class R>
-  bool push(R&& r) {
-    return self().add(typename Op::plain_key{}, std::as_const(r));
-  }
-};
-
-/// The protocol of the time-window operators (tumbling, sliding, session),
-/// which differ only in `add(key, record)` and `advance_to(time)`: event time
-/// moves with watermarks, processing time with ticks, and the end of input
-/// fires everything.
-template <class Op, class Core>
-struct time_window_protocol : window_input<Op, Core> {
-  time_window_protocol(Core&& c) : window_input<Op, Core>(std::move(c)) {}
-  using window_input<Op, Core>::self;
-  void on_watermark(event_time t) {
-    if constexpr (!Core::processing) self().advance_to(to_millis(t));
-    this->forward_watermark(t);
-  }
-  void on_tick(event_time t) {
-    this->proc_now = t;
-    if constexpr (Core::processing) self().advance_to(to_millis(t) - 1);
-    this->down.on_tick(t);
-  }
-  void on_end() {
-    self().advance_to(never);
-    this->forward_watermark(max_watermark);
-    this->late_on_end();
-    this->down.on_end();
-  }
 };
 }  // namespace detail
 

@@ -8,17 +8,21 @@
 // are zero: count windows have no time.
 #include <cstdint>
 #include <deque>
+#include <tuple>
+#include <vector>
 
+#include "../state/snapshot.hpp"
 #include "core.hpp"
 
 namespace spate::detail {
 
-template <class T, class SK, class KOut, class Fn, class TsFn, bool Processing, class LateOut, class Down>
-struct count_window_op : window_input<count_window_op<T, SK, KOut, Fn, TsFn, Processing, LateOut, Down>,
-                                       window_core<T, SK, KOut, Fn, TsFn, Processing, LateOut, Down>> {
-  using plain_key = SK;
-  using core = window_core<T, SK, KOut, Fn, TsFn, Processing, LateOut, Down>;
-  using acc_type = typename core::acc_type;
+template <class S>
+struct count_window_op : window_core<S> {
+  using core = window_core<S>;
+  using typename core::T;
+  using typename core::SK;
+  using typename core::acc_type;
+
   struct tumbling_state {
     acc_type acc;
     std::uint64_t count;
@@ -30,6 +34,9 @@ struct count_window_op : window_input<count_window_op<T, SK, KOut, Fn, TsFn, Pro
   std::uint64_t size, step;
   state::hash_map<SK, tumbling_state> tumbling{};
   state::hash_map<SK, sliding_state> sliding{};
+
+  template <class Assigner>
+  count_window_op(window_parts<S> p, const Assigner& a) : core(std::move(p)), size(a.size), step(a.step) {}
 
   template <class KK>
   bool add(const KK& key, const T& r) {
@@ -56,9 +63,22 @@ struct count_window_op : window_input<count_window_op<T, SK, KOut, Fn, TsFn, Pro
     return this->emit(slot->first, time_window{}, a);
   }
 
-  void on_end() {
-    this->late_on_end();
-    this->down.on_end();
+  // tumbling: (key, acc, count); sliding: (key, last records, records since the last firing)
+  using count_snapshot = std::tuple<std::vector<std::tuple<SK, acc_type, std::uint64_t>>,
+                                   std::vector<std::tuple<SK, std::vector<T>, std::uint64_t>>>;
+  count_snapshot state_snapshot() const {
+    return {entries_of(tumbling, [](const SK& k, const tumbling_state& s) { return std::tuple(k, s.acc, s.count); }),
+            entries_of(sliding, [](const SK& k, const sliding_state& s) {
+              return std::tuple(k, std::vector<T>(s.last.begin(), s.last.end()), s.since);
+            })};
+  }
+  void restore_state(count_snapshot&& s) {
+    tumbling.clear();
+    sliding.clear();
+    for (auto& [k, acc, count] : std::get<0>(s))
+      tumbling.try_emplace_with(k, [&] { return tumbling_state{std::move(acc), count}; });
+    for (auto& [k, last, since] : std::get<1>(s))
+      sliding.try_emplace_with(k, [&] { return sliding_state{std::deque<T>(last.begin(), last.end()), since}; });
   }
 };
 

@@ -8,18 +8,47 @@
 #include <utility>
 #include <vector>
 
+#include "../state/snapshot.hpp"
 #include "core.hpp"
 #include "triggers.hpp"
 
+namespace spate::serde {
+// The built-in triggers' states in snapshots (a user trigger's state needs an
+// encoding of its own: a reflected struct, or a codec like these).
+template <>
+struct codec<count_trigger_state> {
+  static void write(writer& w, const count_trigger_state& s) { codec<std::uint64_t>::write(w, s.count); }
+  static result<count_trigger_state> read(reader& r) {
+    auto x = codec<std::uint64_t>::read(r);
+    if (!x) return std::move(x).error();
+    return count_trigger_state{*x};
+  }
+};
+template <>
+struct codec<no_trigger_state> {
+  static void write(writer&, const no_trigger_state&) {}
+  static result<no_trigger_state> read(reader&) { return no_trigger_state{}; }
+};
+template <>
+struct codec<interval_trigger_state> {
+  static void write(writer& w, const interval_trigger_state& s) { codec<std::vector<std::int64_t>>::write(w, s.pending); }
+  static result<interval_trigger_state> read(reader& r) {
+    auto x = codec<std::vector<std::int64_t>>::read(r);
+    if (!x) return std::move(x).error();
+    return interval_trigger_state{std::move(*x)};
+  }
+};
+}  // namespace spate::serde
+
 namespace spate::detail {
 
-template <class Trigger, class T, class SK, class KOut, class Fn, class TsFn, bool Processing, class LateOut,
-          class Down>
-struct global_window_op : window_input<global_window_op<Trigger, T, SK, KOut, Fn, TsFn, Processing, LateOut, Down>,
-                                        window_core<T, SK, KOut, Fn, TsFn, Processing, LateOut, Down>> {
-  using plain_key = SK;
-  using core = window_core<T, SK, KOut, Fn, TsFn, Processing, LateOut, Down>;
-  using acc_type = typename core::acc_type;
+template <class Trigger, class S>
+struct global_window_op : window_core<S> {
+  using core = window_core<S>;
+  using typename core::T;
+  using typename core::SK;
+  using typename core::acc_type;
+  static constexpr std::int64_t tick_lag = 0;  // processing time t fires what is due at t
   static constexpr bool timed = requires(const Trigger& tr, typename Trigger::state& s) { tr.on_time(s, event_time{}); };
   static constexpr bool has_timers = requires(const Trigger& tr, typename Trigger::state& s) {
     tr.next_timer(std::as_const(s));
@@ -33,6 +62,9 @@ struct global_window_op : window_input<global_window_op<Trigger, T, SK, KOut, Fn
   };
   Trigger trigger;
   state::hash_map<SK, key_state> keys{};
+
+  template <class Assigner>
+  global_window_op(window_parts<S> p, const Assigner& a) : core(std::move(p)), trigger(a.trigger) {}
 
   using slot_type = typename state::hash_map<SK, key_state>::value_type;
   // Sets the key's timer to the trigger's earliest one, unless it has an earlier one.
@@ -80,9 +112,8 @@ struct global_window_op : window_input<global_window_op<Trigger, T, SK, KOut, Fn
     if (apply(slot, res, go)) schedule_next(slot);
     return go;
   }
-  void advance_to(event_time t) {
+  void advance_to(std::int64_t ms) {
     if constexpr (has_timers) {
-      std::int64_t ms = to_millis(t);
       if (ms <= this->now) return;
       this->now = ms;
       // A timer set at or before the watermark fires at the next advance, as
@@ -99,6 +130,7 @@ struct global_window_op : window_input<global_window_op<Trigger, T, SK, KOut, Fn
       });
     } else if constexpr (timed) {
       std::vector<SK> purge;
+      event_time t = from_millis(ms);
       keys.for_each([&](const SK& k, key_state& s) {
         trigger_result res = trigger.on_time(s.trig, t);
         if (fires(res)) this->emit(k, time_window{}, s.acc);
@@ -108,20 +140,23 @@ struct global_window_op : window_input<global_window_op<Trigger, T, SK, KOut, Fn
     }
   }
 
-  void on_watermark(event_time t) {
-    if constexpr (!Processing) advance_to(t);
-    this->forward_watermark(t);
+  void finish() {
+    if constexpr (!S::processing) advance_to(never);
   }
-  void on_tick(event_time t) {
-    this->proc_now = t;
-    if constexpr (Processing) advance_to(t);
-    this->down.on_tick(t);
+
+  // per key: acc, trigger state, timer, purged
+  using key_snapshot = std::tuple<SK, acc_type, typename Trigger::state, std::int64_t, bool>;
+  std::vector<key_snapshot> state_snapshot() const {
+    return entries_of(keys, [](const SK& k, const key_state& s) {
+      return key_snapshot(k, s.acc, s.trig, s.scheduled, s.empty);
+    });
   }
-  void on_end() {
-    if constexpr (!Processing) advance_to(max_watermark);
-    this->forward_watermark(max_watermark);
-    this->late_on_end();
-    this->down.on_end();
+  void restore_state(std::vector<key_snapshot>&& s) {
+    keys.clear();
+    for (auto& [k, acc, trig, scheduled, empty] : s) {
+      if (scheduled != never) this->schedule(scheduled, k);
+      keys.try_emplace_with(k, [&] { return key_state{std::move(acc), std::move(trig), scheduled, empty}; });
+    }
   }
   const state::hash_map<SK, key_state>& state() const noexcept { return keys; }
 };
@@ -130,13 +165,17 @@ struct global_window_op : window_input<global_window_op<Trigger, T, SK, KOut, Fn
 /// key at each on_batch_end, then reset. At the end of input, what the last
 /// (unfinished) batch holds is emitted too. Bounds: [previous batch time,
 /// this batch time).
-template <class T, class SK, class KOut, class Fn, class TsFn, bool Processing, class LateOut, class Down>
-struct per_batch_op : window_input<per_batch_op<T, SK, KOut, Fn, TsFn, Processing, LateOut, Down>,
-                                    window_core<T, SK, KOut, Fn, TsFn, Processing, LateOut, Down>> {
-  using plain_key = SK;
-  using core = window_core<T, SK, KOut, Fn, TsFn, Processing, LateOut, Down>;
+template <class S>
+struct per_batch_op : window_core<S> {
+  using core = window_core<S>;
+  using typename core::T;
+  using typename core::SK;
+  using typename core::acc_type;
   state::hash_map<SK, typename core::acc_type> keys{};
   event_time batch_start{};
+
+  template <class Assigner>
+  per_batch_op(window_parts<S> p, const Assigner&) : core(std::move(p)) {}
 
   template <class KK>
   bool add(const KK& key, const T& r) {
@@ -150,18 +189,20 @@ struct per_batch_op : window_input<per_batch_op<T, SK, KOut, Fn, TsFn, Processin
     keys.clear();
     batch_start = end;
   }
-  void on_tick(event_time t) {
-    this->proc_now = t;
-    this->down.on_tick(t);
-  }
-  void on_batch_end(const batch_info& b) {
-    flush(b.time);
-    this->down.on_batch_end(b);
-  }
-  void on_end() {
+  void flush_batch(const batch_info& b) { flush(b.time); }
+  void finish() {
     if (!keys.empty()) flush(std::max(this->proc_now, batch_start));
-    this->late_on_end();
-    this->down.on_end();
+  }
+
+  // the batch's (key, acc), and where the batch started
+  using batch_snapshot = std::tuple<std::vector<std::tuple<SK, acc_type>>, std::int64_t>;
+  batch_snapshot state_snapshot() const {
+    return {entries_of(keys, [](const SK& k, const acc_type& a) { return std::tuple(k, a); }), to_millis(batch_start)};
+  }
+  void restore_state(batch_snapshot&& s) {
+    keys.clear();
+    for (auto& [k, a] : std::get<0>(s)) keys.try_emplace_with(k, [&] { return std::move(a); });
+    batch_start = from_millis(std::get<1>(s));
   }
 };
 

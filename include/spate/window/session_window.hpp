@@ -17,16 +17,12 @@
 
 namespace spate::detail {
 
-template <class T, class SK, class KOut, class Fn, class TsFn, bool Processing, class LateOut, class Down>
-struct session_window_op
-    : time_window_protocol<session_window_op<T, SK, KOut, Fn, TsFn, Processing, LateOut, Down>,
-                           window_core<T, SK, KOut, Fn, TsFn, Processing, LateOut, Down>> {
-  using plain_key = SK;
-  using core = window_core<T, SK, KOut, Fn, TsFn, Processing, LateOut, Down>;
-  using acc_type = typename core::acc_type;
-  static_assert(Fn::mergeable,
-                "spate: session windows merge, so the window function must be mergeable: "
-                "use reduce, count, aggregate with merge(), or process; fold cannot merge");
+template <class S>
+struct session_window_op : window_core<S> {
+  using core = window_core<S>;
+  using typename core::T;
+  using typename core::SK;
+  using typename core::acc_type;
 
   struct session {
     std::int64_t start, end;
@@ -39,6 +35,9 @@ struct session_window_op
   };
   std::int64_t gap;
   state::hash_map<SK, key_state> keys{};
+
+  template <class Assigner>
+  session_window_op(window_parts<S> p, const Assigner& a) : core(std::move(p)), gap(a.gap.count()) {}
 
   bool fire(const SK& k, session& s) {
     s.fired = true;
@@ -73,7 +72,7 @@ struct session_window_op
     auto last = std::find_if(first, v.end(), [&](const session& s) { return s.start > hi; });
     std::int64_t start = lo, end = hi;
     if (first != last) start = std::min(start, first->start), end = std::max(end, std::prev(last)->end);
-    if constexpr (!Processing) {
+    if constexpr (!S::processing) {
       if (end - 1 + this->lateness <= this->now) {
         if (inserted) keys.erase(SK(slot->first));
         return this->on_late(r);
@@ -116,27 +115,21 @@ struct session_window_op
 
   const state::hash_map<SK, key_state>& state() const noexcept { return keys; }
 
-  // key, sessions (start, end, acc, fired), scheduled; then the current time
-  using snapshot_type = std::tuple<
-      std::vector<std::tuple<SK, std::vector<std::tuple<std::int64_t, std::int64_t, acc_type, bool>>, std::int64_t>>,
-      std::int64_t>;
-  /// Appends every key's sessions and the current time as one binary record.
-  void snapshot(std::string& out) const {
-    snapshot_type s{entries_of(keys, [](const SK& k, const key_state& ks) {
-                      std::vector<std::tuple<std::int64_t, std::int64_t, acc_type, bool>> v;
-                      for (const session& x : ks.sessions) v.emplace_back(x.start, x.end, x.acc, x.fired);
-                      return std::tuple(k, std::move(v), ks.scheduled);
-                    }),
-                    this->now};
-    snapshot_value(s, out);
+  void finish() { advance_to(never); }
+
+  // per key: sessions (start, end, acc, fired), scheduled (the key's timer)
+  using key_snapshot =
+      std::tuple<SK, std::vector<std::tuple<std::int64_t, std::int64_t, acc_type, bool>>, std::int64_t>;
+  std::vector<key_snapshot> state_snapshot() const {
+    return entries_of(keys, [](const SK& k, const key_state& ks) {
+      std::vector<std::tuple<std::int64_t, std::int64_t, acc_type, bool>> v;
+      for (const session& x : ks.sessions) v.emplace_back(x.start, x.end, x.acc, x.fired);
+      return key_snapshot(k, std::move(v), ks.scheduled);
+    });
   }
-  /// Replaces the state with a snapshot (timers are rebuilt); false if it does not decode.
-  bool restore(std::string_view in) {
-    auto s = restore_value<snapshot_type>(in);
-    if (!s) return false;
+  void restore_state(std::vector<key_snapshot>&& s) {
     keys.clear();
-    this->clear_timers();
-    for (auto& e : std::get<0>(*s)) {
+    for (auto& e : s) {
       key_state ks;
       for (auto& x : std::get<1>(e))
         ks.sessions.push_back(session{std::get<0>(x), std::get<1>(x), std::move(std::get<2>(x)), std::get<3>(x)});
@@ -144,8 +137,6 @@ struct session_window_op
       if (ks.scheduled != never) this->schedule(ks.scheduled, std::get<0>(e));
       keys.try_emplace_with(std::get<0>(e), [&] { return std::move(ks); });
     }
-    this->now = std::get<1>(*s);
-    return true;
   }
 };
 

@@ -1,5 +1,6 @@
 #pragma once
-// Tumbling and sliding time windows, per key, on event or processing time.
+// Sliding time windows, per key, on event or processing time (tumbling
+// windows have their own operator, tumbling_window.hpp).
 //
 // State is kept per pane: a pane is a tumbling window of gcd(size, slide), so
 // a record updates exactly one accumulator (never size/slide copies), and a
@@ -17,6 +18,7 @@
 // watermark (Flink's isElementLate); a record in no window that is not late
 // is dropped, as in Flink.
 #include <algorithm>
+#include <numeric>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -27,17 +29,12 @@
 
 namespace spate::detail {
 
-template <bool Sliding, class T, class SK, class KOut, class Fn, class TsFn, bool Processing, class LateOut,
-          class Down>
-struct time_window_op
-    : time_window_protocol<time_window_op<Sliding, T, SK, KOut, Fn, TsFn, Processing, LateOut, Down>,
-                           window_core<T, SK, KOut, Fn, TsFn, Processing, LateOut, Down>> {
-  using plain_key = SK;
-  using core = window_core<T, SK, KOut, Fn, TsFn, Processing, LateOut, Down>;
-  using acc_type = typename core::acc_type;
-  static_assert(!Sliding || Fn::mergeable,
-                "spate: sliding windows combine panes, so the window function must be mergeable: "
-                "use reduce, count, aggregate with merge(), or process; fold cannot merge");
+template <class S>
+struct sliding_window_op : window_core<S> {
+  using core = window_core<S>;
+  using typename core::T;
+  using typename core::SK;
+  using typename core::acc_type;
 
   struct pane {
     std::int64_t start;
@@ -53,6 +50,11 @@ struct time_window_op
   state::hash_map<SK, key_state> keys{};
   bool have_pane = false;
   std::int64_t cached_pane = 0, cached_last_start = 0, cached_first_end = 0;
+
+  template <class Assigner>
+  sliding_window_op(window_parts<S> p, const Assigner& a)
+      : core(std::move(p)), size(a.size.count()), slide(a.slide.count()), offset(a.offset.count()),
+        pane_size(std::gcd(a.size.count(), a.slide.count())) {}
 
   // The smallest window end after p (window ends are offset + size + n*slide).
   std::int64_t first_end(std::int64_t p) const noexcept { return p + 1 + floor_mod(offset + size - (p + 1), slide); }
@@ -70,13 +72,9 @@ struct time_window_op
     auto it = std::find_if(ks.panes.begin(), ks.panes.end(), [&](const pane& p) { return p.start >= start; });
     if (it == ks.panes.end() || it->start >= end) return true;
     time_window w{from_millis(start), from_millis(end)};
-    if constexpr (!Sliding) {
-      return this->emit(k, w, it->acc);
-    } else {
-      acc_type a = it->acc;
-      for (++it; it != ks.panes.end() && it->start < end; ++it) this->fn.merge(a, it->acc);
-      return this->emit(k, w, a);
-    }
+    acc_type a = it->acc;
+    for (++it; it != ks.panes.end() && it->start < end; ++it) this->fn.merge(a, it->acc);
+    return this->emit(k, w, a);
   }
 
   // Fires what is due for one key, drops what no window needs any more, and
@@ -121,16 +119,14 @@ struct time_window_op
       cached_first_end = first_end(cached_pane);
     }
     std::int64_t last_start = cached_last_start;
-    if constexpr (Sliding) {
-      if (t - last_start >= size) {
-        // slide > size: between windows, in none. Flink drops such a record,
-        // unless t + lateness has passed the watermark: then it is late.
-        if constexpr (!Processing)
-          if (t + this->lateness <= this->now) return this->on_late(r);
-        return true;
-      }
+    if (t - last_start >= size) {
+      // slide > size: between windows, in none. Flink drops such a record,
+      // unless t + lateness has passed the watermark: then it is late.
+      if constexpr (!S::processing)
+        if (t + this->lateness <= this->now) return this->on_late(r);
+      return true;
     }
-    if constexpr (!Processing) {
+    if constexpr (!S::processing) {
       if (last_start + size - 1 + this->lateness <= this->now) return this->on_late(r);
     }
     const std::int64_t p = cached_pane;
@@ -205,27 +201,21 @@ struct time_window_op
   /// The state, for inspection and tests: key -> panes.
   const state::hash_map<SK, key_state>& state() const noexcept { return keys; }
 
-  // key, panes (start, acc), fired_upto, scheduled; then the current time
-  using snapshot_type = std::tuple<
-      std::vector<std::tuple<SK, std::vector<std::pair<std::int64_t, acc_type>>, std::int64_t, std::int64_t>>,
-      std::int64_t>;
-  /// Appends every key's panes and the current time as one binary record.
-  void snapshot(std::string& out) const {
-    snapshot_type s{detail::entries_of(keys, [](const SK& k, const key_state& ks) {
-                      std::vector<std::pair<std::int64_t, acc_type>> ps;
-                      for (const pane& p : ks.panes) ps.emplace_back(p.start, p.acc);
-                      return std::tuple(k, std::move(ps), ks.fired_upto, ks.scheduled);
-                    }),
-                    this->now};
-    detail::snapshot_value(s, out);
+  void finish() { advance_to(never); }
+
+  // per key: panes (start, acc), fired_upto, scheduled (the key's timer)
+  using key_snapshot = std::tuple<SK, std::vector<std::pair<std::int64_t, acc_type>>, std::int64_t, std::int64_t>;
+  std::vector<key_snapshot> state_snapshot() const {
+    return entries_of(keys, [](const SK& k, const key_state& ks) {
+      std::vector<std::pair<std::int64_t, acc_type>> ps;
+      for (const pane& p : ks.panes) ps.emplace_back(p.start, p.acc);
+      return key_snapshot(k, std::move(ps), ks.fired_upto, ks.scheduled);
+    });
   }
-  /// Replaces the state with a snapshot (timers are rebuilt); false if it does not decode.
-  bool restore(std::string_view in) {
-    auto s = detail::restore_value<snapshot_type>(in);
-    if (!s) return false;
+  void restore_state(std::vector<key_snapshot>&& s) {
     keys.clear();
-    this->clear_timers();
-    for (auto& [k, ps, fired, scheduled] : std::get<0>(*s)) {
+    have_pane = false;
+    for (auto& [k, ps, fired, scheduled] : s) {
       key_state ks;
       for (auto& [st, a] : ps) ks.panes.push_back(pane{st, std::move(a)});
       ks.fired_upto = fired;
@@ -233,8 +223,6 @@ struct time_window_op
       if (scheduled != never) this->schedule(scheduled, k);
       keys.try_emplace_with(k, [&] { return std::move(ks); });
     }
-    this->now = std::get<1>(*s);
-    return true;
   }
 };
 

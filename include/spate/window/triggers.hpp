@@ -34,12 +34,19 @@ constexpr bool purges(trigger_result r) noexcept {
   return r == trigger_result::purge || r == trigger_result::fire_and_purge;
 }
 
+// The built-in triggers' per-key states (named, so that snapshots can encode them).
+struct count_trigger_state {
+  std::uint64_t count = 0;
+};
+struct no_trigger_state {};
+struct interval_trigger_state {
+  std::vector<std::int64_t> pending;  // due times (ms), ascending, distinct
+};
+
 /// Fires every n records (non-purging: Flink's CountTrigger).
 struct count_trigger {
   std::uint64_t n;
-  struct state {
-    std::uint64_t count = 0;
-  };
+  using state = count_trigger_state;
   template <class T>
   trigger_result on_element(state& s, const T&, event_time) const noexcept {
     if (++s.count < n) return trigger_result::pass;
@@ -53,7 +60,7 @@ constexpr count_trigger every_n(std::uint64_t n) { return {n}; }
 template <class Pred>
 struct predicate_trigger {
   Pred pred;
-  struct state {};
+  using state = no_trigger_state;
   template <class T>
   trigger_result on_element(state&, const T& r, event_time) const {
     return std::invoke(pred, r) ? trigger_result::fire : trigger_result::pass;
@@ -69,9 +76,7 @@ constexpr predicate_trigger<Pred> when(Pred p) { return {std::move(p)}; }
 /// time order; a key with no pending interval does not fire.
 struct interval_trigger {
   duration interval;
-  struct state {
-    std::vector<std::int64_t> pending;  // due times (ms), ascending, distinct
-  };
+  using state = interval_trigger_state;
   template <class T>
   trigger_result on_element(state& s, const T&, event_time ts) const {
     auto ms = to_millis(ts), iv = interval.count();

@@ -3,7 +3,7 @@
 // window, so the state is one flat hash map from (key, window start) to the
 // window's accumulator, which is what a hand-written loop keeps; a timer is
 // set once per (key, window), at end − 1 (and at end − 1 + allowed lateness
-// for cleanup when lateness is allowed). Semantics as in time_window.hpp.
+// for cleanup when lateness is allowed). Semantics as in sliding_window.hpp.
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -35,14 +35,13 @@ struct std::hash<spate::detail::window_key<K>> {
 
 namespace spate::detail {
 
-template <class T, class SK, class KOut, class Fn, class TsFn, bool Processing, class LateOut, class Down>
-struct tumbling_window_op
-    : time_window_protocol<tumbling_window_op<T, SK, KOut, Fn, TsFn, Processing, LateOut, Down>,
-                           window_core<T, window_key<SK>, KOut, Fn, TsFn, Processing, LateOut, Down>> {
-  using plain_key = SK;
+template <class S>
+struct tumbling_window_op : window_core<S, window_key<typename S::key>> {
+  using core = window_core<S, window_key<typename S::key>>;
+  using typename core::T;
+  using typename core::SK;
+  using typename core::acc_type;
   using WK = window_key<SK>;
-  using core = window_core<T, WK, KOut, Fn, TsFn, Processing, LateOut, Down>;
-  using acc_type = typename core::acc_type;
 
   std::int64_t size, offset;
   state::hash_map<WK, acc_type> windows{};
@@ -50,8 +49,12 @@ struct tumbling_window_op
   // and a hit saves a 64-bit division (the window size is not a constant).
   std::int64_t last_start = 0, last_end = 0;
 
+  template <class Assigner>
+  tumbling_window_op(window_parts<S> p, const Assigner& a)
+      : core(std::move(p)), size(a.size.count()), offset(a.offset.count()) {}
+
   bool fire(const WK& w, const acc_type& a) {
-    return this->emit_key(w.key, time_window{from_millis(w.start), from_millis(w.start + size)}, a);
+    return this->emit(w.key, time_window{from_millis(w.start), from_millis(w.start + size)}, a);
   }
 
   template <class KK>
@@ -66,7 +69,7 @@ struct tumbling_window_op
       last_end = start + size;
     }
     std::int64_t last = start + size - 1;  // the window's max timestamp
-    if constexpr (!Processing)
+    if constexpr (!S::processing)
       if (last + this->lateness <= this->now) return this->on_late(r);
     WK wk{SK(key), start};
     auto [slot, inserted] = windows.try_emplace_with(wk, [&] { return this->fn.init(r); });
@@ -118,27 +121,20 @@ struct tumbling_window_op
   /// The state: (key, window start) -> accumulator.
   const state::hash_map<WK, acc_type>& state() const noexcept { return windows; }
 
-  using snapshot_type = std::tuple<std::vector<std::tuple<SK, std::int64_t, acc_type>>, std::int64_t>;
-  /// Appends every open window and the current time as one binary record.
-  void snapshot(std::string& out) const {
-    snapshot_type s{entries_of(windows, [](const WK& w, const acc_type& a) { return std::tuple(w.key, w.start, a); }),
-                    this->now};
-    snapshot_value(s, out);
+  void finish() { advance_to(never); }
+
+  /// Every open window: (key, start, accumulator). Timers follow from them.
+  std::vector<std::tuple<SK, std::int64_t, acc_type>> state_snapshot() const {
+    return entries_of(windows, [](const WK& w, const acc_type& a) { return std::tuple(w.key, w.start, a); });
   }
-  /// Replaces the state with a snapshot (timers are rebuilt); false if it does not decode.
-  bool restore(std::string_view in) {
-    auto s = restore_value<snapshot_type>(in);
-    if (!s) return false;
+  void restore_state(std::vector<std::tuple<SK, std::int64_t, acc_type>>&& s) {
     windows.clear();
-    this->clear_timers();
-    this->now = std::get<1>(*s);
-    for (auto& e : std::get<0>(*s)) {
+    for (auto& e : s) {
       WK w{std::get<0>(e), std::get<1>(e)};
       std::int64_t last = w.start + size - 1;
       this->schedule(last > this->now ? last : last + this->lateness, w);
       windows.try_emplace_with(w, [&] { return std::move(std::get<2>(e)); });
     }
-    return true;
   }
 };
 

@@ -26,8 +26,9 @@
 #include "count_window.hpp"
 #include "global_window.hpp"
 #include "session_window.hpp"
-#include "time_window.hpp"
+#include "sliding_window.hpp"
 #include "tumbling_window.hpp"
+#include "window_operator.hpp"
 
 namespace spate {
 
@@ -58,32 +59,6 @@ struct window_function_not_mergeable {
 
 /// No sink for late records: they are only counted.
 struct no_late_sink {};
-
-namespace detail {
-template <class A>
-inline constexpr bool event_time_assigner = false;
-template <>
-inline constexpr bool event_time_assigner<tumbling_assigner<false>> = true;
-template <>
-inline constexpr bool event_time_assigner<sliding_assigner<false>> = true;
-template <>
-inline constexpr bool event_time_assigner<session_assigner<false>> = true;
-
-template <class A>
-inline constexpr bool merging_assigner = false;
-template <bool P>
-inline constexpr bool merging_assigner<sliding_assigner<P>> = true;
-template <bool P>
-inline constexpr bool merging_assigner<session_assigner<P>> = true;
-
-template <class A>
-constexpr bool processing_assigner() {
-  if constexpr (requires { A::processing; })
-    return A::processing;
-  else
-    return false;
-}
-}  // namespace detail
 
 template <class Assigner, class TsFn = no_timestamp, class LateSink = no_late_sink, bool All = false>
 struct window_stage : stage_tag {
@@ -123,7 +98,7 @@ struct window_stage : stage_tag {
     if constexpr (!All && !Flow::keyed) {
       (void)&diagnostic::report<diagnostic::stage_needs_keyed_stream<"window", T>>;
       return false;
-    } else if constexpr (detail::event_time_assigner<Assigner> && !TimestampFunction<TsFn, T>) {
+    } else if constexpr (Assigner::event_time && !TimestampFunction<TsFn, T>) {
       (void)&diagnostic::report<diagnostic::window_needs_timestamp<Assigner, T>>;
       return false;
     } else {
@@ -190,7 +165,7 @@ struct window_op_stage : stage_tag {
         return false;
       }
     }
-    if constexpr (detail::merging_assigner<A> && !fn_type<Flow>::mergeable) {
+    if constexpr (A::merging && !fn_type<Flow>::mergeable) {  // the one check of mergeability
       (void)&diagnostic::report<diagnostic::window_function_not_mergeable<D, T>>;
       return false;
     }
@@ -204,42 +179,19 @@ struct window_op_stage : stage_tag {
     using T = typename Flow::value_type;
     using KOut = key_out<Flow>;
     using SK = std::conditional_t<W::all, std::uint8_t, KOut>;
-    using Fn = fn_type<Flow>;
-    using TsFn = typename W::ts_type;
-    using Dn = std::remove_cvref_t<Down>;
-    constexpr bool P = detail::processing_assigner<A>();
     auto late = [&] {
       if constexpr (std::is_same_v<typename W::late_sink_type, no_late_sink>)
         return detail::count_only_late{};
       else
         return win.late.template build<flow<T>>(env, stage_label{"late output", label.position});
     }();
-    using L = decltype(late);
-    auto core = [&]<class Op>(std::type_identity<Op>) {
-      return typename Op::core(std::forward<Down>(down), Fn(fn), win.ts, std::move(late), win.late_counter, label,
-                               win.lateness);
-    };
-    const A& a = win.assigner;
-    if constexpr (std::is_same_v<A, tumbling_assigner<P>>) {
-      using Op = detail::tumbling_window_op<T, SK, KOut, Fn, TsFn, P, L, Dn>;
-      return Op{core(std::type_identity<Op>{}), a.size.count(), a.offset.count()};
-    } else if constexpr (std::is_same_v<A, sliding_assigner<P>>) {
-      using Op = detail::time_window_op<true, T, SK, KOut, Fn, TsFn, P, L, Dn>;
-      std::int64_t g = std::gcd(a.size.count(), a.slide.count());
-      return Op{core(std::type_identity<Op>{}), a.size.count(), a.slide.count(), a.offset.count(), g};
-    } else if constexpr (std::is_same_v<A, session_assigner<P>>) {
-      using Op = detail::session_window_op<T, SK, KOut, Fn, TsFn, P, L, Dn>;
-      return Op{core(std::type_identity<Op>{}), a.gap.count()};
-    } else if constexpr (std::is_same_v<A, count_assigner>) {
-      using Op = detail::count_window_op<T, SK, KOut, Fn, TsFn, P, L, Dn>;
-      return Op{core(std::type_identity<Op>{}), a.size, a.step};
-    } else if constexpr (std::is_same_v<A, per_batch_assigner>) {
-      using Op = detail::per_batch_op<T, SK, KOut, Fn, TsFn, P, L, Dn>;
-      return Op{core(std::type_identity<Op>{})};
-    } else {
-      using Op = detail::global_window_op<decltype(a.trigger), T, SK, KOut, Fn, TsFn, P, L, Dn>;
-      return Op{core(std::type_identity<Op>{}), a.trigger};
-    }
+    using Spec = detail::window_spec<T, SK, KOut, fn_type<Flow>, typename W::ts_type, A::processing, decltype(late),
+                                     std::remove_cvref_t<Down>>;
+    // The assigner names its operator: the one place an operator is chosen.
+    using Op = typename A::template operator_for<Spec>;
+    return Op(detail::window_parts<Spec>{std::forward<Down>(down), fn_type<Flow>(fn), win.ts, std::move(late),
+                                         win.late_counter, label, win.lateness},
+              win.assigner);
   }
 };
 
@@ -272,6 +224,16 @@ auto operator|(pipeline<Src, Ds...> p, D&& d) {
   window_op_stage<W, Dd> op{{}, std::get<n - 1>(std::move(p.stages)), std::forward<D>(d)};
   return detail::replace_last_stage(std::move(p.source), std::move(p.stages), std::move(op),
                                     std::make_index_sequence<n - 1>{});
+}
+
+// READ THIS IF YOUR COMPILE BREAKS HERE: a pipeline ending in window(...)
+// went on to a stage that is not a window function (map, filter, ...); say
+// what to compute per window first.
+template <class Src, class... Ds, stage_descriptor D>
+  requires(detail::ends_with_window<Ds...> && !detail::is_window_function_descriptor<std::remove_cvref_t<D>>)
+auto operator|(pipeline<Src, Ds...>, D&&) {
+  (void)&diagnostic::report<diagnostic::window_needs_function<std::tuple_element_t<sizeof...(Ds) - 1, std::tuple<Ds...>>>>;
+  return error_pipeline{};
 }
 
 // READ THIS IF YOUR COMPILE BREAKS HERE: a pipeline ending in window(...)
