@@ -5,6 +5,8 @@
 #include <memory>
 #include <string>
 
+#include <csignal>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <spate/checkpoint/local_storage.hpp>
@@ -116,4 +118,34 @@ TEST_CASE("local storage: describe names the folder") {
   chk_test::temp_dir d;
   chk::local_storage s(d.path());
   CHECK(s.describe() == "local folder '" + d.path().string() + "'");
+}
+
+TEST_CASE("local storage: a process killed during a write leaves the old blob or the new one, never a part") {
+  chk_test::temp_dir d;
+  chk::local_storage s(d.path());
+  const std::string old_bytes(1000, 'o');
+  for (int round = 0; round < 6; ++round) {
+    s.write("chk-1/big.state", old_bytes);
+    const std::string new_bytes(8u << 20, static_cast<char>('a' + round));
+    pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+      try {
+        for (;;) {
+          s.write("chk-1/big.state", new_bytes);
+          s.write("chk-1/big.state", old_bytes);
+        }
+      } catch (...) {
+      }
+      ::_exit(1);
+    }
+    ::usleep(static_cast<useconds_t>(2000 + round * 7000));
+    ::kill(child, SIGKILL);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    auto got = s.read("chk-1/big.state");
+    REQUIRE(got.has_value());
+    REQUIRE((*got == old_bytes || *got == new_bytes));
+    CHECK(s.list() == std::vector<std::string>{"chk-1/big.state"});  // the killed write's temporary is not listed
+  }
 }

@@ -362,3 +362,33 @@ TEST_CASE("store: checkpoints and savepoints in a local folder") {
   std::filesystem::remove(d.path() / "savepoints" / "before-upgrade" / "MANIFEST");
   CHECK_THROWS_WITH(chk::load_savepoint(backups, "before-upgrade"), Contains("no MANIFEST"));
 }
+
+TEST_CASE("store: every single flipped byte and every truncation of every file is detected") {
+  chk::memory_storage s;
+  chk::checkpoint_store store(s);
+  store.write(sample(1));
+  auto& blobs = s.blobs();
+  std::vector<std::string> names;
+  for (auto& [name, bytes] : blobs) names.push_back(name);
+  std::size_t cases = 0;
+  for (const auto& name : names) {
+    const std::string good = blobs[name];
+    for (std::size_t i = 0; i < good.size(); ++i) {
+      for (unsigned char mask : {0x01, 0x80, 0xff}) {
+        blobs[name][i] = static_cast<char>(good[i] ^ mask);
+        INFO(name << " byte " << i << " ^ " << int(mask));
+        REQUIRE_FALSE(store.load(1).ok());
+        ++cases;
+      }
+      blobs[name] = good.substr(0, i);
+      INFO(name << " truncated to " << i);
+      REQUIRE_FALSE(store.load(1).ok());
+      blobs[name] = good;
+    }
+    blobs[name] = good + '\0';
+    REQUIRE_FALSE(store.load(1).ok());
+    blobs[name] = good;
+  }
+  CHECK(cases > 300);
+  CHECK(store.load(1).ok());
+}
