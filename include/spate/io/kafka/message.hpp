@@ -25,8 +25,6 @@ class message_batch {
   explicit message_batch(std::size_t capacity) : buf_(capacity) {}
   message_batch(const message_batch&) = delete;
   message_batch& operator=(const message_batch&) = delete;
-  message_batch(message_batch&& o) noexcept : buf_(std::move(o.buf_)), size_(o.size_), next_(o.next_) { o.size_ = o.next_ = 0; }
-  message_batch& operator=(message_batch&&) = delete;
   ~message_batch() { clear(); }
 
   /// Up to `want` messages already waiting on q; if there are none, waits up

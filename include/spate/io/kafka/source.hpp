@@ -36,6 +36,7 @@
 #include "errors.hpp"
 #include "message.hpp"
 #include "offsets.hpp"
+#include "partition_watermarks.hpp"
 #include "rate_limit.hpp"
 #include "record.hpp"
 #include "source_settings.hpp"
@@ -52,6 +53,7 @@ struct source_reader {
   std::optional<dead_letters> dlq;
   assignment parts;
   message_batch batch{1024};
+  partition_watermarks watermarks;  // with_event_time
 
   source_reader(source_settings settings, shard sh)
       : s(checked(std::move(settings))), c(s.cfg), rate(s.max_rate), parts(c.native(), s, sh, rate.full()) {
@@ -63,27 +65,6 @@ struct source_reader {
 
   void flush_dead_letters() {
     if (dlq) dlq->flush();
-  }
-
-  /// The watermark over this driver's partitions: the minimum over the
-  /// partitions that are active. A partition is idle once it has been caught
-  /// up (partition EOF) with no record for `idleness`; idle partitions do not
-  /// hold the watermark back. When none is active the watermark stands still:
-  /// nullopt (and the driver tells the executor it is idle, so other workers
-  /// are not held back either).
-  std::optional<std::int64_t> watermark() const {
-    std::int64_t lo = std::numeric_limits<std::int64_t>::max();
-    bool any_active = false;
-    const std::int64_t d = s.out_of_orderness.count() + 1;
-    const auto now = std::chrono::steady_clock::now();
-    for (auto& p : parts.parts()) {
-      if (p.done) continue;
-      if (p.idle && now - p.caught_up_at >= s.idleness) continue;
-      any_active = true;
-      lo = std::min(lo, p.has_ts ? p.max_ts - d : std::numeric_limits<std::int64_t>::min());
-    }
-    if (!any_active) return std::nullopt;
-    return lo;
   }
 
  private:
@@ -351,14 +332,15 @@ struct source_t : source_tag {
     }
 
     void emit_watermark() {
-      auto w = st->watermark();
-      if (!w) {
+      auto& r = *st;
+      auto c = r.watermarks.update(r.parts.parts(), r.s.out_of_orderness, r.s.idleness);
+      if (!c.any_active) {
         announce_idle(true);
         return;
       }
-      if (*w > last_wm) {
-        last_wm = *w;
-        this->down->on_watermark(from_millis(*w));
+      if (c.next && to_millis(*c.next) > last_wm) {  // a valve rebuilt for a new partition starts lower
+        last_wm = to_millis(*c.next);
+        this->down->on_watermark(*c.next);
       }
     }
     // Downstream stages that merge inputs (the shuffle of a parallel context,
