@@ -1,7 +1,10 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
+#include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -318,4 +321,131 @@ TEST_CASE("coordinator: a restarted job numbers on past every folder it finds") 
   s.write("chk-8/0-counts-s0-kg0-128.state", "left by a crash");
   chk::coordinator c(every(1s), {"w0"}, {}, t0, store.next_id());
   CHECK(c.poll(t0 + 1s) == 9u);
+}
+
+TEST_CASE("coordinator: random schedules keep the rules (timing, one in flight, endings, failure tolerance)") {
+  std::size_t total_completed = 0, total_aborted = 0, failed_jobs = 0;
+  for (unsigned seed = 1; seed <= 200; ++seed) {
+    INFO("seed " << seed);
+    std::mt19937 rng(seed);
+    auto pick = [&](int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng); };
+    chk::checkpoint_options o;
+    o.interval = std::chrono::milliseconds(500 + pick(3000));
+    o.timeout = std::chrono::milliseconds(1500 + pick(8000));
+    o.min_pause = std::chrono::milliseconds(pick(2) ? 0 : pick(2000));
+    o.tolerable_failures = static_cast<std::size_t>(pick(4));
+    const std::vector<std::string> who{"a", "b", "c"};
+    const spate::checkpoint_id first = 1 + static_cast<spate::checkpoint_id>(pick(5));
+    chk::coordinator c(o, who, {1, 128, {}}, t0, first);
+
+    std::vector<spate::checkpoint_id> completed, aborted, triggered;
+    std::size_t job_failures = 0;
+    c.add_listener({[&](spate::checkpoint_id n) { completed.push_back(n); },
+                    [&](spate::checkpoint_id n, const std::string&) { aborted.push_back(n); },
+                    [&](const std::string&) { ++job_failures; }});
+    tp now = t0, last_trigger = t0;
+    std::optional<tp> last_end;
+    std::size_t in_a_row = 0;
+    std::optional<spate::checkpoint_id> open;
+    std::vector<bool> acked(3);
+
+    auto ended = [&](bool ok) {
+      last_end = now;
+      in_a_row = ok ? 0 : in_a_row + 1;
+      open.reset();
+    };
+    for (int step = 0; step < 300; ++step) {
+      now += std::chrono::milliseconds(pick(12) == 0 ? pick(4000) : pick(100));
+      // A timeout is noticed at the next call; the model applies it first.
+      const bool will_time_out = open && now - (last_trigger) >= o.timeout;
+      const auto before_completed = completed.size(), before_aborted = aborted.size();
+      switch (pick(8)) {
+        case 0:
+        case 1: {
+          auto n = c.poll(now);
+          if (will_time_out) ended(false);
+          if (n) {
+            REQUIRE_FALSE(open);
+            REQUIRE_FALSE(c.job_failed());
+            REQUIRE(*n == first + triggered.size());
+            REQUIRE(now >= last_trigger + o.interval);
+            if (last_end) REQUIRE(now >= *last_end + o.min_pause);
+            triggered.push_back(*n);
+            open = *n;
+            last_trigger = now;
+            acked.assign(3, false);
+          } else if (!open && !c.job_failed()) {
+            auto due = last_trigger + o.interval;
+            if (last_end) due = std::max(due, *last_end + o.min_pause);
+            REQUIRE(now < due);
+          }
+          break;
+        }
+        case 2:
+        case 3:
+        case 4:
+        case 5: {  // an acknowledgement, maybe stale
+          const auto i = static_cast<std::size_t>(pick(3));
+          const spate::checkpoint_id n = open && pick(5) ? *open : first + static_cast<spate::checkpoint_id>(pick(30));
+          auto s = c.acknowledge(n, who[i], {}, now);
+          if (will_time_out) ended(false);
+          if (!open || n != *open) {
+            REQUIRE(s == chk::ack_status::unknown_checkpoint);
+          } else if (acked[i]) {
+            REQUIRE(s == chk::ack_status::duplicate);
+          } else {
+            acked[i] = true;
+            const bool all = acked[0] && acked[1] && acked[2];
+            REQUIRE(s == (all ? chk::ack_status::ready : chk::ack_status::accepted));
+            if (all) {
+              c.take_content(n);
+              now += std::chrono::milliseconds(pick(1500));  // the write
+              const bool late = now - last_trigger >= o.timeout;
+              if (pick(8) == 0) {
+                c.persist_failed(n, "disk full", now);
+                ended(false);
+              } else {
+                const bool ok = c.persisted(n, now);
+                REQUIRE(ok == !late);
+                ended(ok);
+              }
+            }
+          }
+          break;
+        }
+        case 6: {  // a decline, now and then
+          if (!open || pick(6) != 0) break;
+          c.decline(*open, "b", "snapshot failed", now);
+          ended(false);
+          break;
+        }
+        default:
+          break;
+      }
+      // Endings: each at most once, in order, and as the model says.
+      REQUIRE(completed.size() + aborted.size() <= triggered.size());
+      REQUIRE(completed.size() - before_completed + aborted.size() - before_aborted <= 2);
+      REQUIRE(c.consecutive_failures() == in_a_row);
+      REQUIRE(c.job_failed() == (job_failures > 0));
+      if (c.job_failed()) {
+        REQUIRE(job_failures == 1);
+        REQUIRE(in_a_row == o.tolerable_failures + 1);
+        break;
+      }
+      REQUIRE(c.pending() == open);
+    }
+    for (std::size_t i = 1; i < completed.size(); ++i) REQUIRE(completed[i] > completed[i - 1]);
+    if (!completed.empty()) CHECK(c.last_completed() == completed.back());
+    std::vector<spate::checkpoint_id> ends = completed;
+    ends.insert(ends.end(), aborted.begin(), aborted.end());
+    std::sort(ends.begin(), ends.end());
+    REQUIRE(std::adjacent_find(ends.begin(), ends.end()) == ends.end());  // none ends twice
+    total_completed += completed.size();
+    total_aborted += aborted.size();
+    failed_jobs += job_failures;
+  }
+  // The schedules reach every ending.
+  CHECK(total_completed > 200);
+  CHECK(total_aborted > 200);
+  CHECK(failed_jobs > 20);
 }
