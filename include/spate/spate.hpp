@@ -2,6 +2,7 @@
 // spate: a header-only C++20 stream-processing library. Include this header.
 // The narrower headers (spate/algebra/..., spate/window.hpp, ...) each stand
 // on their own, for translation units that want less to compile.
+#include "algebra/aggregations.hpp"
 #include "algebra/filter.hpp"
 #include "algebra/flat_map.hpp"
 #include "algebra/field.hpp"
