@@ -112,6 +112,18 @@ TEST_CASE("store: a checkpoint is its state files, then the manifest, read back 
   CHECK_FALSE(c->state_of("counts", 2).has_value());
 }
 
+TEST_CASE("format: a manifest described for people") {
+  chk::memory_storage s;
+  chk::checkpoint_store store(s);
+  auto m = store.write(sample(7));
+  m.created_ms = 1764633600000;  // 2025-12-02T00:00:00Z
+  const auto text = chk::describe(m);
+  CHECK_THAT(text, Contains("checkpoint 7 (parallelism 2, 128 key groups), written 2025-12-02T00:00:00Z\n"));
+  CHECK_THAT(text, Contains("stages: counts source\n"));
+  CHECK_THAT(text, Contains("  1-counts-s1-kg64-128.state  stage counts  subtask 1  key groups [64, 128)  38 bytes  crc32c "));
+  CHECK_THAT(text, Contains("sources:\n  source  lines-0  1207\n  source  lines-1  77\n"));
+}
+
 TEST_CASE("store: stage uids may be anything; file names stay safe") {
   chk::memory_storage s;
   chk::checkpoint_store store(s);

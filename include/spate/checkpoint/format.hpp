@@ -12,6 +12,7 @@
 // without a valid manifest is not a checkpoint.
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <cstddef>
 #include <cstdint>
 #include <set>
@@ -242,6 +243,29 @@ inline result<manifest> decode_manifest(std::string_view file) {
     return e;
   }
   return m;
+}
+
+/// The manifest as text, for people (logs, a job's explain output).
+inline std::string describe(const manifest& m) {
+  std::string out = std::string(m.kind == checkpoint_kind::savepoint ? "savepoint" : "checkpoint") + " " +
+                    std::to_string(m.id) + " (parallelism " + std::to_string(m.parallelism) + ", " +
+                    std::to_string(m.max_parallelism) + " key groups)";
+  std::time_t secs = static_cast<std::time_t>(m.created_ms / 1000);
+  std::tm tm{};
+  if (::gmtime_r(&secs, &tm)) {
+    char buf[32];
+    if (std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm)) out += std::string(", written ") + buf;
+  }
+  out += "\nstages:";
+  for (const auto& u : m.stage_uids) out += " " + u;
+  out += "\nfiles:\n";
+  for (const auto& f : m.files)
+    out += "  " + f.name + "  stage " + f.stage_uid + "  subtask " + std::to_string(f.subtask) + "  key groups [" +
+           std::to_string(f.groups.first) + ", " + std::to_string(f.groups.last) + ")  " + std::to_string(f.size) +
+           " bytes  crc32c " + hex32(f.crc) + "\n";
+  out += "sources:\n";
+  for (const auto& p : m.sources) out += "  " + p.source_uid + "  " + p.split + "  " + std::to_string(p.offset) + "\n";
+  return out;
 }
 
 /// A name safe in any file system: letters, digits, '-', '_', '.'; the rest '_'.
