@@ -341,22 +341,27 @@ template <class Now>
   requires std::is_invocable_r_v<coordinator::time_point, Now&>
 bool persist_checkpoint(coordinator& c, checkpoint_store& store, checkpoint_id n, Now&& now) {
   auto content = c.take_content(n);
-  try {
-    store.write(content);
-  } catch (const std::exception& e) {
+  auto discard = [&] {
     try {
       store.discard(n);
     } catch (const std::exception&) {
-      // the storage is failing; the folder has no manifest and is never restored
+      // The storage is failing. A folder without a manifest is never
+      // restored, one past the committed id is skipped, and the next prune
+      // removes either.
     }
+  };
+  try {
+    store.write(content);
+  } catch (const std::exception& e) {
+    discard();
     c.persist_failed(n, e.what(), now());
     return false;
   }
   if (!c.persisted(n, now())) {
-    store.discard(n);
+    discard();
     return false;
   }
-  store.prune(n, c.options().retained);
+  store.prune(n, c.options().retained);  // n is complete; a storage error here throws checkpoint_error
   return true;
 }
 
