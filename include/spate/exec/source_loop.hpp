@@ -38,7 +38,9 @@ struct exec_config {
 /// Sits between a source driver and the head of the segment: counts records
 /// for the batch metrics and, under micro-batch, closes the last batch before
 /// forwarding the end of input.
-template <class Head>
+/// `Counting`: count records per batch (micro-batch metrics); continuous
+/// execution has no batches and does not pay for the count.
+template <class Head, bool Counting = true>
 struct source_port {
   Head* head;
   control* ctl;
@@ -50,7 +52,7 @@ struct source_port {
 
   template <class R>
   bool push(R&& r) {
-    ++batch_records;
+    if constexpr (Counting) ++batch_records;
     return head->push(std::forward<R>(r));
   }
   void on_watermark(event_time t) { head->on_watermark(t); }
@@ -101,11 +103,20 @@ void announce_tick(Drv& drv, Port& port, event_time now) {
     port.on_tick(now);
 }
 
+template <class Env, bool Counting, class Src, class Head>
+void run_source_as(const Src& src, shard sh, Head& head, const exec_config& cfg, control& ctl);
+
 template <class Env, class Src, class Head>
 void run_source(const Src& src, shard sh, Head& head, const exec_config& cfg, control& ctl) {
+  // Executors build compacted segments exactly when they run micro-batches.
+  run_source_as<Env, Env::mode == emit_mode::compacted>(src, sh, head, cfg, ctl);
+}
+
+template <class Env, bool Counting, class Src, class Head>
+void run_source_as(const Src& src, shard sh, Head& head, const exec_config& cfg, control& ctl) {
   using clock = std::chrono::system_clock;
   Env env;
-  source_port<Head> port{&head, &ctl, &cfg, 0, cfg.first_batch, 0, false};
+  source_port<Head, Counting> port{&head, &ctl, &cfg, 0, cfg.first_batch, 0, false};
   auto drv = src.open(env, sh, port);
   const auto start = clock::now();
   auto next_tick = start + cfg.tick;

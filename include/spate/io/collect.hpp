@@ -8,10 +8,12 @@
 // P > 1 each of the last P segments ends in its own part, which keeps its
 // records (its sum) and merges them into the caller's target under a lock at
 // control points: batch ends, barriers, ticks and the end of input. So the
-// target is complete when the run (or the batch) is; between control points
-// it lags by at most one tick. A map target gets each part's latest value
+// target is complete when the run (or the batch) is; in between it lags by at
+// most one tick (sum_into) or 100 ms (collect_into, whose ticks flush at most
+// every 100 ms). A map target gets each part's latest value
 // per key: after a key_by every key lives in one worker, so that is the
 // latest value of the key.
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -103,12 +105,19 @@ struct collect_sink : sink_tag {
     void on_watermark(event_time) {}
     void on_barrier(checkpoint_id) { flush(); }
     void on_batch_end(const batch_info&) { flush(); }
-    void on_tick(event_time) { flush(); }
+    // Ticks flush at most every 100 ms: a map part holds one entry per key
+    // changed since, and each flush writes them all into the target again.
+    void on_tick(event_time now) {
+      if (now - flushed_at < std::chrono::milliseconds(100)) return;
+      flushed_at = now;
+      flush();
+    }
     void on_end() { flush(); }
+    event_time flushed_at{};
   };
   template <class Flow, class Env>
   part build_part(Env&, stage_label, shard) const {
-    return part{target, C{}};
+    return part{target, C{}, event_time{}};
   }
 };
 
