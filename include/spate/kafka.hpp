@@ -7,7 +7,9 @@
 //   kafka::sink                    the sink (shared producer; none,
 //                                  at_least_once, exactly_once)
 //   kafka::admin                   topics, partitions, broker configs
-// See docs/kafka.md.
+// See docs/kafka.md. The parts the source and sink are made of (consumer,
+// assignment, rate limit, watermarks, dead letters, commit points) come with
+// source.hpp and sink.hpp.
 #include "io/kafka/admin.hpp"
 #include "io/kafka/config.hpp"
 #include "io/kafka/errors.hpp"
