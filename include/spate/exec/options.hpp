@@ -40,7 +40,7 @@ struct max_rate {
 
 /// Combining before a shuffle under micro-batch and batch execution (a
 /// count() or reduce() after a key_by; exec/shuffle.hpp): each upstream
-/// worker keeps at most `keys` partials per destination worker before it
+/// worker keeps at most `keys` partials (keys) before it
 /// sends them early (they are always sent at batch ends, barriers and the
 /// end of input). 0 turns combining off: every record crosses the shuffle.
 struct combine_keys {

@@ -207,10 +207,10 @@ struct shuffle_sink {
 /// A shuffle that combines before sending (Spark's map-side combine, Flink's
 /// local-global aggregation), for a key_by followed by a combinable keyed
 /// aggregation (count(), reduce(f)) under a compacted mode (micro-batch,
-/// batch): it keeps one partial per key for each destination worker
-/// (Comb::first, Comb::add) and sends the partials, as (key, partial), at
-/// each batch end, barrier and end of input, or when a destination holds
-/// `bound` keys; the worker merges them (the stage's merge_stage()). The
+/// batch): it keeps one partial per key (Comb::first, Comb::add) and sends
+/// the partials, as (key, partial), each to the worker that owns its key, at
+/// each batch end, barrier and end of input, or when it holds `bound` keys;
+/// the worker merges them (the stage's merge_stage()). The
 /// results equal the uncombined run: a compacted aggregation emits only at
 /// batch ends, and every partial of a batch arrives before its batch end.
 /// Watermarks pass at once (they do not change a compacted aggregation).
@@ -230,30 +230,28 @@ struct combining_shuffle_sink {
     Comb comb;
     detail::block_outs<data> outs;
     std::size_t bound;
-    std::vector<state::hash_map<K, partial>> tables = std::vector<state::hash_map<K, partial>>(outs.outs.size());
+    // One table for every destination: a record costs one hash (the
+    // table's); the worker of a key is computed once per partial, when sent.
+    state::hash_map<K, partial> table{};
     template <class R>
     bool push(R&& r) {
       decltype(auto) key = router.key_of(std::as_const(r));
-      std::size_t w = router.worker_of(key, outs.outs.size());
-      auto& t = tables[w];
-      if (auto* slot = t.find(key)) {
+      if (auto* slot = table.find(key)) {
         comb.add(slot->second, std::as_const(r));
         return true;
       }
-      t.try_emplace_with(key, [&] { return comb.first(to_owned(std::forward<R>(r))); });
-      if (t.size() >= bound) return drain(w);
+      table.try_emplace_with(key, [&] { return comb.first(to_owned(std::forward<R>(r))); });
+      if (table.size() >= bound) return drain_all();
       return true;
     }
-    bool drain(std::size_t w) {
+    bool drain_all() {
       bool ok = true;
-      tables[w].erase_if([&](const K& k, partial& p) {
-        ok = outs.record(w, data{k, std::move(p)}) && ok;
+      const std::size_t n = outs.outs.size();
+      table.erase_if([&](const K& k, partial& p) {
+        ok = outs.record(router.worker_of(k, n), data{k, std::move(p)}) && ok;
         return true;
       });
       return ok;
-    }
-    void drain_all() {
-      for (std::size_t w = 0; w < tables.size(); ++w) drain(w);
     }
     void on_watermark(event_time t) { outs.control({control_event::kind::watermark, to_millis(t), 0}); }
     void on_barrier(checkpoint_id id) {
@@ -273,7 +271,7 @@ struct combining_shuffle_sink {
   };
   template <class Flow, class Env>
   built build(Env&, stage_label) const {
-    return built{router, comb, detail::block_outs<data>(outs, block), bound};
+    return built{router, comb, detail::block_outs<data>(outs, block), bound, {}};
   }
 };
 
