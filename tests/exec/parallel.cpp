@@ -15,6 +15,7 @@
 #include <sstream>
 #include <string>
 #include <tuple>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -616,4 +617,17 @@ TEST_CASE("combining before the shuffle (micro-batch, batch): the plan shows it;
     rolling.add(words(unused));
     CHECK_FALSE(rolling.plans().at(0).segments[0].combined);
   }
+}
+
+TEST_CASE("docs: run_batch with a parallelism", "[parallel][batch]") {
+  std::vector<std::string> lines{"to be or not to be", "that is the question"};
+  // [doc:parallel-run-batch]
+  std::unordered_map<std::string, std::int64_t> counts;
+  spate::run_batch(spate::from_collection(lines) | spate::flat_map([](const std::string& l) { return spate::words(l); })
+                       | spate::key_by([](std::string_view w) { return w; }) | spate::count() | spate::collect_into(counts),
+                   spate::parallelism{2});
+  // [end]
+  CHECK(counts.size() == 8);
+  CHECK(counts["to"] == 2);
+  CHECK(counts["be"] == 2);
 }
