@@ -45,7 +45,8 @@ namespace spate::kafka {
 namespace detail {
 
 /// The side of a driver that does not depend on the record type. Members
-/// go in reverse order: consumed messages (held, batch) before the consumer closes.
+/// are destroyed in reverse order: the consumed messages (held for the rate,
+/// in the batch) before the consumer closes.
 struct source_reader {
   source_settings s;
   consumer c;
@@ -59,7 +60,8 @@ struct source_reader {
       : s(checked(std::move(settings))), c(s.cfg), rate(s.max_rate), parts(c.native(), s, sh, rate.full()) {
     if (s.pattern.empty() && s.topics.empty())
       throw kafka_error("kafka source: no topic given", RD_KAFKA_RESP_ERR__INVALID_ARG);
-    if (s.on_bad.what == bad_record_policy::action::dead_letter) dlq.emplace(s.cfg, s.on_bad.dead_letter_topic);  // a missing topic fails now
+    if (s.on_bad.what == bad_record_policy::action::dead_letter)
+      dlq.emplace(s.cfg, s.on_bad.dead_letter_topic);  // a missing dead-letter topic fails now
     parts.open();
   }
 
@@ -348,7 +350,7 @@ struct source_t : source_tag {
     void announce_idle(bool idle) {
       if (idle == idle_announced_) return;
       idle_announced_ = idle;
-      if constexpr (requires { this->down->on_idle(idle); }) this->down->on_idle(idle);
+      this->down->on_idle(idle);
     }
   };
 
