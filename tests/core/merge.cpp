@@ -61,6 +61,7 @@ struct trace_sink : spate::sink_tag {
     void on_barrier(spate::checkpoint_id id) { log->push_back("b" + std::to_string(id)); }
     void on_batch_end(const spate::batch_info& b) { log->push_back("batch" + std::to_string(b.number)); }
     void on_tick(spate::event_time) { log->push_back("tick"); }
+    void on_idle(bool) {}
     void on_end() { log->push_back("end"); }
   };
   template <class Flow, class Env>

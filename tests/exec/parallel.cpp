@@ -173,6 +173,7 @@ struct trace_down {
   void on_barrier(spate::checkpoint_id) {}
   void on_batch_end(const spate::batch_info& b) { out->push_back("batch" + std::to_string(b.number)); }
   void on_tick(spate::event_time) {}
+  void on_idle(bool) {}
   void on_end() { out->push_back("end"); }
 };
 using ev = spate::exec::event<int>;

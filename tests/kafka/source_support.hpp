@@ -40,6 +40,7 @@ struct recorder {
   void on_barrier(spate::checkpoint_id) {}
   void on_batch_end(const spate::batch_info&) {}
   void on_tick(spate::event_time) {}
+  void on_idle(bool) {}
   void on_end() { ended = true; }
 };
 

@@ -31,6 +31,7 @@ struct log_sink : spate::sink_tag {
     void on_barrier(spate::checkpoint_id) {}
     void on_batch_end(const spate::batch_info& b) { log->push_back("B" + std::to_string(spate::to_millis(b.time))); }
     void on_tick(spate::event_time) {}
+    void on_idle(bool) {}
     void on_end() { log->push_back("end"); }
   };
   template <class Flow, class Env>

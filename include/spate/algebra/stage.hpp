@@ -9,8 +9,24 @@
 //                              watermarks, processing-time windows); executors
 //                              call it regularly, also when no record arrives
 //   void on_end()              bounded input finished: flush and forward
-// A stateless stage inherits the forwarding of the control calls from
-// `forward_control`; after inlining they cost nothing.
+//   void on_idle(bool)         the input went idle (true) or active again:
+//                              where inputs meet (core/valve.hpp) an idle
+//                              input no longer holds the watermark back
+// and, for a stage that keeps state (state/chain_snapshot.hpp):
+//   void snapshot(std::string&) const, bool restore(std::string_view)
+// `protocol::check` (below) holds every built stage to it where stages are
+// built (fuse/build.hpp): a stage that lacks a call fails to compile with one
+// message naming the stage and the call. A stateless stage inherits the
+// forwarding of the control calls from `forward_control`; after inlining they
+// cost nothing.
+//
+// Idleness passes through every stage, stateful ones included, as Flink
+// passes its watermark status through every operator: idleness is about
+// watermarks, and a stage's output is idle exactly when its input is (what a
+// stage emits on its own, from processing-time timers, carries no event
+// time). Only sinks end it, having no one to tell.
+#include <concepts>
+#include <type_traits>
 #include <concepts>
 #include <type_traits>
 #include <utility>
@@ -56,13 +72,7 @@ struct forward_control {
   void on_batch_end(const batch_info& b) { down.on_batch_end(b); }
   void on_tick(event_time now) { down.on_tick(now); }
   void on_end() { down.on_end(); }
-  /// Idleness of the input (see time/watermark.hpp), passed on to the stage
-  /// that cares (a merge) through stateless stages.
-  void on_idle(bool idle)
-    requires requires(Down& d) { d.on_idle(idle); }
-  {
-    down.on_idle(idle);
-  }
+  void on_idle(bool idle) { down.on_idle(idle); }
 };
 
 /// Control calls for a sink: nothing to forward.
@@ -72,7 +82,53 @@ struct sink_control {
   void on_batch_end(const batch_info&) {}
   void on_tick(event_time) {}
   void on_end() {}
+  void on_idle(bool) {}
 };
+
+namespace protocol {
+// The calls of the protocol, as types, for the diagnostic.
+struct push {};
+struct on_watermark {};
+struct on_barrier {};
+struct on_batch_end {};
+struct on_tick {};
+struct on_end {};
+struct on_idle {};
+
+template <class S>
+concept speaks_control = requires(S& s, event_time t, checkpoint_id id, const batch_info& b, bool idle) {
+  s.on_watermark(t);
+  s.on_barrier(id);
+  s.on_batch_end(b);
+  s.on_tick(t);
+  s.on_end();
+  s.on_idle(idle);
+};
+/// A built stage that takes records of type T (by value or key and value).
+template <class S, class T, class K>
+concept takes = requires(S& s, T&& r, const K& k) { { s.push(std::move(r)) } -> std::convertible_to<bool>; } ||
+                requires(S& s, T&& r, const K& k) { { s.push_keyed(k, std::move(r)) } -> std::convertible_to<bool>; };
+
+/// True when Built (made by Descriptor's build() for records of Flow) speaks
+/// the whole protocol; otherwise reports the first call it lacks.
+template <class Descriptor, class Flow, class Built>
+constexpr bool check() {
+  using T = typename Flow::value_type;
+  using K = typename Flow::key_type;
+  auto missing = []<class Call>(Call) {
+    (void)&diagnostic::report<diagnostic::stage_misses_protocol_call<Descriptor, Call, Built>>;
+    return false;
+  };
+  if constexpr (!takes<Built, T, K>) return missing(push{});
+  else if constexpr (!requires(Built& s, event_time t) { s.on_watermark(t); }) return missing(on_watermark{});
+  else if constexpr (!requires(Built& s, checkpoint_id id) { s.on_barrier(id); }) return missing(on_barrier{});
+  else if constexpr (!requires(Built& s, const batch_info& b) { s.on_batch_end(b); }) return missing(on_batch_end{});
+  else if constexpr (!requires(Built& s, event_time t) { s.on_tick(t); }) return missing(on_tick{});
+  else if constexpr (!requires(Built& s) { s.on_end(); }) return missing(on_end{});
+  else if constexpr (!requires(Built& s, bool i) { s.on_idle(i); }) return missing(on_idle{});
+  else return true;
+}
+}  // namespace protocol
 
 /// Pushes to `down`, keyed when the stream is keyed and `down` takes keys.
 template <class Down, class K, class R>

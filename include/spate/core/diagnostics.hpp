@@ -73,6 +73,19 @@ template <class First, class Other>
 struct merged_streams_differ {
   static_assert(always_false<First>, "spate: merge/union needs streams of the same record type");
 };
+// READ THIS IF YOUR COMPILE BREAKS HERE: a built stage (or sink) does not
+// answer every call of the stage protocol (algebra/stage.hpp). The first
+// template argument is the descriptor whose build() made it, the second the
+// call it lacks (`spate::protocol::on_idle`, ...), the third the built type.
+// Derive the built stage from spate::forward_control<Down> (a stage) or
+// spate::sink_control (a sink) to get every call you do not override.
+template <class Descriptor, class MissingCall, class Built>
+struct stage_misses_protocol_call {
+  static_assert(always_false<Built>,
+                "spate: a built stage does not speak the whole stage protocol; the 'In instantiation of' line "
+                "names the stage's descriptor and the call it lacks (see docs/internals.md)");
+};
+
 }  // namespace diagnostic
 
 /// Produced when a composition failed its check: absorbs further composition

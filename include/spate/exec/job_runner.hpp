@@ -82,6 +82,7 @@ struct metered_sink {
       ctl->metrics.sink_done(id, b.number, b.time, std::chrono::system_clock::now());
     }
     void on_tick(event_time now) { inner.on_tick(now); }
+    void on_idle(bool idle) { inner.on_idle(idle); }
     void on_end() {
       inner.on_end();
       ctl->metrics.sink_ended(id, std::chrono::system_clock::now());

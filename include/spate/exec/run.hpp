@@ -29,6 +29,7 @@ struct whole_input_batch {
   void on_barrier(checkpoint_id id) { head->on_barrier(id); }
   void on_batch_end(const batch_info& b) { head->on_batch_end(b); }
   void on_tick(event_time now) { head->on_tick(now); }
+  void on_idle(bool idle) { head->on_idle(idle); }
   void on_end() {
     auto now = std::chrono::time_point_cast<duration>(std::chrono::system_clock::now());
     head->on_batch_end(batch_info{now, 0});

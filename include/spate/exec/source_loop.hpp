@@ -59,11 +59,7 @@ struct source_port {
   void on_barrier(checkpoint_id id) { head->on_barrier(id); }
   void on_batch_end(const batch_info& b) { head->on_batch_end(b); }
   void on_tick(event_time now) { head->on_tick(now); }
-  void on_idle(bool idle)
-    requires requires(Head& h) { h.on_idle(idle); }
-  {
-    head->on_idle(idle);
-  }
+  void on_idle(bool idle) { head->on_idle(idle); }
   void on_end() {
     if (ended) return;
     ended = true;

@@ -13,16 +13,22 @@ namespace spate::fuse {
 
 /// Builds stages [I, end) of `stages` (whose input is Flow) in front of `sink`.
 /// `first_position` is the position of stage I in the whole pipeline.
+/// Every built stage and sink is held to the whole protocol here
+/// (protocol::check in algebra/stage.hpp).
 template <class Flow, std::size_t I = 0, class Env, class Tuple, class Sink>
 auto build_segment(Env& env, const Tuple& stages, const Sink& sink, std::size_t first_position = 1) {
   if constexpr (I == std::tuple_size_v<Tuple>) {
+    using Built = decltype(sink.template build<Flow>(env, stage_label{}));
+    static_assert(protocol::check<Sink, Flow, Built>(), "spate: see the message above");
     return sink.template build<Flow>(env, stage_label{Sink::name, first_position + I});
   } else {
     using D = std::tuple_element_t<I, Tuple>;
     using Out = typename D::template output<Flow>;
     const D& d = std::get<I>(stages);
-    return d.template build<Flow>(env, stage_label{D::name, first_position + I},
-                                  build_segment<Out, I + 1>(env, stages, sink, first_position));
+    auto rest = build_segment<Out, I + 1>(env, stages, sink, first_position);
+    using Built = decltype(d.template build<Flow>(env, stage_label{}, std::move(rest)));
+    static_assert(protocol::check<D, Flow, Built>(), "spate: see the message above");
+    return d.template build<Flow>(env, stage_label{D::name, first_position + I}, std::move(rest));
   }
 }
 

@@ -66,9 +66,7 @@ struct node_holder : node<Flow> {
   void on_batch_end(const batch_info& b) final { stage.on_batch_end(b); }
   void on_tick(event_time now) final { stage.on_tick(now); }
   void on_end() final { stage.on_end(); }
-  void on_idle(bool idle) final {
-    if constexpr (requires { stage.on_idle(idle); }) stage.on_idle(idle);
-  }
+  void on_idle(bool idle) final { stage.on_idle(idle); }
 };
 template <class Flow, class Built, class Rest>
 struct node_impl final : node_holder<Flow, Built, Rest> {

@@ -112,6 +112,7 @@ struct collect_sink : sink_tag {
       flushed_at = now;
       flush();
     }
+    void on_idle(bool) {}
     void on_end() { flush(); }
     event_time flushed_at{};
   };
@@ -176,6 +177,7 @@ struct sum_sink : sink_tag {
     void on_barrier(checkpoint_id) { flush(); }
     void on_batch_end(const batch_info&) { flush(); }
     void on_tick(event_time) { flush(); }
+    void on_idle(bool) {}
     void on_end() { flush(); }
   };
   template <class Flow, class Env>

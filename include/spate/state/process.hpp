@@ -162,6 +162,7 @@ struct process_stage : stage_tag {
     }
     void on_barrier(checkpoint_id id) { down.on_barrier(id); }
     void on_batch_end(const batch_info& b) { down.on_batch_end(b); }
+    void on_idle(bool idle) { down.on_idle(idle); }
     void on_end() {
       if (watermark != max_watermark) on_watermark(max_watermark);
       down.on_end();

@@ -18,13 +18,12 @@
 //                                is idle; see "Idle inputs" below
 // End of input sends max_watermark before on_end, so every window fires.
 //
-// Idle inputs. The protocol has no idle call; a stage that merges inputs and
-// wants to know (union/merge, the shuffle of a parallel context: exclude an
-// idle input from the minimum) gives itself `void on_idle(bool)`, and this
-// stage calls it when the input turns idle (true) and again before the next
-// record (false). Idle: no record between ticks for `idleness`. Stages
-// without on_idle see nothing, which is right for a single input: an idle
-// input simply does not advance event time.
+// Idle inputs. This stage calls on_idle(true) when the input turns idle and
+// on_idle(false) before the next record; every stage passes it on (the
+// protocol, algebra/stage.hpp) to where inputs meet (a merge, the shuffle of
+// a parallel context), whose valve leaves an idle input out of the minimum.
+// Idle: no record between ticks for `idleness`. For a single input it changes
+// nothing: an idle input simply does not advance event time.
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -112,7 +111,7 @@ struct with_watermarks_stage : stage_tag {
 
     void signal_idle(bool v) {
       idle = v;
-      if constexpr (requires { down.on_idle(v); }) down.on_idle(v);
+      down.on_idle(v);
     }
     void emit_if_advanced() {
       event_time w = strategy.current();
@@ -132,6 +131,9 @@ struct with_watermarks_stage : stage_tag {
       return go;
     }
     void on_watermark(event_time) {}  // this stage is the source of event time from here on
+    void on_idle(bool v) {  // idleness from further up (a merge's input, say) is this input's idleness
+      if (v != idle) signal_idle(v);
+    }
     void on_barrier(checkpoint_id id) { down.on_barrier(id); }
     void on_batch_end(const batch_info& b) { down.on_batch_end(b); }
     void on_tick(event_time t) {

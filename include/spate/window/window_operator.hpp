@@ -63,6 +63,8 @@ struct window_operator : Op {
     if constexpr (requires { this->late.on_barrier(id); }) this->late.on_barrier(id);
     this->down.on_barrier(id);
   }
+  // Idleness passes through (algebra/stage.hpp says why).
+  void on_idle(bool idle) { this->down.on_idle(idle); }
   void on_end() {
     if constexpr (requires(Op& op) { op.finish(); }) this->finish();
     if constexpr (on_time) this->forward_watermark(max_watermark);
