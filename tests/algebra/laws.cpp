@@ -10,6 +10,8 @@
 
 #include <spate/spate.hpp>
 
+#include "laws.hpp"
+
 #include <array>
 #include <cstdint>
 #include <map>
@@ -65,19 +67,6 @@ struct average {
   acc merge(acc a, const acc& b) const { return {a.sum + b.sum, a.n + b.n}; }
 };
 
-/// fused == unfused, under both emission modes. `make(out)` builds the job
-/// writing into `out`.
-template <class Out, class Make>
-void check_fused_equals_unfused(const Make& make) {
-  Out fused, unfused;
-  spate::run(make(fused));
-  spate::run_unfused(make(unfused));
-  CHECK(fused == unfused);
-  Out fused_batch, unfused_batch;
-  spate::run_batch(make(fused_batch));
-  spate::run_batch_unfused(make(unfused_batch));
-  CHECK(fused_batch == unfused_batch);
-}
 
 /// The last value per key is the same whether every update is emitted or
 /// only the final one.
@@ -104,7 +93,7 @@ void run_case(rng_t& rng, int shape) {
                spate::filter([=](long x) { return x % m != r; }) |
                spate::map([](long x) { return std::to_string(x); }) | spate::collect_into(out);
       };
-      check_fused_equals_unfused<std::vector<std::string>>(make);
+      spate_laws::fused_equals_unfused<std::vector<std::string>>(make);
       break;
     }
     case 1: {  // flat_map over a range-v3 view | take
@@ -115,7 +104,7 @@ void run_case(rng_t& rng, int shape) {
                }) |
                spate::take(t) | spate::collect_into(out);
       };
-      check_fused_equals_unfused<std::vector<int>>(make);
+      spate_laws::fused_equals_unfused<std::vector<int>>(make);
       break;
     }
     case 2: {  // flat_map<Out> with an emitter | filter | take
@@ -126,7 +115,7 @@ void run_case(rng_t& rng, int shape) {
                }) |
                spate::filter([=](long x) { return (x & 1) == (r & 1); }) | spate::take(t) | spate::collect_into(out);
       };
-      check_fused_equals_unfused<std::vector<long>>(make);
+      spate_laws::fused_equals_unfused<std::vector<long>>(make);
       break;
     }
     case 3: {  // key_by(function) | reduce
@@ -134,7 +123,7 @@ void run_case(rng_t& rng, int shape) {
         return spate::from_collection(ints) | spate::key_by([=](int x) { return (x % m + m) % m; }) |
                spate::reduce([](int x, int y) { return x + y; }) | spate::collect_into(out);
       };
-      check_fused_equals_unfused<std::vector<std::pair<int, int>>>(make);
+      spate_laws::fused_equals_unfused<std::vector<std::pair<int, int>>>(make);
       check_rolling_compacts_to_batch<std::map<int, int>>(make);
       break;
     }
@@ -148,7 +137,7 @@ void run_case(rng_t& rng, int shape) {
                }) |
                spate::collect_into(out);
       };
-      check_fused_equals_unfused<std::vector<std::pair<int, std::string>>>(make);
+      spate_laws::fused_equals_unfused<std::vector<std::pair<int, std::string>>>(make);
       check_rolling_compacts_to_batch<std::unordered_map<int, std::string>>(make);
       break;
     }
@@ -159,7 +148,7 @@ void run_case(rng_t& rng, int shape) {
                spate::flat_map([](const std::string& l) { return spate::words(l); }) |
                spate::key_by([](std::string_view w) { return w; }) | spate::count() | spate::collect_into(out);
       };
-      check_fused_equals_unfused<std::vector<std::pair<std::string, std::int64_t>>>(make);
+      spate_laws::fused_equals_unfused<std::vector<std::pair<std::string, std::int64_t>>>(make);
       check_rolling_compacts_to_batch<std::map<std::string, std::int64_t>>(make);
       break;
     }
@@ -168,7 +157,7 @@ void run_case(rng_t& rng, int shape) {
         return spate::from_collection(ints) | spate::key_by([=](int x) { return x % m == 0; }) |
                spate::aggregate(average{}) | spate::collect_into(out);
       };
-      check_fused_equals_unfused<std::vector<std::pair<bool, long>>>(make);
+      spate_laws::fused_equals_unfused<std::vector<std::pair<bool, long>>>(make);
       check_rolling_compacts_to_batch<std::map<bool, long>>(make);
       break;
     }
@@ -184,7 +173,7 @@ void run_case(rng_t& rng, int shape) {
                spate::map([](const auto& kv) { return std::pair<int, int>(kv.first, kv.second.second); }) |
                spate::collect_into(out);
       };
-      check_fused_equals_unfused<std::vector<std::pair<int, int>>>(make);
+      spate_laws::fused_equals_unfused<std::vector<std::pair<int, int>>>(make);
       check_rolling_compacts_to_batch<std::map<int, int>>(make);
       break;
     }
@@ -195,7 +184,7 @@ void run_case(rng_t& rng, int shape) {
         return spate::from_collection(sales) | spate::key_by(&sale::shop) |
                spate::fold(0L, [](long acc, const sale& s) { return acc + s.amount; }) | spate::collect_into(out);
       };
-      check_fused_equals_unfused<std::vector<std::pair<std::string, long>>>(make);
+      spate_laws::fused_equals_unfused<std::vector<std::pair<std::string, long>>>(make);
       check_rolling_compacts_to_batch<std::map<std::string, long>>(make);
       break;
     }
@@ -206,7 +195,7 @@ void run_case(rng_t& rng, int shape) {
                spate::filter([=](const std::pair<int, std::int64_t>& kv) { return kv.second % 2 == (r & 1); }) |
                spate::collect_into(out);
       };
-      check_fused_equals_unfused<std::vector<std::pair<int, std::int64_t>>>(make);
+      spate_laws::fused_equals_unfused<std::vector<std::pair<int, std::int64_t>>>(make);
       break;
     }
     case 10: {  // generate | map | filter | take
@@ -215,7 +204,7 @@ void run_case(rng_t& rng, int shape) {
         return spate::generate([=](std::uint64_t i) { return long(i) * a + b; }, n) |
                spate::filter([=](long x) { return x % m == 0; }) | spate::take(t) | spate::collect_into(out);
       };
-      check_fused_equals_unfused<std::vector<long>>(make);
+      spate_laws::fused_equals_unfused<std::vector<long>>(make);
       break;
     }
     case 11: {  // a reusable chain spliced into a keyed pipeline
@@ -224,7 +213,7 @@ void run_case(rng_t& rng, int shape) {
         return spate::from_collection(ints) | piece | spate::key_by([](int x) { return x % 5; }) |
                spate::reduce([](int x, int y) { return std::min(x, y); }) | spate::collect_into(out);
       };
-      check_fused_equals_unfused<std::vector<std::pair<int, int>>>(make);
+      spate_laws::fused_equals_unfused<std::vector<std::pair<int, int>>>(make);
       check_rolling_compacts_to_batch<std::map<int, int>>(make);
       break;
     }
