@@ -56,13 +56,18 @@ struct keyed_table : forward_control<Down> {
   /// Every key's value and, compacted, whether it changed since the last
   /// batch end (so a restored table emits at the next batch end what the
   /// original would have).
-  void snapshot(std::string& out) const {
+  static constexpr bool keeps_state = true;
+  void snapshot(std::string& out) const
+    requires serde::Encodable<std::vector<std::tuple<Key, Value, bool>>>
+  {
     std::vector<std::tuple<Key, Value, bool>> v;
     v.reserve(table.size());
     table.for_each_with_mark([&](const Key& k, const Value& x, bool marked) { v.emplace_back(k, x, marked); });
     detail::snapshot_value(v, out);
   }
-  bool restore(std::string_view in) {
+  bool restore(std::string_view in)
+    requires serde::Encodable<std::vector<std::tuple<Key, Value, bool>>>
+  {
     auto v = detail::restore_value<std::vector<std::tuple<Key, Value, bool>>>(in);
     if (!v) return false;
     table.clear();

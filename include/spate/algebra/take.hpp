@@ -27,6 +27,7 @@ struct take_stage : stage_tag {
       --left;
       return this->down.push(std::forward<R>(r)) && left > 0;
     }
+    static constexpr bool keeps_state = true;
     void snapshot(std::string& out) const { detail::snapshot_value(left, out); }
     bool restore(std::string_view in) {
       auto v = detail::restore_value<std::uint64_t>(in);

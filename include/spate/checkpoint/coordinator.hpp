@@ -170,6 +170,15 @@ class coordinator {
     expire(now);
     if (failed_) return std::nullopt;
     if (pending_ || now < next_trigger()) return std::nullopt;
+    return trigger_now(now);
+  }
+
+  /// Triggers a checkpoint now, whether due or not (the final checkpoint of
+  /// a graceful stop); nothing when one is in flight or the job failed.
+  std::optional<checkpoint_id> trigger_now(time_point now) {
+    if (failed_) return std::nullopt;
+    expire(now);
+    if (failed_ || pending_) return std::nullopt;
     pending_.emplace();
     pending_->id = next_id_++;
     pending_->triggered = now;
@@ -177,6 +186,20 @@ class coordinator {
     last_trigger_ = now;
     return pending_->id;
   }
+
+  /// Withdraws the checkpoint in flight without counting it as a failure
+  /// (an input ended before its barrier: the job's final checkpoint covers
+  /// it). Listeners hear on_abort.
+  void cancel(checkpoint_id n, const std::string& reason, time_point now) {
+    if (!pending_ || pending_->id != n || pending_->persisting) return;
+    pending_.reset();
+    last_end_ = now;
+    for (auto& l : listeners_)
+      if (l.on_abort) l.on_abort(n, reason);
+  }
+
+  /// The id the next checkpoint gets.
+  checkpoint_id next_id() const noexcept { return next_id_; }
 
   /// When the next checkpoint is due (once the one in flight, if any, ends).
   time_point next_trigger() const {

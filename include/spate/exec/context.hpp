@@ -13,6 +13,8 @@
 // drops what is in flight.
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
+#include <optional>
 #include <cstddef>
 #include <exception>
 #include <functional>
@@ -28,6 +30,7 @@
 
 #include "../algebra/pipeline.hpp"
 #include "../core/key_group.hpp"
+#include "checkpointing.hpp"
 #include "control.hpp"
 #include "job_runner.hpp"
 #include "metrics.hpp"
@@ -49,8 +52,8 @@ class context {
   enum class state { initialized, active, stopped };
 
   /// Options: continuous{} or micro_batch{interval} (default continuous{}),
-  /// parallelism{P}, max_rate{n}, queue_capacity{n}, combine_keys{n}, in any
-  /// order.
+  /// parallelism{P}, max_rate{n}, queue_capacity{n}, combine_keys{n},
+  /// checkpointing{interval, folder} (exec/checkpointing.hpp), in any order.
   template <class... Opts>
   explicit context(Opts... opts) : ctl_(std::make_unique<exec::control>()) {
     (apply(opts), ...);
@@ -74,6 +77,7 @@ class context {
                                  ? "spate::context::add: cannot add a pipeline to a started context (add every pipeline before start())"
                                  : "spate::context::add: cannot add a pipeline to a stopped context");
     auto runner = std::make_unique<exec::job_runner<J>>(std::move(job));
+    runner->set_index(jobs_.size());
     jobs_.push_back(std::move(runner));
     return *this;
   }
@@ -92,6 +96,32 @@ class context {
       auto now = std::chrono::time_point_cast<duration>(std::chrono::system_clock::now());
       auto iv = cfg_.interval.count();
       cfg_.first_batch = from_millis((to_millis(now) / iv + 1) * iv);
+    }
+    if (ckpt_) {
+      // Sinks that commit with checkpoints fence the earlier run and say
+      // which checkpoint's output committed: that one is restored.
+      std::vector<std::string> warnings;
+      std::optional<checkpoint_id> committed;
+      for (auto& j : jobs_) {
+        auto c = j->prepare_checkpoints(*ckpt_, warnings);
+        if (c && committed && *c != *committed)
+          throw std::runtime_error("spate::context::start: the exactly-once sinks committed different checkpoints (" +
+                                   std::to_string(*committed) + " and " + std::to_string(*c) + ")");
+        if (c) committed = c;
+      }
+      for (const auto& w : warnings) std::fprintf(stderr, "%s\n", w.c_str());
+      ckpt_->choose_restore(committed, cfg_.parallelism);
+      if (ckpt_->finished_before()) {
+        std::fprintf(stderr,
+                     "spate: checkpoint %llu in %s marks the job finished: nothing to run (remove the folder to run it "
+                     "again)\n",
+                     static_cast<unsigned long long>(*ckpt_->restored_id()), ckpt_->settings().folder.c_str());
+        state_ = state::active;
+        return;
+      }
+      cfg_.alignment = ckpt_->alignment();
+      ctl_->checkpoints = ckpt_.get();
+      ctl_->on_wake([c = ckpt_.get(), ctl = ctl_.get()] { c->wake(ctl->abort()); });
     }
     std::size_t sinks = 0;
     for (const auto& j : jobs_) sinks += j->sink_instances(cfg_);
@@ -116,10 +146,18 @@ class context {
     };
     try {
       for (auto& j : jobs_) j->launch(*ctl_, cfg_, spawn);
+      if (ckpt_) {
+        ckpt_->launched(cfg_.parallelism);
+        spawn([this] { ckpt_->run(*ctl_); });
+      }
     } catch (...) {
+      if (ckpt_) ckpt_->abort_launch();
       ctl_->fail(std::current_exception());
     }
   }
+
+  /// The checkpoint folder's runtime (null without checkpointing{}).
+  exec::checkpoint_runtime* checkpoints() noexcept { return ckpt_.get(); }
 
   /// Waits until the context stops; rethrows the error that stopped it.
   void await_termination() {
@@ -233,6 +271,7 @@ class context {
   void apply(max_rate r) { cfg_.max_rate = r.per_second; }
   void apply(queue_capacity q) { cfg_.queue_capacity = q.value; }
   void apply(combine_keys c) { cfg_.combine_keys = c.keys; }
+  void apply(const checkpointing& c) { ckpt_ = std::make_unique<exec::checkpoint_runtime>(c); }
 
   static bool& on_executor_thread() {
     thread_local bool yes = false;
@@ -251,6 +290,7 @@ class context {
   state state_ = state::initialized;
   exec::exec_config cfg_;
   std::unique_ptr<exec::control> ctl_;
+  std::unique_ptr<exec::checkpoint_runtime> ckpt_;
   std::vector<std::unique_ptr<exec::job_runner_base>> jobs_;
   std::vector<std::thread> threads_;
   std::mutex done_m_;

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <vector>
 
+#include "barriers.hpp"
 #include "metrics.hpp"
 #include "queue.hpp"
 
@@ -19,6 +20,8 @@ struct control {
   /// Immediate stop or error: every thread leaves as soon as it can.
   abort_flag abort;
   metrics_registry metrics;
+  /// Checkpointing, when the context has it on (exec/checkpointing.hpp).
+  checkpoint_hooks* checkpoints = nullptr;
 
   /// Records the first error and aborts.
   void fail(std::exception_ptr e) {

@@ -21,6 +21,8 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <thread>
 #include <tuple>
@@ -31,6 +33,7 @@
 #include "../algebra/key_by.hpp"
 #include "../algebra/pipeline.hpp"
 #include "../fuse/build.hpp"
+#include "barriers.hpp"
 #include "control.hpp"
 #include "owned.hpp"
 #include "plan.hpp"
@@ -38,6 +41,8 @@
 #include "source_loop.hpp"
 
 namespace spate::exec {
+
+class checkpoint_runtime;  // checkpointing.hpp
 
 /// A sink that may run one instance per worker: it declares
 /// `static constexpr bool per_worker_instances = true` and either builds instances
@@ -149,6 +154,17 @@ class job_runner_base {
   /// How many instances of the sink `launch` builds under `cfg` (each
   /// reports its batches to the metrics).
   virtual std::size_t sink_instances(const exec_config& cfg) const = 0;
+  /// With checkpointing, before the restore is chosen: sinks that commit
+  /// with checkpoints open their transactions (fencing an earlier run) and
+  /// say which checkpoint's output committed; sources that cannot replay are
+  /// named in `warnings`.
+  virtual std::optional<checkpoint_id> prepare_checkpoints(checkpoint_runtime& rt,
+                                                           std::vector<std::string>& warnings) = 0;
+  /// The job's place among the context's jobs (in stage uids).
+  void set_index(std::size_t i) noexcept { index_ = i; }
+
+ protected:
+  std::size_t index_ = 0;
 };
 
 template <class J>
@@ -203,6 +219,20 @@ class job_runner final : public job_runner_base {
     return cfg.parallelism > 1 && per_worker_sink<sink_t> ? cfg.parallelism : 1;
   }
 
+  std::optional<checkpoint_id> prepare_checkpoints(checkpoint_runtime& rt,
+                                                   std::vector<std::string>& warnings) override {
+    if constexpr (!requires(const src_t& s, rolling_env& e, shard sh, any_down& d, const restored_input& r) {
+                    s.open_at(e, sh, d, r);
+                  })
+      warnings.push_back(std::string("spate: the ") + std::string(name_of<src_t>()) +
+                         " of job " + std::to_string(index_) +
+                         " cannot be replayed: with checkpointing, its records are at-most-once across restarts");
+    if constexpr (requires { job_.sink.prepare_checkpoints(rt); })
+      return job_.sink.prepare_checkpoints(rt);
+    else
+      return std::nullopt;
+  }
+
  private:
   using src_t = typename J::source_type;
   using sink_t = typename J::sink_type;
@@ -224,9 +254,23 @@ class job_runner final : public job_runner_base {
     std::shared_ptr<merger<Data>> m;
     template <class Env, class Head>
     void run(const J&, Head& head, control& ctl, const exec_config& cfg) const {
-      m->run(head, ctl, cfg.tick, !cfg.one_batch);
+      m->run(head, ctl, cfg.tick, !cfg.one_batch, cfg.alignment);
     }
   };
+
+  /// A segment's stable identity in checkpoints: the job and its stages.
+  std::string segment_uid(std::size_t from, std::size_t to) const {
+    static const auto names = []<std::size_t... I>(std::index_sequence<I...>) {
+      return std::array<std::string_view, n_stages>{name_of<std::tuple_element_t<I, stages_t>>()...};
+    }(std::make_index_sequence<n_stages>{});
+    std::string uid = "j" + std::to_string(index_) + "." + std::to_string(from) + "-" + std::to_string(to) + ":";
+    if (from == 0) uid += name_of<src_t>();
+    for (std::size_t i = from; i < to; ++i) (uid += i == 0 ? "|" : (i == from ? "" : "|")) += names[i];
+    return uid;
+  }
+  std::string segment_what(std::size_t from, std::size_t to) const {
+    return "stages " + std::to_string(from + 1) + ".." + std::to_string(to) + " of job " + std::to_string(index_);
+  }
 
   /// No stage in front of a segment's stages (see spawn_segment).
   struct no_front {
@@ -240,19 +284,35 @@ class job_runner final : public job_runner_base {
   /// (the merging form of a combined aggregation, which replaces stage
   /// From - 1), that stage first. Each thread builds its own copy of the
   /// stages, so every parallel instance owns its user functions.
+  /// `part`: which subtask of the segment this is (its identity in
+  /// checkpoints). The segment's head is a barrier_tap: it snapshots the
+  /// chain when a checkpoint's barrier reaches it, and the chain is restored
+  /// from the checkpoint being restored before any input is read.
   template <class Env, class In, std::size_t From, std::size_t To, class Input, class Out, class Front = no_front>
-  void spawn_segment(control& ctl, const exec_config& cfg, const spawner& spawn, Input in, Out out, Front front = {}) {
-    spawn([this, in = std::move(in), out = std::move(out), front = std::move(front), &ctl, &cfg] {
+  void spawn_segment(control& ctl, const exec_config& cfg, const spawner& spawn, Input in, Out out, shard part,
+                     Front front = {}) {
+    checkpoint_hooks* hooks = ctl.checkpoints;
+    constexpr std::size_t first = std::is_same_v<Front, no_front> ? From : From - 1;
+    const std::size_t p =
+        hooks ? hooks->participant(segment_uid(first, To) + ">" + std::string(name_of<Out>()), part.index, part.count)
+              : 0;
+    spawn([this, in = std::move(in), out = std::move(out), front = std::move(front), &ctl, &cfg, hooks, p] {
+      if (hooks && !hooks->await_launch()) return;
       Env env;
       auto stages = detail::take_front<To>(job_.stages);
-      if constexpr (std::is_same_v<Front, no_front>) {
-        auto head = fuse::build_segment<In, From>(env, stages, out);
+      auto run = [&](auto& chain) {
+        if (hooks) restore_segment(*hooks, p, chain, segment_what(first, To));
+        barrier_tap<std::remove_reference_t<decltype(chain)>> head{&chain, hooks, p, {}, {}};
         in.template run<Env>(job_, head, ctl, cfg);
+      };
+      if constexpr (std::is_same_v<Front, no_front>) {
+        auto chain = fuse::build_segment<In, From>(env, stages, out);
+        run(chain);
       } else {
         using Mid = typename Front::template output<In>;
-        auto head = front.template build<In>(env, stage_label{Front::name, From},
-                                             fuse::build_segment<Mid, From>(env, stages, out));
-        in.template run<Env>(job_, head, ctl, cfg);
+        auto chain = front.template build<In>(env, stage_label{Front::name, From},
+                                              fuse::build_segment<Mid, From>(env, stages, out));
+        run(chain);
       }
     });
   }
@@ -260,7 +320,8 @@ class job_runner final : public job_runner_base {
   template <class Env>
   void launch_as(control& ctl, const exec_config& cfg, const spawner& spawn) {
     if (cfg.parallelism <= 1) {
-      spawn_segment<Env, flow0, 0, n_stages>(ctl, cfg, spawn, from_source{shard{0, 1}}, metered_sink<sink_t>{&job_.sink, &ctl});
+      spawn_segment<Env, flow0, 0, n_stages>(ctl, cfg, spawn, from_source{shard{0, 1}}, metered_sink<sink_t>{&job_.sink, &ctl},
+                                             shard{0, 1});
     } else {
       std::vector<from_source> shards;
       for (std::size_t i = 0; i < cfg.parallelism; ++i) shards.push_back(from_source{shard{i, cfg.parallelism}});
@@ -337,13 +398,15 @@ class job_runner final : public job_runner_base {
       // The sink ends each worker's segment: no queue, no sink thread.
       for (std::size_t w = 0; w < P; ++w)
         spawn_segment<Env, In, From, n_stages>(ctl, cfg, spawn, inputs[w],
-                                               metered_sink<sink_t, true>{&job_.sink, &ctl, shard{w, P}}, front);
+                                               metered_sink<sink_t, true>{&job_.sink, &ctl, shard{w, P}}, shard{w, P},
+                                               front);
     } else if constexpr (next == n_stages) {
       using out_t = owned_t<typename detail::flow_between<Mid, stages_t, From, n_stages>::value_type>;
       auto sinkm = start_sink<Env, out_t>(P, ctl, cfg, spawn);
       for (std::size_t w = 0; w < P; ++w)
         spawn_segment<Env, In, From, n_stages>(ctl, cfg, spawn, inputs[w],
-                                               channel_sink<out_t>{sinkm->input(w), sinkm->block_limit()}, front);
+                                               channel_sink<out_t>{sinkm->input(w), sinkm->block_limit()}, shard{w, P},
+                                               front);
     } else {
       using before = detail::flow_between<Mid, stages_t, From, next>;
       if constexpr (combines<next, before, Env::mode>()) {
@@ -374,7 +437,7 @@ class job_runner final : public job_runner_base {
           for (auto& m : mergers) outs.push_back(m->input(w));
           typename N::shuffle sh{make_router(kb, kb_label), agg.make_combiner(stage_label{N::agg_t::name, next + 2}),
                                  std::move(outs), mergers[0]->block_limit(), cfg.combine_keys};
-          spawn_segment<Env, In, From, next>(ctl, cfg, spawn, inputs[w], std::move(sh), front);
+          spawn_segment<Env, In, From, next>(ctl, cfg, spawn, inputs[w], std::move(sh), shard{w, P}, front);
         }
       } else {
         launch_from<Env, next + 1, typename N::down_flow>(behind, ctl, cfg, spawn);
@@ -382,7 +445,7 @@ class job_runner final : public job_runner_base {
           std::vector<channel<typename N::shuffled>*> outs;
           for (auto& m : mergers) outs.push_back(m->input(w));
           typename N::shuffle sh{make_router(kb, kb_label), std::move(outs), mergers[0]->block_limit()};
-          spawn_segment<Env, In, From, next>(ctl, cfg, spawn, inputs[w], std::move(sh), front);
+          spawn_segment<Env, In, From, next>(ctl, cfg, spawn, inputs[w], std::move(sh), shard{w, P}, front);
         }
       }
     }
@@ -393,11 +456,17 @@ class job_runner final : public job_runner_base {
   std::shared_ptr<merger<Out>> start_sink(std::size_t P, control& ctl, const exec_config& cfg, const spawner& spawn) {
     auto sinkm = std::make_shared<merger<Out>>(P, cfg.queue_capacity, &ctl.abort);
     ctl.on_wake([sinkm] { sinkm->wake(); });
-    spawn([this, sinkm, &ctl, &cfg] {
+    checkpoint_hooks* hooks = ctl.checkpoints;
+    const std::size_t p =
+        hooks ? hooks->participant(segment_uid(n_stages, n_stages) + ">" + std::string(name_of<sink_t>()), 0, 1) : 0;
+    spawn([this, sinkm, &ctl, &cfg, hooks, p] {
+      if (hooks && !hooks->await_launch()) return;
       Env env;
       metered_sink<sink_t> m{&job_.sink, &ctl};
       auto s = m.template build<flow<Out>>(env, stage_label{sink_t::name, n_stages + 1});
-      sinkm->run(s, ctl, cfg.tick, !cfg.one_batch);
+      if (hooks) restore_segment(*hooks, p, s, "the sink of job " + std::to_string(index_));
+      barrier_tap<decltype(s)> head{&s, hooks, p, {}, {}};
+      sinkm->run(head, ctl, cfg.tick, !cfg.one_batch, cfg.alignment);
     });
     return sinkm;
   }

@@ -326,9 +326,10 @@ class merger {
   /// processing time downstream every `tick` unless `ticks` is false (a run
   /// of the whole input as one batch, which has no processing time).
   template <class Down>
-  void run(Down& down, const control& ctl, duration tick, bool ticks = true) {
+  void run(Down& down, const control& ctl, duration tick, bool ticks = true,
+           barrier_alignment alignment = barrier_alignment::aligned) {
     const std::size_t n = queues_.size();
-    valve v(n);
+    valve v(n, alignment);
     auto next_tick = std::chrono::system_clock::now() + tick;
     for (;;) {
       if (ctl.abort()) return;

@@ -11,10 +11,14 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <thread>
 #include <utility>
 
+#include "../core/valve.hpp"
 #include "../io/source.hpp"
+#include "barriers.hpp"
 #include "control.hpp"
 
 namespace spate::exec {
@@ -29,6 +33,8 @@ struct exec_config {
   std::size_t queue_capacity = 1024;
   std::size_t combine_keys = 65536;  // 0: no combining before shuffles
   event_time first_batch{};  // time of batch 0 (end of its interval)
+  /// How the valves of the job treat barriers (exactly-once: aligned).
+  barrier_alignment alignment = barrier_alignment::aligned;
   /// The whole input is one batch (run_batch with a parallelism): no batch
   /// ends but the one at the end of input, stamped with the time it closes,
   /// and no processing-time ticks, as the sequential run_batch.
@@ -108,12 +114,50 @@ void run_source(const Src& src, shard sh, Head& head, const exec_config& cfg, co
   run_source_as<Env, Env::mode == emit_mode::compacted>(src, sh, head, cfg, ctl);
 }
 
+/// Opens shard `sh` of `src`; restored, at the positions of a checkpoint
+/// when the source can resume from one (open_at), else from its start (an
+/// input that cannot be replayed is at-most-once across restarts; the
+/// context says so when it starts).
+template <class Env, class Src, class Port>
+auto open_source(const Src& src, Env& env, shard sh, Port& port, const std::optional<restored_input>& at) {
+  if constexpr (requires { src.open_at(env, sh, port, *at); }) {
+    if (at) return src.open_at(env, sh, port, *at);
+  }
+  return src.open(env, sh, port);
+}
+
+/// Sends checkpoint n into a source shard's segment: the driver's position
+/// (for the restore) and splits (for the manifest) go with the barrier to
+/// the segment's head, which snapshots and acknowledges.
+template <class Drv, class Port, class Tap>
+void inject_barrier(Drv& drv, Port& port, Tap& tap, checkpoint_id n) {
+  if constexpr (requires(std::string& s) { drv.position(s); }) {
+    std::string pos;
+    drv.position(pos);
+    tap.position = std::move(pos);
+  }
+  if constexpr (requires { drv.offsets(); })
+    for (const auto& o : drv.offsets())
+      tap.splits.push_back({o.topic + "-" + std::to_string(o.partition), o.offset});
+  if constexpr (requires { drv.on_barrier(n); })
+    drv.on_barrier(n);
+  else
+    port.on_barrier(n);
+}
+
 template <class Env, bool Counting, class Src, class Head>
 void run_source_as(const Src& src, shard sh, Head& head, const exec_config& cfg, control& ctl) {
   using clock = std::chrono::system_clock;
   Env env;
   source_port<Head, Counting> port{&head, &ctl, &cfg, 0, cfg.first_batch, 0, false};
-  auto drv = src.open(env, sh, port);
+  checkpoint_hooks* hooks = nullptr;
+  if constexpr (requires { head.hooks; }) hooks = head.hooks;
+  std::optional<restored_input> at;
+  if constexpr (requires { head.hooks; })
+    if (hooks) at = hooks->restored_positions(head.participant);
+  auto drv = open_source(src, env, sh, port, at);
+  checkpoint_id injected = 0;
+  bool asked_final = false;
   const auto start = clock::now();
   auto next_tick = start + cfg.tick;
   std::uint64_t total = 0;         // records read (token bucket)
@@ -133,6 +177,23 @@ void run_source_as(const Src& src, shard sh, Head& head, const exec_config& cfg,
     if (!cfg.one_batch && now >= next_tick) {
       announce_tick(drv, port, std::chrono::time_point_cast<duration>(now));
       next_tick = now + cfg.tick;
+    }
+    if constexpr (requires { head.hooks; }) {
+      if (hooks) {
+        if (const checkpoint_id n = hooks->triggered(); n > injected) {
+          injected = n;
+          inject_barrier(drv, port, head, n);
+        }
+        if (ctl.stop_requested.load(std::memory_order_acquire)) {
+          // Stop with a checkpoint: the final barrier, then no more input;
+          // the checkpoint thread stops the job once it completed.
+          if (!asked_final) hooks->request_final();
+          asked_final = true;
+          flush_rings();
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
+          continue;
+        }
+      }
     }
     if (ctl.stop_requested.load(std::memory_order_acquire)) {
       // Through the driver when it can, so every chain behind it (a merge's

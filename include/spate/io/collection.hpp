@@ -6,12 +6,15 @@
 // With P shards, a sized random-access range is cut into P contiguous parts
 // (order kept within each); other ranges are dealt round-robin.
 #include <cstddef>
+#include <cstdint>
+#include <string>
 #include <iterator>
 #include <memory>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "../exec/barriers.hpp"
 #include "source.hpp"
 
 namespace spate {
@@ -36,12 +39,17 @@ struct range_source : source_tag {
     iter it;
     sent end;
     std::size_t stride;  // 1, or P when dealing round-robin
+    std::uint64_t taken = 0;  // records of this shard pushed so far (its position)
+
+    /// The position for a checkpoint: how many records of the shard were read.
+    void position(std::string& out) const { out = std::to_string(taken); }
 
     poll_result poll(std::size_t max) {
       if (this->done) return {0, poll_status::ended};
       std::size_t n = 0;
       while (n < max && !(it == end)) {
         ++n;
+        ++taken;
         bool go = this->down->push(*it);
         advance();
         if (!go) return this->finish(n, true);
@@ -68,6 +76,16 @@ struct range_source : source_tag {
       for (std::size_t s = 0; s < stride && !(it == end); ++s) ++it;
     }
   };
+
+  /// Shard `sh` resumed where a checkpoint left it (the same parallelism).
+  template <class Env, class Down>
+  auto open_at(Env& env, shard sh, Down& down, const exec::restored_input& at) const {
+    auto d = open(env, sh, down);
+    const std::uint64_t k = exec::restored_count(at, sh, name);
+    for (std::uint64_t i = 0; i < k && !(d.it == d.end); ++i) d.advance();
+    d.taken = k;
+    return d;
+  }
 
   template <class Env, class Down>
   auto open(Env&, shard sh, Down& down) const {

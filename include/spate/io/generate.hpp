@@ -4,11 +4,14 @@
 // shard s of P produces the indices i with i % P == s.
 //   generate([](std::uint64_t i) { return i * i; }, 1'000'000)
 //   generate(make_event, unbounded)   // runs until the downstream stops it
+#include <algorithm>
 #include <cstdint>
+#include <string>
 #include <functional>
 #include <limits>
 #include <type_traits>
 
+#include "../exec/barriers.hpp"
 #include "source.hpp"
 
 namespace spate {
@@ -27,6 +30,8 @@ struct generate_source : source_tag {
     const F* fn;
     std::uint64_t next, step, count;
     stage_label label{"generate", 0};
+    /// The position for a checkpoint: the next index.
+    void position(std::string& out) const { out = std::to_string(next); }
     poll_result poll(std::size_t max) {
       if (this->done) return {0, poll_status::ended};
       std::size_t n = 0;
@@ -39,6 +44,13 @@ struct generate_source : source_tag {
       return {n, poll_status::more};
     }
   };
+  /// Shard `sh` resumed at the index a checkpoint saved (the same parallelism).
+  template <class Env, class Down>
+  auto open_at(Env& env, shard sh, Down& down, const exec::restored_input& at) const {
+    auto d = open(env, sh, down);
+    d.next = std::max(d.next, exec::restored_count(at, sh, name));
+    return d;
+  }
   template <class Env, class Down>
   auto open(Env&, shard sh, Down& down) const {
     return driver<Down>{{&down}, &fn, sh.index, sh.count, count};

@@ -5,6 +5,7 @@
 // one of these per fused segment; the restore law of the tests checks that a
 // chain restored from it continues exactly where the original stood:
 //   feed(a, xs[0, k)); b.restore(a.snapshot()); feed(b, xs[k, n)) == feed(a, xs)
+#include <concepts>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -33,6 +34,24 @@ std::size_t stateful_stages(const Chain& c) {
   std::size_t n = 0;
   for_each_stage(c, [&](const auto& s) {
     if constexpr (stateful_stage<std::remove_cvref_t<decltype(s)>>) ++n;
+  });
+  return n;
+}
+
+/// A built stage that keeps state (it says `static constexpr bool
+/// keeps_state = true`) but cannot snapshot it: its state type has no binary
+/// encoding (serde/codec.hpp), or its strategy cannot be copied as bytes.
+template <class S>
+concept unsnapshottable_stage = requires {
+  { S::keeps_state } -> std::convertible_to<bool>;
+} && bool(S::keeps_state) && !stateful_stage<S>;
+
+/// How many stages of a chain keep state they cannot snapshot.
+template <class Chain>
+std::size_t unsnapshottable_stages(const Chain& c) {
+  std::size_t n = 0;
+  for_each_stage(c, [&](const auto& s) {
+    if constexpr (unsnapshottable_stage<std::remove_cvref_t<decltype(s)>>) ++n;
   });
   return n;
 }

@@ -113,14 +113,19 @@ struct map_with_state_stage : stage_tag {
     // key, state, last seen; then the current processing time
     using snapshot_type = std::tuple<std::vector<std::tuple<SK, std::optional<S>, std::int64_t>>, std::int64_t>;
     /// Appends every key's state and when it was last seen as one binary record.
-    void snapshot(std::string& out) const {
+    static constexpr bool keeps_state = true;
+    void snapshot(std::string& out) const
+      requires serde::Encodable<snapshot_type>
+    {
       snapshot_type s{detail::entries_of(keys, [](const SK& k, const entry& e) { return std::tuple(k, e.st, e.last_seen); }),
                       now};
       detail::snapshot_value(s, out);
     }
     /// Replaces the state with a snapshot (timeouts are rebuilt); false (state
     /// untouched) if it does not decode.
-    bool restore(std::string_view in) {
+    bool restore(std::string_view in)
+      requires serde::Encodable<snapshot_type>
+    {
       auto s = detail::restore_value<snapshot_type>(in);
       if (!s) return false;
       keys.clear();

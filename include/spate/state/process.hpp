@@ -173,7 +173,10 @@ struct process_stage : stage_tag {
     using snapshot_type = std::tuple<std::vector<std::pair<SK, S>>, std::vector<std::pair<std::int64_t, SK>>,
                                      std::vector<std::pair<std::int64_t, SK>>, std::int64_t>;
     /// Appends the state, timers and watermark as one binary record.
-    void snapshot(std::string& out) const {
+    static constexpr bool keeps_state = true;
+    void snapshot(std::string& out) const
+      requires serde::Encodable<snapshot_type>
+    {
       snapshot_type s{detail::entries_of(states, [](const SK& k, const S& v) { return std::pair<SK, S>(k, v); }),
                       {event_timers.begin(), event_timers.end()},
                       {processing_timers.begin(), processing_timers.end()},
@@ -181,7 +184,9 @@ struct process_stage : stage_tag {
       detail::snapshot_value(s, out);
     }
     /// Replaces the state with a snapshot; false (state untouched) if it does not decode.
-    bool restore(std::string_view in) {
+    bool restore(std::string_view in)
+      requires serde::Encodable<snapshot_type>
+    {
       auto s = detail::restore_value<snapshot_type>(in);
       if (!s) return false;
       states.clear();

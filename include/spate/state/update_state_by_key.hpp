@@ -84,14 +84,19 @@ struct update_state_by_key_stage : stage_tag {
     // key, records of the open batch, state
     using snapshot_type = std::vector<std::tuple<SK, std::vector<T>, std::optional<S>>>;
     /// Appends every key's state (and the open batch's records) as one binary record.
-    void snapshot(std::string& out) const {
+    static constexpr bool keeps_state = true;
+    void snapshot(std::string& out) const
+      requires serde::Encodable<snapshot_type>
+    {
       detail::snapshot_value(detail::entries_of(keys, [](const SK& k, const entry& e) {
                                return std::tuple(k, e.fresh, e.st);
                              }),
                              out);
     }
     /// Replaces the state with a snapshot; false (state untouched) if it does not decode.
-    bool restore(std::string_view in) {
+    bool restore(std::string_view in)
+      requires serde::Encodable<snapshot_type>
+    {
       auto s = detail::restore_value<snapshot_type>(in);
       if (!s) return false;
       keys.clear();

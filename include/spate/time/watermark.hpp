@@ -163,6 +163,7 @@ struct with_watermarks_stage : stage_tag {
     /// What event time has reached: the watermark sent and the strategy (the
     /// maximum timestamp seen), so a restored stage neither sends a
     /// watermark backwards nor forgets how far event time got.
+    static constexpr bool keeps_state = true;
     void snapshot(std::string& out) const
       requires std::is_trivially_copyable_v<Strategy>
     {

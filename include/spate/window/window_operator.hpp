@@ -75,10 +75,16 @@ struct window_operator : Op {
   using snapshot_type = std::tuple<decltype(std::declval<const Op&>().state_snapshot()),
                                    typename Op::clock_snapshot>;
   /// Appends the operator's state and clock as one binary record.
-  void snapshot(std::string& out) const { snapshot_value(snapshot_type{this->state_snapshot(), this->clock_state()}, out); }
+  static constexpr bool keeps_state = true;
+  void snapshot(std::string& out) const
+    requires serde::Encodable<snapshot_type>
+  {
+    snapshot_value(snapshot_type{this->state_snapshot(), this->clock_state()}, out); }
   /// Replaces the state with a snapshot (timers are rebuilt); false, state
   /// untouched, if it does not decode.
-  bool restore(std::string_view in) {
+  bool restore(std::string_view in)
+    requires serde::Encodable<snapshot_type>
+  {
     auto s = restore_value<snapshot_type>(in);
     if (!s) return false;
     this->clear_timers();

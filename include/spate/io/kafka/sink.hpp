@@ -34,7 +34,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -45,6 +47,7 @@
 #include "config.hpp"
 #include "errors.hpp"
 #include "record.hpp"
+#include "../../exec/checkpointing.hpp"
 #include "sink_state.hpp"
 
 namespace spate::kafka {
@@ -87,6 +90,9 @@ struct sink_options {
   std::chrono::milliseconds txn_timeout{std::chrono::minutes(1)};
   std::chrono::milliseconds flush_timeout{std::chrono::minutes(5)};
   std::chrono::milliseconds commit_every{std::chrono::seconds(1)};
+  // exactly_once in a checkpointed job (prepare_checkpoints)
+  std::shared_ptr<checkpoint_transactions> checkpointed;
+  std::function<bool()> job_aborted;
 };
 }  // namespace detail
 
@@ -244,15 +250,48 @@ struct sink_t : sink_tag {
         return into(buf, [&](std::string& b) { ser.serialize_value(x, b); });
     }
 
-    void on_batch_end(const batch_info&) { st->commit(false); }
+    void on_batch_end(const batch_info&) {
+      if (!st->txns) st->commit(false);  // with checkpoints, barriers are the commit points
+    }
     void on_tick(event_time) { st->tick(); }
-    void on_barrier(checkpoint_id) { st->commit(false); }
+    void on_barrier(checkpoint_id id) {
+      st->commit(false);
+      if (st->txns) st->txns->passed_barrier(id);
+    }
     void on_end() { st->commit(true); }
 
     /// Transactions committed so far (exactly_once).
-    std::int64_t transactions() const { return st->transactions; }
+    std::int64_t transactions() const { return st->txns ? st->txns->transactions() : st->transactions; }
     const std::string& transactional_id() const { return st->txn_id; }
   };
+
+  /// With checkpointing (the context calls it before the restore):
+  /// exactly_once commits one transaction per checkpoint (see
+  /// checkpoint_transactions.hpp); opening it fences the earlier run, and
+  /// the checkpoint whose output committed is returned. Other guarantees
+  /// flush at barriers and need nothing here.
+  std::optional<checkpoint_id> prepare_checkpoints(exec::checkpoint_runtime& rt) {
+    auto& o = options;
+    if (o.guarantee != delivery::exactly_once) return std::nullopt;
+    if (o.txn_prefix.empty())
+      throw kafka_error("kafka sink: exactly_once needs a transactional_id_prefix", RD_KAFKA_RESP_ERR__INVALID_ARG);
+    if (o.topic.empty())
+      throw kafka_error("kafka sink: exactly_once with checkpointing needs a fixed topic (it holds the checkpoint "
+                        "marker), not only .topic_by()",
+                        RD_KAFKA_RESP_ERR__INVALID_ARG);
+    if (rt.options().mode != checkpoint::checkpoint_mode::exactly_once)
+      throw kafka_error("kafka sink: exactly_once needs checkpointing in the exactly_once mode (aligned barriers)",
+                        RD_KAFKA_RESP_ERR__INVALID_ARG);
+    checkpoint::check_transaction_timeout(o.txn_timeout, rt.options());
+    detail::check_broker_transaction_timeout(o.cfg, o.txn_timeout);
+    auto t = std::make_shared<detail::checkpoint_transactions>(o.cfg, o.txn_prefix + "-0", o.topic, o.txn_timeout,
+                                                               o.flush_timeout);
+    rt.add_committer([t](checkpoint_id n) { t->commit(n); });
+    rt.add_abort_listener([t](checkpoint_id n) { t->aborted(n); });
+    o.job_aborted = [&rt] { return rt.job_aborted(); };
+    o.checkpointed = t;
+    return t->committed();
+  }
 
   template <class Flow, class Env>
   built build(Env&, stage_label) const {
@@ -262,6 +301,14 @@ struct sink_t : sink_tag {
     st->topic_name = o.topic;
     st->guarantee = o.guarantee;
     st->flush_timeout = o.flush_timeout;
+    if (o.checkpointed) {
+      st->txns = o.checkpointed;
+      st->job_aborted = o.job_aborted;
+      st->producer = tracked_producer(o.checkpointed->producer());
+      st->topic_partitions = detail::partition_count(st->producer.native(), st->cfg, st->topic_name, "kafka sink");
+      st->topic = st->producer.producer().topic(st->topic_name);
+      return built{{}, std::move(st), ser, routing};
+    }
     constexpr bool batched = std::is_same_v<Env, compacted_env>;  // micro-batch context, run_batch
     st->commit_due = batched ? o.txn_timeout / 2 : o.commit_every;
     if (o.guarantee == delivery::exactly_once && !batched &&

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -23,6 +24,7 @@
 #include <utility>
 
 #include "admin.hpp"
+#include "checkpoint_transactions.hpp"
 #include "config.hpp"
 #include "errors.hpp"
 #include "producer.hpp"
@@ -85,6 +87,10 @@ struct sink_state {
   std::uint64_t since_poll = 0;
   std::int64_t transactions = 0;
   std::string key, value;  // reused buffers
+  // exactly_once in a checkpointed job: the transaction of each checkpoint
+  // (owned with the job's sink, committed by the checkpoint thread).
+  std::shared_ptr<checkpoint_transactions> txns;
+  std::function<bool()> job_aborted;
 
   sink_state() = default;
   sink_state(const sink_state&) = delete;
@@ -92,6 +98,10 @@ struct sink_state {
 
   ~sink_state() {
     if (!producer) return;
+    if (txns) {
+      producer.drain(std::chrono::seconds(30), "kafka sink");
+      return;  // the transaction is the checkpoint's: committed or aborted there
+    }
     if (guarantee == delivery::exactly_once) {
       if (in_txn) rd_kafka_error_destroy(rd_kafka_abort_transaction(producer.native(), 30000));
     } else {
@@ -113,16 +123,20 @@ struct sink_state {
     return v;
   }
 
-  void begin() {
-    if (guarantee != delivery::exactly_once || in_txn) return;
+  /// False when the record must not be produced (the job is going down
+  /// while it waits for a checkpoint's commit: the restore replays it).
+  bool begin() {
+    if (txns) return txns->before_produce(job_aborted);
+    if (guarantee != delivery::exactly_once || in_txn) return true;
     throw_if(rd_kafka_begin_transaction(producer.native()), "kafka sink: begin transaction (" + txn_id + ")");
     in_txn = true;
     txn_started = std::chrono::steady_clock::now();
+    return true;
   }
 
   /// Commits a transaction that has been open for commit_due.
   void commit_if_due() {
-    if (guarantee != delivery::exactly_once || !in_txn) return;
+    if (txns || guarantee != delivery::exactly_once || !in_txn) return;
     if (std::chrono::steady_clock::now() - txn_started >= commit_due) commit(false);
   }
 
@@ -137,7 +151,7 @@ struct sink_state {
   /// k: the key bytes, or null data for no key. Both are copied by the producer.
   void produce(rd_kafka_topic_t* t, std::int32_t partition, std::string_view k, std::string_view v) {
     if (guarantee == delivery::exactly_once) commit_if_due();  // a clock read per record: slow streams commit too
-    begin();
+    if (!begin()) return;
     producer.produce(t, partition, k.data(), k.size(), v.data(), v.size(), nullptr, guarantee != delivery::none);
     if (++since_poll >= 1024) {
       since_poll = 0;
@@ -147,6 +161,11 @@ struct sink_state {
 
   /// A commit point: batch end, checkpoint barrier or end of input.
   void commit(bool final_point) {
+    if (txns) {  // the checkpoint commits; here the records must be delivered
+      producer.await(flush_timeout, "kafka sink");
+      producer.check("kafka sink");
+      return;
+    }
     switch (guarantee) {
       case delivery::none:
         if (final_point) rd_kafka_flush(producer.native(), static_cast<int>(flush_timeout.count()));
@@ -184,6 +203,22 @@ struct sink_state {
   }
 };
 
+/// A transaction timeout above the broker's transaction.max.timeout.ms is
+/// refused at start, with both figures.
+inline void check_broker_transaction_timeout(const config& cfg, std::chrono::milliseconds txn_timeout) {
+  std::int64_t broker_max = 0;
+  {
+    admin a(cfg);
+    std::string v = a.broker_config("transaction.max.timeout.ms");
+    broker_max = std::stoll(v);
+  }
+  if (txn_timeout.count() > broker_max)
+    throw kafka_error("kafka sink: the transaction timeout (" + std::to_string(txn_timeout.count()) +
+                          " ms) exceeds the broker's transaction.max.timeout.ms (" + std::to_string(broker_max) +
+                          " ms): lower it with .transaction_timeout() or raise the broker's limit",
+                      RD_KAFKA_RESP_ERR_INVALID_TRANSACTION_TIMEOUT);
+}
+
 /// Opens the producer of a sink: shared for none / at_least_once; for
 /// exactly_once its own transactional producer, after checking the
 /// transaction timeout against the broker's transaction.max.timeout.ms.
@@ -196,17 +231,7 @@ inline void open_sink(sink_state& s, std::chrono::milliseconds txn_timeout, cons
   if (s.guarantee == delivery::exactly_once) {
     if (txn_prefix.empty())
       throw kafka_error("kafka sink: exactly_once needs a transactional_id_prefix", RD_KAFKA_RESP_ERR__INVALID_ARG);
-    std::int64_t broker_max = 0;
-    {
-      admin a(s.cfg);
-      std::string v = a.broker_config("transaction.max.timeout.ms");
-      broker_max = std::stoll(v);
-    }
-    if (txn_timeout.count() > broker_max)
-      throw kafka_error("kafka sink: the transaction timeout (" + std::to_string(txn_timeout.count()) +
-                            " ms) exceeds the broker's transaction.max.timeout.ms (" + std::to_string(broker_max) +
-                            " ms): lower it with .transaction_timeout() or raise the broker's limit",
-                        RD_KAFKA_RESP_ERR_INVALID_TRANSACTION_TIMEOUT);
+    check_broker_transaction_timeout(s.cfg, txn_timeout);
     s.txn_id = take_txn_id(txn_prefix);
     pc.props["transactional.id"] = s.txn_id;
     pc.props["transaction.timeout.ms"] = std::to_string(txn_timeout.count());

@@ -29,6 +29,7 @@
 
 #include "../../core/time.hpp"
 #include "../source.hpp"
+#include "../../exec/barriers.hpp"
 #include "assignment.hpp"
 #include "config.hpp"
 #include "consumer.hpp"
@@ -168,6 +169,13 @@ struct source_t : source_tag {
     Deser deser;
     std::shared_ptr<source_metrics> stats;
     std::int64_t last_wm = std::numeric_limits<std::int64_t>::min();
+
+    /// The position for a checkpoint: every partition's next offset, one
+    /// "topic partition offset" line each (topic names have no spaces).
+    void position(std::string& out) const {
+      for (const auto& o : offsets())
+        out += o.topic + " " + std::to_string(o.partition) + " " + std::to_string(o.offset) + "\n";
+    }
 
     /// The next offset of every partition this driver reads (for checkpoints).
     std::vector<partition_offset> offsets() const {
@@ -353,6 +361,28 @@ struct source_t : source_tag {
       this->down->on_idle(idle);
     }
   };
+
+  /// Shard `sh` resumed from a checkpoint: the saved offsets of every shard
+  /// (so it works at another parallelism too) win over the start position;
+  /// partitions the checkpoint does not know start from the earliest offset.
+  template <class Env, class Down>
+  driver<Down> open_at(Env& env, shard sh, Down& down, const exec::restored_input& at) const {
+    offset_map m;
+    for (std::string_view pos : at.shards) {
+      while (!pos.empty()) {
+        auto nl = pos.find('\n');
+        std::string line(pos.substr(0, nl));
+        pos = nl == std::string_view::npos ? std::string_view{} : pos.substr(nl + 1);
+        auto a = line.find(' '), b = line.rfind(' ');
+        if (a == std::string::npos || a == b)
+          throw kafka_error("kafka source: a checkpointed position '" + line + "' is not 'topic partition offset'",
+                            RD_KAFKA_RESP_ERR__BAD_MSG);
+        m[{line.substr(0, a), static_cast<std::int32_t>(std::stol(line.substr(a + 1, b - a - 1)))}] =
+            std::stoll(line.substr(b + 1));
+      }
+    }
+    return start_from(from_offsets(std::move(m), earliest())).open(env, sh, down);
+  }
 
   template <class Env, class Down>
   driver<Down> open(Env&, shard sh, Down& down) const {

@@ -1,0 +1,130 @@
+// Exactly-once across crashes, the Kafka Streams streams_eos_test way: a
+// Kafka -> spate (keyed running count, checkpointed) -> Kafka job runs as a
+// child process (kafka_eos_job), is SIGKILLed at random moments and started
+// again with the same checkpoint folder, then runs to the end of its input.
+// The read_committed output must hold, for every key, exactly the counts
+// 1, 2, ..., n in order: nothing lost, nothing repeated.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "kafka_support.hpp"
+
+extern char** environ;
+
+namespace {
+
+pid_t start_job(const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  int rc = posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ);
+  REQUIRE(rc == 0);
+  return pid;
+}
+
+int wait_job(pid_t pid) {
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  return status;
+}
+
+struct kill_run {
+  int kills = 10;
+  std::size_t parallelism = 1;
+  bool exactly_once = true;
+};
+
+// SPATE_EOS_KILLS=100 for a long run by hand; the suite kills 10 times.
+int kills_or(int n) {
+  const char* e = std::getenv("SPATE_EOS_KILLS");
+  return e ? std::atoi(e) : n;
+}
+
+// Returns every key's counts, in output order.
+std::map<std::string, std::vector<long>> run_with_kills(const kill_run& r, int n, std::uint32_t seed) {
+  // Slow enough that the job is still reading at the last kill: each run
+  // reads for a few hundred ms before it is killed.
+  const int rate = std::max(50, n / (r.kills + 15) / 2);
+  auto in = kt::new_topic("eos-in", 2), out = kt::new_topic("eos-out", 2);
+  {
+    kt::producer p;
+    for (int i = 0; i < n; ++i) p.send(in, "k" + std::to_string(i % 10) + " " + std::to_string(i));
+    p.flush();
+  }
+  const auto folder = std::filesystem::temp_directory_path() / ("spate-eos-" + out);
+  std::filesystem::remove_all(folder);
+  const std::vector<std::string> args{SPATE_KAFKA_EOS_JOB,
+                                      spate_test::kafka::bootstrap(),
+                                      in,
+                                      out,
+                                      folder.string(),
+                                      std::to_string(r.parallelism),
+                                      r.exactly_once ? "eos" : "alo",
+                                      std::to_string(rate)};
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> ms(300, 1800);
+  for (int k = 0; k < r.kills; ++k) {
+    pid_t pid = start_job(args);
+    const int wait = ms(rng);
+    std::this_thread::sleep_for(std::chrono::milliseconds(wait));
+    ::kill(pid, SIGKILL);
+    int status = wait_job(pid);
+    INFO("kill " << k << " after " << wait << " ms");
+    CHECK(WIFSIGNALED(status));  // killed while running, not finished before
+  }
+  pid_t pid = start_job(args);
+  int status = wait_job(pid);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  std::filesystem::remove_all(folder);
+  std::map<std::string, std::vector<long>> by_key;
+  for (const auto& m : kt::read_all(out, /*read_committed=*/true)) by_key[*m.key].push_back(std::stol(m.value));
+  return by_key;
+}
+
+}  // namespace
+
+TEST_CASE("exactly-once across SIGKILLs: the read_committed output is exact", "[kafka][checkpoint][kill]") {
+  const int n = 20000;
+  for (std::size_t p : {1u, 2u}) {
+    CAPTURE(p);
+    auto by_key = run_with_kills({kills_or(10), p, true}, n, 20261202u + static_cast<std::uint32_t>(p));
+    REQUIRE(by_key.size() == 10);
+    for (const auto& [k, counts] : by_key) {
+      CAPTURE(k);
+      REQUIRE(counts.size() == static_cast<std::size_t>(n / 10));  // nothing lost, nothing repeated
+      for (std::size_t i = 0; i < counts.size(); ++i) REQUIRE(counts[i] == static_cast<long>(i + 1));
+    }
+  }
+}
+
+TEST_CASE("at-least-once across SIGKILLs: nothing lost", "[kafka][checkpoint][kill]") {
+  const int n = 20000;
+  auto by_key = run_with_kills({5, 2, false}, n, 7u);
+  REQUIRE(by_key.size() == 10);
+  for (const auto& [k, counts] : by_key) {
+    CAPTURE(k);
+    std::vector<bool> seen(static_cast<std::size_t>(n / 10) + 1, false);
+    for (long c : counts) {
+      REQUIRE(c >= 1);
+      REQUIRE(c <= n / 10);
+      seen[static_cast<std::size_t>(c)] = true;
+    }
+    for (std::size_t c = 1; c < seen.size(); ++c) REQUIRE(seen[c]);  // every count reached the output
+  }
+}
