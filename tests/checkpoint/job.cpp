@@ -3,15 +3,18 @@
 // and of a finished job.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <utility>
+#include <string_view>
 #include <vector>
 
 #include <spate/spate.hpp>
@@ -21,6 +24,7 @@
 using namespace std::chrono_literals;
 using Catch::Matchers::Contains;
 namespace chk = spate::checkpoint;
+using spate::checkpoint_id;
 
 namespace {
 
@@ -48,10 +52,10 @@ void check_exact(const std::vector<update>& all, std::uint64_t n) {
   }
 }
 
-template <class... Opts>
-void run_until_checkpoints(std::size_t at_least, std::uint64_t n, std::vector<update>& out, Opts... opts) {
+template <class Job, class... Opts>
+void run_job_until_checkpoints(std::size_t at_least, Job job, Opts... opts) {
   spate::context ctx{opts...};
-  ctx.add(counting_job(n, out));
+  ctx.add(std::move(job));
   ctx.start();
   const auto deadline = std::chrono::steady_clock::now() + 60s;
   while (ctx.checkpoints()->completed() < at_least && std::chrono::steady_clock::now() < deadline)
@@ -59,6 +63,11 @@ void run_until_checkpoints(std::size_t at_least, std::uint64_t n, std::vector<up
   REQUIRE(ctx.checkpoints()->completed() >= at_least);
   ctx.stop(spate::stop_mode::graceful);  // with checkpointing: stop with a final checkpoint
   ctx.await_termination();
+}
+
+template <class... Opts>
+void run_until_checkpoints(std::size_t at_least, std::uint64_t n, std::vector<update>& out, Opts... opts) {
+  run_job_until_checkpoints(at_least, counting_job(n, out), opts...);
 }
 
 template <class... Opts>
@@ -70,6 +79,21 @@ void run_to_end(std::uint64_t n, std::vector<update>& out, Opts... opts) {
 }
 
 }  // namespace
+
+TEST_CASE("docs: a context with checkpointing", "[checkpoint][job]") {
+  chk_test::temp_dir d;
+  std::vector<update> out;
+  // [doc:checkpointing]
+  spate::context ctx{spate::continuous{}, spate::parallelism{2},
+                     spate::checkpointing{.interval = 1s, .folder = d.path() / "checkpoints"}};
+  ctx.add(spate::generate([](std::uint64_t i) { return i; }, 10'000)
+          | spate::key_by([](std::uint64_t i) { return static_cast<int>(i % 7); }) | spate::count()
+          | spate::collect_into(out));
+  ctx.start();              // restores the newest completed checkpoint in the folder, if there is one
+  ctx.await_termination();  // the input ended: a final checkpoint marks the job finished
+  // [end]
+  check_exact(out, 10'000);
+}
 
 TEST_CASE("a job stopped with a checkpoint resumes exactly where it stopped", "[checkpoint][job]") {
   struct shape {
@@ -111,6 +135,38 @@ TEST_CASE("a job stopped with a checkpoint resumes exactly where it stopped", "[
     std::vector<update> third;
     run_to_end(n, third, spate::continuous{}, spate::parallelism{s.p}, c);
     CHECK(third.empty());
+  }
+}
+
+TEST_CASE("a text_file job stopped with a checkpoint resumes at the saved line", "[checkpoint][job]") {
+  chk_test::temp_dir d;
+  std::filesystem::create_directories(d.path());
+  const std::uint64_t n = 20'000;
+  const auto file = d.path() / "in.txt";
+  {
+    std::ofstream f(file);
+    for (std::uint64_t i = 0; i < n; ++i) f << i << '\n';
+  }
+  auto job = [&](std::vector<update>& out) {
+    return spate::text_file(file.string())
+           | spate::map([](const std::string& l) { return static_cast<std::uint64_t>(std::stoull(l)); })
+           | spate::key_by([](std::uint64_t i) { return static_cast<int>(i % keys); }) | spate::count()
+           | spate::collect_into(out);
+  };
+  for (std::size_t p : {1u, 2u}) {
+    CAPTURE(p);
+    const spate::checkpointing c{.interval = 20ms, .folder = d.path() / ("c" + std::to_string(p))};
+    std::vector<update> first, second;
+    run_job_until_checkpoints(2, job(first), spate::continuous{}, spate::parallelism{p}, spate::max_rate{4000}, c);
+    CHECK(first.size() < n);
+    {
+      spate::context ctx{spate::continuous{}, spate::parallelism{p}, c};
+      ctx.add(job(second));
+      ctx.start();
+      ctx.await_termination();
+    }
+    first.insert(first.end(), second.begin(), second.end());
+    check_exact(first, n);
   }
 }
 
@@ -161,7 +217,8 @@ TEST_CASE("checkpointing misconfigured or restoring into another job fails with 
   CHECK_THROWS_WITH((spate::context{spate::checkpointing{.interval = 0ms, .folder = d.path() / "c"}}),
                     Contains("interval"));
 
-  // Checkpointed at parallelism 2, restored at 3: said, not guessed.
+  // Checkpointed at parallelism 2, restored at 3: keyed state would move
+  // (key groups), but a generator's shards cannot be cut anew: said, not guessed.
   const spate::checkpointing c{.interval = 20ms, .folder = d.path() / "c"};
   std::vector<update> first;
   run_until_checkpoints(1, 20'000, first, spate::continuous{}, spate::parallelism{2}, spate::max_rate{4000}, c);
@@ -169,7 +226,8 @@ TEST_CASE("checkpointing misconfigured or restoring into another job fails with 
     std::vector<update> out;
     spate::context ctx{spate::continuous{}, spate::parallelism{3}, c};
     ctx.add(counting_job(20'000, out));
-    CHECK_THROWS_WITH(ctx.start(), Contains("taken at parallelism 2"));
+    ctx.start();
+    CHECK_THROWS_WITH(ctx.await_termination(), Contains("checkpointed as 2 shards and cannot resume as 3"));
   }
   // A job whose stateful stages moved: the message names the segment.
   {
@@ -179,4 +237,222 @@ TEST_CASE("checkpointing misconfigured or restoring into another job fails with 
     ctx.start();
     CHECK_THROWS_WITH(ctx.await_termination(), Contains("which the job does not have"));
   }
+  // The same job, but a stage moved: its state is named.
+  {
+    std::vector<update> out;
+    spate::context ctx{spate::continuous{}, spate::parallelism{2}, c};
+    ctx.add(spate::generate([](std::uint64_t i) { return i; }, 100) | spate::filter([](std::uint64_t) { return true; })
+            | spate::key_by([](std::uint64_t i) { return static_cast<int>(i % keys); }) | spate::count()
+            | spate::collect_into(out));
+    ctx.start();
+    CHECK_THROWS_WITH(ctx.await_termination(), Contains("'j0.2:fold', which the job does not have"));
+  }
+}
+
+namespace {
+std::atomic<int> injected_failures{0};
+
+auto failing_job(std::uint64_t n, std::vector<update>& out, int fail_times) {
+  return spate::generate([](std::uint64_t i) { return i; }, n)
+         | spate::map([fail_times](std::uint64_t i) {
+             if (i == 12'345 && injected_failures.fetch_add(1) < fail_times) throw std::runtime_error("injected failure");
+             return i;
+           })
+         | spate::key_by([](std::uint64_t i) { return static_cast<int>(i % keys); }) | spate::count()
+         | spate::collect_into(out);
+}
+
+// Every count of every key reached the output at least once, and the last
+// one is the key's total.
+void check_complete(const std::vector<update>& all, std::uint64_t n) {
+  std::map<int, std::vector<bool>> seen;
+  std::map<int, std::int64_t> last;
+  for (const auto& [k, c] : all) {
+    auto& v = seen[k];
+    if (v.size() <= static_cast<std::size_t>(c)) v.resize(static_cast<std::size_t>(c) + 1);
+    v[static_cast<std::size_t>(c)] = true;
+    last[k] = c;
+  }
+  REQUIRE(seen.size() == keys);
+  for (const auto& [k, v] : seen) {
+    CAPTURE(k);
+    const auto expected = static_cast<std::int64_t>(n / keys + (static_cast<std::uint64_t>(k) < n % keys ? 1 : 0));
+    CHECK(last[k] == expected);
+    for (std::int64_t c = 1; c <= expected; ++c) REQUIRE(v[static_cast<std::size_t>(c)]);
+  }
+}
+}  // namespace
+
+TEST_CASE("a restart strategy recovers from injected failures, from the newest checkpoint", "[checkpoint][job][restart]") {
+  const std::uint64_t n = 20'000;
+  for (std::size_t p : {1u, 2u}) {
+    CAPTURE(p);
+    chk_test::temp_dir d;
+    injected_failures = 0;
+    std::vector<update> out;
+    // [doc:restart]
+    spate::context ctx{spate::continuous{}, spate::parallelism{p}, spate::max_rate{4000},
+                       spate::restart_strategy::fixed_delay(3, 10ms),  // or exponential_backoff(n, initial, max)
+                       spate::checkpointing{.interval = 20ms, .folder = d.path()}};
+    ctx.add(failing_job(n, out, 2));  // fails twice at record 12345
+    ctx.start();
+    ctx.await_termination();  // restarted twice from the newest checkpoint, then to the end
+    // [end]
+    CHECK(ctx.restarts() == 2);
+    check_complete(out, n);
+    // Restored, not started over: far fewer updates than three whole runs.
+    CHECK(out.size() < 2 * n);
+  }
+}
+
+TEST_CASE("a restart strategy: attempts used up, backoff, and restarts without checkpointing", "[checkpoint][job][restart]") {
+  const std::uint64_t n = 20'000;
+  {
+    injected_failures = 0;
+    std::vector<update> out;
+    spate::context ctx{spate::continuous{}, spate::restart_strategy::exponential_backoff(2, 5ms, 20ms)};
+    ctx.add(failing_job(n, out, 100));
+    ctx.start();
+    CHECK_THROWS_WITH(ctx.await_termination(), Contains("injected failure"));
+    CHECK(ctx.restarts() == 2);
+  }
+  {
+    injected_failures = 0;
+    std::vector<update> out;
+    spate::context ctx{spate::continuous{}, spate::parallelism{2}, spate::restart_strategy::fixed_delay(1, 0ms)};
+    ctx.add(failing_job(n, out, 1));
+    ctx.start();
+    ctx.await_termination();
+    CHECK(ctx.restarts() == 1);
+    check_complete(out, n);  // the second run started over: its counts go to the end
+  }
+  {
+    injected_failures = 0;
+    std::vector<update> out;
+    spate::context ctx{spate::continuous{}};  // none: the first failure ends the context
+    ctx.add(failing_job(n, out, 1));
+    ctx.start();
+    CHECK_THROWS_WITH(ctx.await_termination(), Contains("injected failure"));
+    CHECK(ctx.restarts() == 0);
+  }
+  CHECK(spate::restart_strategy::exponential_backoff(5, 10ms, 50ms).delay_before(1) == 10ms);
+  CHECK(spate::restart_strategy::exponential_backoff(5, 10ms, 50ms).delay_before(3) == 40ms);
+  CHECK(spate::restart_strategy::exponential_backoff(5, 10ms, 50ms).delay_before(5) == 50ms);
+  CHECK_THROWS(spate::restart_strategy::exponential_backoff(5, 50ms, 10ms));
+}
+
+TEST_CASE("rescale law: a keyed count checkpointed by 2 subtasks continues in 1 and in 3", "[checkpoint][law]") {
+  std::mt19937 rng(20261202);
+  std::uniform_int_distribution<int> key(0, 400);
+  std::vector<std::string> a(3000), b(3000);
+  for (auto& x : a) x = "k" + std::to_string(key(rng));
+  for (auto& x : b) x = "k" + std::to_string(key(rng));
+  using counts = std::map<std::string, std::int64_t>;
+  auto job = [](counts& out) {
+    return spate::from_elements(std::string{}) | spate::key_by([](const std::string& s) { return s; }) | spate::count()
+           | spate::collect_into(out);
+  };
+  spate::rolling_env env;
+  counts expected;
+  {
+    auto whole = spate::fuse::build(env, job(expected));
+    for (auto& x : a) whole.push(x);
+    for (auto& x : b) whole.push(x);
+  }
+  const spate::key_groups kg;
+  // Two subtasks read a, each the keys of its key groups, and snapshot.
+  counts before[2];
+  std::vector<std::string> snapshots;
+  {
+    auto c0 = spate::fuse::build(env, job(before[0]));
+    auto c1 = spate::fuse::build(env, job(before[1]));
+    for (auto& x : a) (kg.worker_of(x, 2) == 0 ? c0.push(x) : c1.push(x));
+    snapshots.push_back(spate::snapshot_chain(c0).states.at(0));
+    snapshots.push_back(spate::snapshot_chain(c1).states.at(0));
+  }
+  const std::vector<std::string_view> parts{snapshots[0], snapshots[1]};
+  for (std::size_t p : {1u, 3u}) {
+    CAPTURE(p);
+    std::vector<counts> after(p);
+    std::vector<decltype(spate::fuse::build(env, job(after[0])))> chains;
+    chains.reserve(p);
+    for (std::size_t w = 0; w < p; ++w) {
+      chains.push_back(spate::fuse::build(env, job(after[w])));
+      bool restored = false;
+      spate::for_each_stage(chains.back(), [&](auto& st) {
+        if constexpr (requires { st.restore_rescaled(parts, spate::key_group_range{}); })
+          restored = st.restore_rescaled(parts, kg.range_of(w, p));
+      });
+      REQUIRE(restored);
+    }
+    for (auto& x : b) chains[kg.worker_of(x, p)].push(x);
+    counts got = before[0];
+    got.insert(before[1].begin(), before[1].end());
+    for (std::size_t w = 0; w < p; ++w)
+      for (const auto& [k, c] : after[w]) {
+        CHECK(kg.range_of(w, p).contains(kg.group_of(k)));  // each key continued in the subtask that owns it
+        got[k] = c;
+      }
+    CHECK(got == expected);
+  }
+}
+
+TEST_CASE("savepoints: taken while running and at a stop, restored in a new folder", "[checkpoint][job][savepoint]") {
+  chk_test::temp_dir d;
+  const std::uint64_t n = 20'000;
+  const auto sp1 = d.path() / "sp-running", sp2 = d.path() / "sp-stop";
+  std::vector<update> first, second, third;
+  {
+    // [doc:savepoint]
+    spate::context ctx{spate::continuous{}, spate::parallelism{2}, spate::max_rate{4000},
+                       spate::checkpointing{.interval = 20ms, .folder = d.path() / "a"}};
+    ctx.add(counting_job(n, first));
+    ctx.start();
+    // ... later, while it runs:
+    while (ctx.checkpoints()->completed() < 3) std::this_thread::sleep_for(5ms);
+    const checkpoint_id id = ctx.savepoint(sp1);  // blocks until written
+    // [end]
+    CHECK(id >= 1);
+    ctx.stop(spate::stop_mode::immediate);
+  }
+  {
+    // A new job restores the savepoint; stopped with another savepoint.
+    spate::context ctx{spate::continuous{}, spate::parallelism{2}, spate::max_rate{4000},
+                       spate::checkpointing{.interval = 20ms, .folder = d.path() / "b", .restore_from = sp1}};
+    ctx.add(counting_job(n, second));
+    ctx.start();
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (ctx.checkpoints()->completed() < 2 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(5ms);
+    ctx.stop_with_savepoint(sp2);
+  }
+  {
+    spate::context ctx{spate::continuous{}, spate::parallelism{2},
+                       spate::checkpointing{.interval = 20ms, .folder = d.path() / "c", .restore_from = sp2}};
+    ctx.add(counting_job(n, third));
+    ctx.start();
+    ctx.await_termination();
+  }
+  // The savepoint taken while running: the second run continued from it
+  // (after an immediate stop, the first run may have gone further).
+  std::map<int, std::int64_t> first_max;
+  for (const auto& [k, v] : first) first_max[k] = std::max(first_max[k], v);
+  std::map<int, std::int64_t> second_min;
+  for (const auto& [k, v] : second)
+    if (!second_min.count(k)) second_min[k] = v;
+  for (const auto& [k, v] : second_min) {
+    CAPTURE(k);
+    CHECK(v > 1);
+    CHECK(v <= first_max[k] + 1);
+  }
+  // The stop with a savepoint is exact: second then third is one run from the first savepoint on.
+  std::map<int, std::vector<std::int64_t>> by_key;
+  for (const auto& [k, c] : second) by_key[k].push_back(c);
+  for (const auto& [k, c] : third) by_key[k].push_back(c);
+  for (const auto& [k, cs] : by_key) {
+    CAPTURE(k);
+    for (std::size_t i = 1; i < cs.size(); ++i) REQUIRE(cs[i] == cs[i - 1] + 1);
+    CHECK(cs.back() == static_cast<std::int64_t>(n / keys + (static_cast<std::uint64_t>(k) < n % keys ? 1 : 0)));
+  }
+  CHECK_THROWS_WITH((spate::context{spate::continuous{}}.savepoint(sp1)), Contains("no checkpointing"));
 }

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
     cfg.timeout = std::chrono::seconds(30);
     const std::string out = argv[3];
     const bool eos = std::string_view(argv[6]) == "eos";
+    // [doc:kafka_exactly_once]
     spate::context ctx{spate::continuous{}, spate::parallelism{std::stoul(argv[5])},
                        spate::checkpointing{.interval = 100ms, .folder = argv[4], .timeout = 30s}};
     ctx.add(kafka::source(cfg, {argv[2]}, kafka::string_values())
@@ -43,9 +44,10 @@ int main(int argc, char** argv) {
             | kafka::sink(cfg, out, spate::serde::key_value<text, text>{})
                   .delivery_guarantee(eos ? kafka::delivery::exactly_once : kafka::delivery::at_least_once)
                   .transactional_id_prefix("spate-eos-test-" + out));
-    ctx.stop_on_signals();
-    ctx.start();
+    ctx.stop_on_signals();  // SIGTERM: stop with a final checkpoint; a restart continues there
+    ctx.start();            // fences the last run's producer, restores the checkpoint whose output committed
     ctx.await_termination();
+    // [end]
   } catch (const std::exception& e) {
     std::cerr << "kafka_eos_job: " << e.what() << '\n';
     return 1;

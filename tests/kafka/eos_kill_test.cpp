@@ -47,6 +47,8 @@ struct kill_run {
   int kills = 10;
   std::size_t parallelism = 1;
   bool exactly_once = true;
+  std::size_t later = 0;  // from the middle kill on, runs at this parallelism (0: the same)
+  std::size_t last = 0;   // the final run's parallelism (0: the same)
 };
 
 // SPATE_EOS_KILLS=100 for a long run by hand; the suite kills 10 times.
@@ -68,7 +70,7 @@ std::map<std::string, std::vector<long>> run_with_kills(const kill_run& r, int n
   }
   const auto folder = std::filesystem::temp_directory_path() / ("spate-eos-" + out);
   std::filesystem::remove_all(folder);
-  const std::vector<std::string> args{SPATE_KAFKA_EOS_JOB,
+  std::vector<std::string> args{SPATE_KAFKA_EOS_JOB,
                                       spate_test::kafka::bootstrap(),
                                       in,
                                       out,
@@ -79,6 +81,7 @@ std::map<std::string, std::vector<long>> run_with_kills(const kill_run& r, int n
   std::mt19937 rng(seed);
   std::uniform_int_distribution<int> ms(300, 1800);
   for (int k = 0; k < r.kills; ++k) {
+    if (r.later && k == r.kills / 2) args[5] = std::to_string(r.later);
     pid_t pid = start_job(args);
     const int wait = ms(rng);
     std::this_thread::sleep_for(std::chrono::milliseconds(wait));
@@ -87,6 +90,7 @@ std::map<std::string, std::vector<long>> run_with_kills(const kill_run& r, int n
     INFO("kill " << k << " after " << wait << " ms");
     CHECK(WIFSIGNALED(status));  // killed while running, not finished before
   }
+  if (r.last) args[5] = std::to_string(r.last);
   pid_t pid = start_job(args);
   int status = wait_job(pid);
   REQUIRE(WIFEXITED(status));
@@ -110,6 +114,20 @@ TEST_CASE("exactly-once across SIGKILLs: the read_committed output is exact", "[
       REQUIRE(counts.size() == static_cast<std::size_t>(n / 10));  // nothing lost, nothing repeated
       for (std::size_t i = 0; i < counts.size(); ++i) REQUIRE(counts[i] == static_cast<long>(i + 1));
     }
+  }
+}
+
+TEST_CASE("exactly-once across SIGKILLs and changes of parallelism (2, then 3, then 1)", "[kafka][checkpoint][kill]") {
+  const int n = 20000;
+  kill_run r{6, 2, true};
+  r.later = 3;
+  r.last = 1;
+  auto by_key = run_with_kills(r, n, 99u);
+  REQUIRE(by_key.size() == 10);
+  for (const auto& [k, counts] : by_key) {
+    CAPTURE(k);
+    REQUIRE(counts.size() == static_cast<std::size_t>(n / 10));
+    for (std::size_t i = 0; i < counts.size(); ++i) REQUIRE(counts[i] == static_cast<long>(i + 1));
   }
 }
 

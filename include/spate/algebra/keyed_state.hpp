@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "../core/key_group.hpp"
 #include "../state/hash_map.hpp"
 #include "../state/snapshot.hpp"
 #include "stage.hpp"
@@ -64,6 +65,25 @@ struct keyed_table : forward_control<Down> {
     v.reserve(table.size());
     table.for_each_with_mark([&](const Key& k, const Value& x, bool marked) { v.emplace_back(k, x, marked); });
     detail::snapshot_value(v, out);
+  }
+  /// Restores at another parallelism: the entries of every old subtask's
+  /// snapshot whose key belongs to the key groups `mine`.
+  bool restore_rescaled(const std::vector<std::string_view>& parts, key_group_range mine)
+    requires serde::Encodable<std::vector<std::tuple<Key, Value, bool>>>
+  {
+    table.clear();
+    const key_groups kg;
+    for (std::string_view in : parts) {
+      auto v = detail::restore_value<std::vector<std::tuple<Key, Value, bool>>>(in);
+      if (!v) return false;
+      for (auto& [k, x, marked] : *v) {
+        if (!mine.contains(kg.group_of(k))) continue;
+        auto [slot, fresh] = table.try_emplace_with(k, [&] { return std::move(x); });
+        if (!fresh) return false;  // one key in two subtasks' state: not one job's checkpoint
+        if (marked) table.mark(slot);
+      }
+    }
+    return true;
   }
   bool restore(std::string_view in)
     requires serde::Encodable<std::vector<std::tuple<Key, Value, bool>>>

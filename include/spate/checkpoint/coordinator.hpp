@@ -187,17 +187,6 @@ class coordinator {
     return pending_->id;
   }
 
-  /// Withdraws the checkpoint in flight without counting it as a failure
-  /// (an input ended before its barrier: the job's final checkpoint covers
-  /// it). Listeners hear on_abort.
-  void cancel(checkpoint_id n, const std::string& reason, time_point now) {
-    if (!pending_ || pending_->id != n || pending_->persisting) return;
-    pending_.reset();
-    last_end_ = now;
-    for (auto& l : listeners_)
-      if (l.on_abort) l.on_abort(n, reason);
-  }
-
   /// The id the next checkpoint gets.
   checkpoint_id next_id() const noexcept { return next_id_; }
 

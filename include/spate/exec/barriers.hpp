@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "../core/key_group.hpp"
 #include "../core/time.hpp"
 #include "../io/source.hpp"
 #include "../state/chain_snapshot.hpp"
@@ -62,28 +63,12 @@ inline std::uint64_t restored_count(const restored_input& at, shard sh, std::str
   return n;
 }
 
-/// The saved state of one participant: its chain's stateful stages (in chain
-/// order) and, for a source shard, its position.
-struct segment_state {
-  std::vector<std::string> chain;
-  std::string position;
-  bool has_position = false;
+/// One file of an acknowledgement: a stateful stage's snapshot (or a source
+/// shard's position) under the stage's uid.
+struct state_entry {
+  std::string uid;
+  std::string bytes;
 };
-
-inline std::string encode_segment_state(const chain_snapshot& c, const std::optional<std::string>& position) {
-  std::string out;
-  detail::snapshot_value(std::tuple<std::vector<std::string>, std::optional<std::string>>(c.states, position), out);
-  return out;
-}
-inline result<segment_state> decode_segment_state(std::string_view in) {
-  auto v = detail::restore_value<std::tuple<std::vector<std::string>, std::optional<std::string>>>(in);
-  if (!v) return std::move(v).error();
-  segment_state s;
-  s.chain = std::move(std::get<0>(*v));
-  s.has_position = std::get<1>(*v).has_value();
-  if (s.has_position) s.position = std::move(*std::get<1>(*v));
-  return s;
-}
 
 /// A stand-in downstream, for asking whether a source can be opened at a
 /// restored position (open_at).
@@ -100,46 +85,67 @@ class checkpoint_hooks {
   /// reads no more (0 until it is triggered).
   checkpoint_id final_checkpoint() const noexcept { return final_.load(std::memory_order_acquire); }
 
-  /// Participant `p` (see participant()) took its snapshot for n.
-  virtual void acknowledge(std::size_t p, checkpoint_id n, std::string state, std::vector<split_position> splits) = 0;
-  /// Participant `p` ended its input (on_end passed its segment).
-  virtual void finished(std::size_t p) = 0;
+  /// Participant `p` (see participant()) took its snapshot for n: one
+  /// entry per stateful stage and, for a source shard, its position.
+  virtual void acknowledge(std::size_t p, checkpoint_id n, std::vector<state_entry> files,
+                           std::vector<split_position> splits) = 0;
+  /// Participant `p` ended its input (on_end passed its segment); `last`:
+  /// its stages' state and (a source shard) position after the end, which
+  /// every later checkpoint carries for it.
+  virtual void finished(std::size_t p, std::vector<state_entry> last) = 0;
   /// A source shard saw the graceful stop: the final checkpoint is wanted.
   virtual void request_final() = 0;
 
-  /// The participant of segment `uid`, subtask `subtask` (registered while
-  /// the job is launched, in the same order on every run of the same
-  /// program).
-  virtual std::size_t participant(const std::string& uid, std::size_t subtask, std::size_t subtasks) = 0;
-  /// What participant `p` restores from (nothing on a fresh start).
-  virtual const segment_state* restored(std::size_t p) const = 0;
+  /// The participant `name` (a segment's subtask), registered while the job
+  /// is launched; `uids` are the stateful stages (and source) it holds.
+  virtual std::size_t participant(const std::string& name, std::size_t subtask, std::size_t subtasks,
+                                  const std::vector<std::string>& uids) = 0;
   /// Blocks a job thread until every participant registered and the
   /// restored checkpoint was checked against them; false when the job
   /// cannot run (the error is the context's).
   virtual bool await_launch() = 0;
   /// A checkpoint is being restored.
   virtual bool restoring() const = 0;
-  /// Participant p has stateful stages (`what`) but no state in the
-  /// restored checkpoint: throws unless non-restored state is allowed.
-  virtual void missing_state(std::size_t p, std::string_view what) const = 0;
-  /// For source shards (participant p): every shard's position of the restored run.
-  virtual std::optional<restored_input> restored_positions(std::size_t p) const = 0;
+  /// Participant p had ended its input when the restored checkpoint was
+  /// taken: it does not run again, it only passes on_end on (Flink's
+  /// finished tasks in checkpoints).
+  virtual bool restored_finished(std::size_t p) const = 0;
+  /// What stage `uid`, subtask `subtask` of `subtasks`, restores from: at
+  /// the parallelism of the checkpoint its own file; at another, every
+  /// subtask's file (the stage keeps the keys of its key groups). Empty:
+  /// the checkpoint has no state for it.
+  virtual std::vector<std::string_view> restored_stage(const std::string& uid, std::size_t subtask,
+                                                       std::size_t subtasks) const = 0;
+  /// How many subtasks stage `uid` had in the restored checkpoint (0: none).
+  virtual std::size_t restored_subtasks(const std::string& uid) const = 0;
+  /// Stage `uid` has no state in the restored checkpoint: throws unless
+  /// non-restored state is allowed.
+  virtual void missing_state(const std::string& uid) const = 0;
+  /// For a source: every shard's position of the restored run.
+  virtual std::optional<restored_input> restored_positions(const std::string& uid) const = 0;
 
  protected:
   std::atomic<checkpoint_id> trigger_{0};
   std::atomic<checkpoint_id> final_{0};
 };
 
+/// The uids of a segment's layers: uid[d] for the d-th stage of its fused
+/// chain (the sink last), empty for a stage without state.
+using layer_uids = std::vector<std::string>;
+
 /// The head of every segment a job runs: forwards everything to the
 /// segment's chain and, when barrier n reaches it (aligned on all inputs),
-/// snapshots the chain, forwards the barrier (through the sink, which flushes
-/// or pre-commits), then acknowledges. On a source thread the source loop
-/// sets `position` just before it injects the barrier.
+/// snapshots every stateful stage of the chain, forwards the barrier
+/// (through the sink, which flushes or pre-commits), then acknowledges. On a
+/// source thread the source loop sets `position` just before it injects the
+/// barrier.
 template <class Head>
 struct barrier_tap {
   Head* head;
   checkpoint_hooks* hooks = nullptr;
   std::size_t participant = 0;
+  const layer_uids* uids = nullptr;
+  std::string source_uid;               // a source shard's segment: the source's uid
   std::optional<std::string> position;  // set by the source loop for the next barrier
   std::vector<split_position> splits;
 
@@ -155,40 +161,87 @@ struct barrier_tap {
   void on_batch_end(const batch_info& b) { head->on_batch_end(b); }
   void on_tick(event_time now) { head->on_tick(now); }
   void on_idle(bool idle) { head->on_idle(idle); }
+  /// A source shard's loop reports the end itself, with the position.
+  bool source_reports_end = false;
+
+  std::vector<state_entry> snapshot_files() const {
+    std::vector<state_entry> files;
+    std::size_t depth = 0;
+    for_each_stage(*head, [&](const auto& st) {
+      if constexpr (stateful_stage<std::remove_cvref_t<decltype(st)>>) {
+        auto& f = files.emplace_back();
+        f.uid = (*uids)[depth];
+        st.snapshot(f.bytes);
+      }
+      ++depth;
+    });
+    return files;
+  }
   void on_barrier(checkpoint_id id) {
     if (!hooks) {
       head->on_barrier(id);
       return;
     }
-    chain_snapshot s = snapshot_chain(*head);
+    std::vector<state_entry> files = snapshot_files();
     head->on_barrier(id);
-    hooks->acknowledge(participant, id, encode_segment_state(s, position), std::move(splits));
+    if (position) files.push_back({source_uid, std::move(*position)});
+    hooks->acknowledge(participant, id, std::move(files), std::move(splits));
     position.reset();
     splits.clear();
   }
   void on_end() {
     head->on_end();
-    if (hooks) hooks->finished(participant);
+    if (hooks && !source_reports_end) hooks->finished(participant, snapshot_files());
+  }
+  /// The source shard ended at `pos` (its position, if it has one).
+  void source_ended(std::optional<std::string> pos) {
+    if (!hooks) return;
+    auto files = snapshot_files();
+    if (pos) files.push_back({source_uid, std::move(*pos)});
+    hooks->finished(participant, std::move(files));
   }
 };
 
-/// Restores participant p's chain from the checkpoint being restored, if any.
+/// Restores a segment's stateful stages from the checkpoint being restored
+/// (if any): each from its own file at the checkpoint's parallelism, or, at
+/// another, a keyed stage from every old subtask's file, keeping the keys of
+/// its key groups (restore_rescaled); other state cannot move to another
+/// parallelism, which is an error naming the stage.
 template <class Chain>
-void restore_segment(const checkpoint_hooks& h, std::size_t p, Chain& chain, std::string_view what) {
+void restore_segment(const checkpoint_hooks& h, Chain& chain, const layer_uids& uids, std::size_t subtask,
+                     std::size_t subtasks, std::string_view what) {
   if (std::size_t n = unsnapshottable_stages(chain))
     throw std::runtime_error("spate: checkpointing: " + std::to_string(n) + " stateful stage(s) of " + std::string(what) +
                              " keep state with no binary encoding (give the state's types one: a reflected struct, "
                              "or a serde::codec), so they cannot be checkpointed");
-  const segment_state* st = h.restored(p);
-  if (!st) {
-    if (h.restoring() && stateful_stages(chain) > 0) h.missing_state(p, what);
-    return;
-  }
-  if (!restore_chain(chain, chain_snapshot{st->chain}))
-    throw std::runtime_error("spate: the checkpointed state of " + std::string(what) +
-                             " does not fit the job's stages (" + std::to_string(st->chain.size()) +
-                             " saved, " + std::to_string(stateful_stages(chain)) +
-                             " stateful stages now, or a stage refused its state): the job changed");
+  if (!h.restoring()) return;
+  std::size_t depth = 0;
+  for_each_stage(chain, [&](auto& st) {
+    using S = std::remove_cvref_t<decltype(st)>;
+    if constexpr (stateful_stage<S>) {
+      const std::string& uid = uids[depth];
+      auto parts = h.restored_stage(uid, subtask, subtasks);
+      if (parts.empty()) {
+        h.missing_state(uid);
+      } else {
+        const bool same = h.restored_subtasks(uid) == subtasks;
+        bool ok = false;
+        if (same) {
+          ok = st.restore(parts.front());
+        } else if constexpr (requires { st.restore_rescaled(parts, key_group_range{}); }) {
+          ok = st.restore_rescaled(parts, key_groups{}.range_of(subtask, subtasks));
+        } else {
+          throw std::runtime_error("spate: stage '" + uid + "' was checkpointed at parallelism " +
+                                   std::to_string(h.restored_subtasks(uid)) + " and keeps state that cannot move to " +
+                                   std::to_string(subtasks) + " subtasks (only keyed aggregations rescale so far)");
+        }
+        if (!ok)
+          throw std::runtime_error("spate: the checkpointed state of stage '" + uid +
+                                   "' does not fit the stage (the job changed, or the file is of another version)");
+      }
+    }
+    ++depth;
+  });
 }
 
 }  // namespace spate::exec

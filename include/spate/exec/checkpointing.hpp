@@ -47,7 +47,7 @@ namespace spate {
 /// the context is built).
 struct checkpointing {
   std::chrono::milliseconds interval{0};
-  std::filesystem::path folder;
+  std::filesystem::path folder{};
   checkpoint::checkpoint_mode mode = checkpoint::checkpoint_mode::exactly_once;
   std::chrono::milliseconds timeout = std::chrono::minutes(10);
   std::chrono::milliseconds min_pause{0};
@@ -56,6 +56,9 @@ struct checkpointing {
   /// Start a stateful segment empty when the checkpoint has no state for it
   /// (Flink's allowNonRestoredState); otherwise that is an error.
   bool allow_non_restored_state = false;
+  /// Restore from this savepoint folder (context::savepoint) instead of the
+  /// newest checkpoint in `folder` (Flink's `run -s`).
+  std::filesystem::path restore_from{};
 };
 
 namespace exec {
@@ -99,6 +102,17 @@ class checkpoint_runtime final : public checkpoint_hooks {
   /// Picks the checkpoint to restore. `committed`: the checkpoint whose
   /// transaction committed (exactly-once sinks), which must be the one.
   void choose_restore(std::optional<checkpoint_id> committed, std::size_t parallelism) {
+    if (!o_.restore_from.empty()) {
+      checkpoint::local_storage sp(o_.restore_from);
+      restored_ = checkpoint::load_savepoint(sp, "");  // throws unless it validates
+      if (committed && *committed > restored_->meta.id)
+        std::fprintf(stderr,
+                     "spate: restoring savepoint %llu while the exactly-once sink committed checkpoint %llu: the "
+                     "output after the savepoint is written again\n",
+                     static_cast<unsigned long long>(restored_->meta.id), static_cast<unsigned long long>(*committed));
+      (void)parallelism;
+      return;
+    }
     checkpoint::restore_rule rule;
     rule.committed = committed;
     auto choice = store_->latest(rule);
@@ -107,12 +121,7 @@ class checkpoint_runtime final : public checkpoint_hooks {
     restored_ = std::move(choice.checkpoint);
     for (const auto& s : restored_->meta.sources)
       if (s.split == finished_marker) finished_before_ = true;
-    if (!finished_before_ && restored_->meta.parallelism != parallelism)
-      throw checkpoint::checkpoint_error(
-          "spate: checkpoint " + std::to_string(restored_->meta.id) + " in " + disk_->describe() +
-          " was taken at parallelism " + std::to_string(restored_->meta.parallelism) +
-          "; restoring it at parallelism " + std::to_string(parallelism) +
-          " is not supported yet (run at parallelism " + std::to_string(restored_->meta.parallelism) + ")");
+    (void)parallelism;  // another parallelism: each stage says whether its state can move
   }
   /// The restored checkpoint, if any.
   std::optional<checkpoint_id> restored_id() const {
@@ -121,58 +130,58 @@ class checkpoint_runtime final : public checkpoint_hooks {
   /// The restored checkpoint marks the job finished: nothing is left to run.
   bool finished_before() const noexcept { return finished_before_; }
 
-  std::size_t participant(const std::string& uid, std::size_t subtask, std::size_t subtasks) override {
+  std::size_t participant(const std::string& name, std::size_t subtask, std::size_t subtasks,
+                          const std::vector<std::string>& uids) override {
     std::lock_guard lock(m_);
     auto e = std::make_unique<entry>();
-    e->uid = uid;
+    e->name = name + "/" + std::to_string(subtask);
     e->subtask = subtask;
     e->groups = key_groups{}.range_of(subtask, subtasks);
-    e->name = uid + "/" + std::to_string(subtask);
-    if (restored_) {
-      if (auto bytes = restored_->state_of(uid, subtask)) {
-        auto s = decode_segment_state(*bytes);
-        if (!s)
-          throw checkpoint::checkpoint_error("spate: checkpoint " + std::to_string(restored_->meta.id) +
-                                             ": the state of '" + e->name + "' cannot be read: " + s.error().message());
-        e->restored = std::move(*s);
-      }
-    }
+    for (const auto& u : uids)
+      if (!u.empty() && std::find(claimed_.begin(), claimed_.end(), u) == claimed_.end()) claimed_.push_back(u);
     parts_.push_back(std::move(e));
     return parts_.size() - 1;
   }
-  const segment_state* restored(std::size_t p) const override {
-    std::lock_guard lock(m_);
-    return parts_[p]->restored ? &*parts_[p]->restored : nullptr;
-  }
-  std::optional<restored_input> restored_positions(std::size_t p) const override {
-    std::lock_guard lock(m_);
-    if (!restored_) return std::nullopt;
-    const std::string& uid = parts_[p]->uid;
-    restored_input in;
-    in.count = restored_->meta.parallelism;
-    in.shards.resize(in.count);
-    bool any = false;
+  std::vector<std::string_view> restored_stage(const std::string& uid, std::size_t subtask,
+                                               std::size_t subtasks) const override {
+    std::vector<std::string_view> out;
+    if (!restoring()) return out;
+    const bool same = restored_subtasks(uid) == subtasks;
+    std::vector<std::pair<std::size_t, std::string_view>> all;
     for (std::size_t i = 0; i < restored_->meta.files.size(); ++i) {
       const auto& f = restored_->meta.files[i];
-      if (f.stage_uid != uid || f.subtask >= in.count) continue;
-      // The position is inside the encoded segment state: kept decoded here.
-      auto s = decode_segment_state(restored_->payloads[i]);
-      if (!s || !s->has_position) continue;
-      positions_.push_back(std::make_unique<std::string>(std::move(s->position)));
-      in.shards[f.subtask] = *positions_.back();
-      any = true;
+      if (f.stage_uid != uid || (same && f.subtask != subtask)) continue;
+      all.emplace_back(f.subtask, restored_->payloads[i]);
     }
-    if (!any) return std::nullopt;
+    std::sort(all.begin(), all.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+    for (auto& [sub, bytes] : all) out.push_back(bytes);
+    return out;
+  }
+  std::size_t restored_subtasks(const std::string& uid) const override {
+    if (!restored_) return 0;
+    std::size_t n = 0;
+    for (const auto& f : restored_->meta.files)
+      if (f.stage_uid == uid) ++n;
+    return n;
+  }
+  std::optional<restored_input> restored_positions(const std::string& uid) const override {
+    if (!restoring()) return std::nullopt;
+    restored_input in;
+    in.count = restored_subtasks(uid);
+    if (in.count == 0) return std::nullopt;
+    in.shards.resize(in.count);
+    for (std::size_t i = 0; i < restored_->meta.files.size(); ++i) {
+      const auto& f = restored_->meta.files[i];
+      if (f.stage_uid == uid && f.subtask < in.count) in.shards[f.subtask] = restored_->payloads[i];
+    }
     return in;
   }
-  /// Where a restored segment lacks state: an error unless allowed.
-  void missing_state(std::size_t p, std::string_view what) const override {
+  /// Where a restored stage lacks state: an error unless allowed.
+  void missing_state(const std::string& uid) const override {
     if (o_.allow_non_restored_state) return;
-    std::lock_guard lock(m_);
     throw checkpoint::checkpoint_error("spate: checkpoint " + std::to_string(restored_->meta.id) + " in " +
-                                       disk_->describe() + " has no state for " + std::string(what) + " ('" +
-                                       parts_[p]->name +
-                                       "'): the job's stateful stages differ from the checkpointed job's "
+                                       disk_->describe() + " has no state for stage '" + uid +
+                                       "': the job's stateful stages differ from the checkpointed job's "
                                        "(allow_non_restored_state starts such a stage empty)");
   }
   bool restoring() const override { return restored_.has_value() && !finished_before_; }
@@ -195,24 +204,19 @@ class checkpoint_runtime final : public checkpoint_hooks {
   /// coordinator, and the job threads may go.
   void launched(std::size_t parallelism) {
     std::lock_guard lock(m_);
-    if (restored_ && !finished_before_ && !o_.allow_non_restored_state)
+    if (restoring() && !o_.allow_non_restored_state)
       for (const auto& f : restored_->meta.files) {
-        bool claimed = false;
-        for (const auto& p : parts_) claimed |= p->uid == f.stage_uid && p->subtask == f.subtask;
-        if (!claimed) {
-          aborted_ = true;
-          cv_.notify_all();
-          throw checkpoint::checkpoint_error(
-              "spate: checkpoint " + std::to_string(restored_->meta.id) + " in " + disk_->describe() +
-              " has state for '" + f.stage_uid + "/" + std::to_string(f.subtask) +
-              "', which the job does not have (its stages changed; allow_non_restored_state drops that state)");
-        }
+        if (std::find(claimed_.begin(), claimed_.end(), f.stage_uid) != claimed_.end()) continue;
+        aborted_ = true;
+        cv_.notify_all();
+        throw checkpoint::checkpoint_error(
+            "spate: checkpoint " + std::to_string(restored_->meta.id) + " in " + disk_->describe() +
+            " has state for stage '" + f.stage_uid +
+            "', which the job does not have (its stages changed; allow_non_restored_state drops that state)");
       }
-    std::vector<std::string> names, uids;
-    for (const auto& p : parts_) {
-      names.push_back(p->name);
-      if (std::find(uids.begin(), uids.end(), p->uid) == uids.end()) uids.push_back(p->uid);
-    }
+    std::vector<std::string> names, uids = claimed_;
+    uids.push_back(job_uid);
+    for (const auto& p : parts_) names.push_back(p->name);
     parallelism_ = parallelism;
     coord_ = std::make_unique<checkpoint::coordinator>(
         opts_, names, checkpoint::job_shape{parallelism, default_max_parallelism, uids}, clock::now(),
@@ -229,33 +233,72 @@ class checkpoint_runtime final : public checkpoint_hooks {
     });
     acked_.assign(parts_.size(), 0);
     ended_.assign(parts_.size(), false);
+    last_.assign(parts_.size(), {});
     launched_ = true;
     cv_.notify_all();
   }
 
-  void acknowledge(std::size_t p, checkpoint_id n, std::string state, std::vector<split_position> splits) override {
+  void acknowledge(std::size_t p, checkpoint_id n, std::vector<state_entry> files,
+                   std::vector<split_position> splits) override {
     std::lock_guard lock(m_);
     if (!coord_) return;
     const auto& e = *parts_[p];
     checkpoint::acknowledgement a;
-    a.files.push_back({e.uid, e.subtask, e.groups, std::move(state)});
-    for (auto& s : splits) a.sources.push_back({e.uid, std::move(s.split), s.offset});
+    std::string source;
+    for (auto& f : files) {
+      if (f.uid.find(".source:") != std::string::npos) source = f.uid;
+      a.files.push_back({std::move(f.uid), e.subtask, e.groups, std::move(f.bytes)});
+    }
+    for (auto& sp : splits) a.sources.push_back({source, std::move(sp.split), sp.offset});
     acked_[p] = n;
     if (coord_->acknowledge(n, e.name, std::move(a), clock::now()) == checkpoint::ack_status::ready) ready_ = n;
     cv_.notify_all();
   }
-  void finished(std::size_t p) override {
+  void finished(std::size_t p, std::vector<state_entry> last) override {
     std::lock_guard lock(m_);
     if (!coord_ || ended_[p]) return;
     ended_[p] = true;
+    last_[p] = std::move(last);
     ++ended_count_;
+    // The checkpoint in flight: p ended before its barrier reached p (its
+    // end went downstream first, so the others' snapshots include it).
+    if (auto n = coord_->pending(); n && acked_[p] != *n && !coord_->persisting()) ack_finished(p, *n);
     cv_.notify_all();
+  }
+  bool restored_finished(std::size_t p) const override {
+    if (!restoring()) return false;
+    std::lock_guard lock(m_);
+    const std::string split = finished_prefix + parts_[p]->name;
+    for (const auto& s : restored_->meta.sources)
+      if (s.source_uid == job_uid && s.split == split) return true;
+    return false;
   }
   void request_final() override {
     std::lock_guard lock(m_);
     final_requested_ = true;
     cv_.notify_all();
   }
+  /// Takes a savepoint now: a checkpoint, also copied into `folder` (never
+  /// pruned), which a job restores with checkpointing::restore_from. Blocks
+  /// until it is written; returns its id. `on_stop`: it is the final
+  /// checkpoint of a graceful stop (then it returns at once).
+  checkpoint_id savepoint(const std::filesystem::path& folder, bool on_stop = false) {
+    std::unique_lock lock(m_);
+    if (savepoint_path_) throw std::logic_error("spate: a savepoint is already being taken");
+    savepoint_path_ = folder;
+    savepoint_id_ = 0;
+    savepoint_done_ = false;
+    savepoint_error_.clear();
+    savepoint_on_stop_ = on_stop;
+    cv_.notify_all();
+    if (on_stop) return 0;
+    cv_.wait(lock, [&] { return savepoint_done_ || aborted_.load(); });
+    savepoint_path_.reset();
+    if (!savepoint_done_) throw std::runtime_error("spate: the savepoint was not taken: the job stopped");
+    if (!savepoint_error_.empty()) throw std::runtime_error(savepoint_error_);
+    return savepoint_id_;
+  }
+
   /// Wakes the checkpoint thread and threads waiting to launch (stop, abort).
   void wake(bool abort) {
     std::lock_guard lock(m_);
@@ -274,7 +317,22 @@ class checkpoint_runtime final : public checkpoint_hooks {
       if (ready_) {
         checkpoint_id n = ready_;
         ready_ = 0;
-        if (!persist(n)) {
+        const bool ok = persist(n);
+        if (savepoint_path_ && (n == savepoint_id_ || (savepoint_on_stop_ && n == final_.load()))) {
+          savepoint_id_ = n;
+          if (!ok) savepoint_error_ = "spate: savepoint " + std::to_string(n) + " failed (see the checkpoint's error above)";
+          else {
+            try {
+              copy_to_savepoint(n, *savepoint_path_);
+            } catch (const std::exception& e) {
+              savepoint_error_ = e.what();
+            }
+          }
+          savepoint_done_ = true;
+          cv_.notify_all();
+          if (savepoint_on_stop_ && !savepoint_error_.empty()) throw std::runtime_error(savepoint_error_);
+        }
+        if (!ok) {
           if (n == final_.load()) throw std::runtime_error("spate: the final checkpoint of the stop failed");
           continue;
         }
@@ -285,25 +343,28 @@ class checkpoint_runtime final : public checkpoint_hooks {
         }
         continue;
       }
-      if (ended_count_ > 0) {
-        // An input ended: the checkpoint in flight cannot complete for the
-        // participants that ended before its barrier; the final one covers it.
-        if (auto n = coord_->pending(); n && !coord_->persisting()) {
-          bool missing = false;
-          for (std::size_t i = 0; i < parts_.size(); ++i) missing |= ended_[i] && acked_[i] != *n;
-          if (missing) coord_->cancel(*n, "spate: checkpoint " + std::to_string(*n) + " withdrawn: an input ended before its barrier", now);
-        }
-        if (ended_count_ == parts_.size() && !coord_->pending()) {
+      if (ended_count_ == parts_.size()) {
+        if (!coord_->pending()) {
           write_final(ctl);
           return;
+        }
+      } else if (savepoint_path_ && !savepoint_id_ && !savepoint_on_stop_ && !final_.load()) {
+        if (auto n = coord_->trigger_now(now)) {
+          savepoint_id_ = *n;
+          trigger_.store(*n, std::memory_order_release);
+          ack_all_finished(*n);
         }
       } else if (final_requested_ && !final_.load()) {
         if (auto n = coord_->trigger_now(now)) {
           final_.store(*n, std::memory_order_release);
           trigger_.store(*n, std::memory_order_release);
+          ack_all_finished(*n);
         }
       } else if (!final_.load()) {
-        if (auto n = coord_->poll(now)) trigger_.store(*n, std::memory_order_release);
+        if (auto n = coord_->poll(now)) {
+          trigger_.store(*n, std::memory_order_release);
+          ack_all_finished(*n);
+        }
       }
       cv_.wait_for(lock, std::chrono::milliseconds(5));
     }
@@ -316,12 +377,44 @@ class checkpoint_runtime final : public checkpoint_hooks {
   }
 
  private:
+  static constexpr const char* job_uid = "job";
+  static constexpr const char* finished_prefix = "finished:";
   struct entry {
-    std::string uid, name;
+    std::string name;
     std::size_t subtask = 0;
     key_group_range groups;
-    std::optional<segment_state> restored;
   };
+
+  void copy_to_savepoint(checkpoint_id n, const std::filesystem::path& to) {
+    auto c = store_->load(n);
+    if (!c) throw checkpoint::checkpoint_error(c.error().message());
+    checkpoint::checkpoint_content content;
+    content.id = n;
+    content.parallelism = c->meta.parallelism;
+    content.max_parallelism = c->meta.max_parallelism;
+    content.stage_uids = c->meta.stage_uids;
+    for (std::size_t i = 0; i < c->meta.files.size(); ++i) {
+      const auto& f = c->meta.files[i];
+      content.files.push_back({f.stage_uid, f.subtask, f.groups, c->payloads[i]});
+    }
+    content.sources = c->meta.sources;
+    checkpoint::local_storage sp(to);
+    checkpoint::write_savepoint(sp, "", std::move(content));
+  }
+
+  // A participant that ended its input acknowledges every later checkpoint
+  // with the mark that it is finished (its state is no longer needed).
+  void ack_finished(std::size_t p, checkpoint_id n) {
+    checkpoint::acknowledgement a;
+    a.sources.push_back({job_uid, finished_prefix + parts_[p]->name, 1});
+    for (const auto& f : last_[p]) a.files.push_back({f.uid, parts_[p]->subtask, parts_[p]->groups, f.bytes});
+    acked_[p] = n;
+    if (coord_->acknowledge(n, parts_[p]->name, std::move(a), clock::now()) == checkpoint::ack_status::ready) ready_ = n;
+  }
+  void ack_all_finished(checkpoint_id n) {
+    for (std::size_t i = 0; i < parts_.size(); ++i)
+      if (ended_[i]) ack_finished(i, n);
+  }
 
   bool persist(checkpoint_id n) {
     bool ok = checkpoint::persist_checkpoint(*coord_, *store_, n, [] { return clock::now(); });
@@ -337,7 +430,7 @@ class checkpoint_runtime final : public checkpoint_hooks {
     if (!n) throw std::runtime_error("spate: the final checkpoint could not be triggered");
     for (std::size_t i = 0; i < parts_.size(); ++i) {
       checkpoint::acknowledgement a;
-      if (i == 0) a.sources.push_back({parts_[i]->uid, finished_marker, 1});
+      if (i == 0) a.sources.push_back({job_uid, finished_marker, 1});
       coord_->acknowledge(*n, parts_[i]->name, std::move(a), clock::now());
     }
     if (!persist(*n)) {
@@ -350,21 +443,26 @@ class checkpoint_runtime final : public checkpoint_hooks {
   std::unique_ptr<checkpoint::local_storage> disk_;
   std::unique_ptr<checkpoint::checkpoint_store> store_;
   std::optional<checkpoint::loaded_checkpoint> restored_;
-  mutable std::vector<std::unique_ptr<std::string>> positions_;
   bool finished_before_ = false;
   std::vector<std::function<void(checkpoint_id)>> committers_, listeners_, abort_listeners_;
 
   mutable std::mutex m_;
   std::condition_variable cv_;
   std::vector<std::unique_ptr<entry>> parts_;
+  std::vector<std::string> claimed_;  // the uids of the job's stateful stages and sources
   std::unique_ptr<checkpoint::coordinator> coord_;
   std::size_t parallelism_ = 1;
   std::vector<checkpoint_id> acked_;
   std::vector<bool> ended_;
+  std::vector<std::vector<state_entry>> last_;  // what an ended participant's acknowledgements carry
   std::size_t ended_count_ = 0;
   checkpoint_id ready_ = 0;
   bool final_requested_ = false;
   bool launched_ = false;
+  std::optional<std::filesystem::path> savepoint_path_;
+  checkpoint_id savepoint_id_ = 0;
+  bool savepoint_done_ = false, savepoint_on_stop_ = false;
+  std::string savepoint_error_;
   std::atomic<bool> aborted_{false};  // read lock-free by sinks waiting for a commit
 };
 

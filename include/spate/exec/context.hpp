@@ -14,6 +14,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <filesystem>
 #include <optional>
 #include <cstddef>
 #include <exception>
@@ -53,7 +54,8 @@ class context {
 
   /// Options: continuous{} or micro_batch{interval} (default continuous{}),
   /// parallelism{P}, max_rate{n}, queue_capacity{n}, combine_keys{n},
-  /// checkpointing{interval, folder} (exec/checkpointing.hpp), in any order.
+  /// checkpointing{interval, folder} (exec/checkpointing.hpp),
+  /// restart_strategy (options.hpp), in any order.
   template <class... Opts>
   explicit context(Opts... opts) : ctl_(std::make_unique<exec::control>()) {
     (apply(opts), ...);
@@ -91,6 +93,13 @@ class context {
     if (state_ == state::stopped)
       throw std::logic_error("spate::context::start: a stopped context cannot be restarted; create a new context");
     if (jobs_.empty()) throw std::logic_error("spate::context::start: no pipelines added (add a pipeline with a sink first)");
+    launch_all();
+  }
+
+ private:
+  // Starts every job (start(), and each restart of the restart strategy):
+  // with checkpointing, first the restore.
+  void launch_all() {
     if (cfg_.batched) {
       // Batch times are multiples of the interval since the epoch, as in Spark.
       auto now = std::chrono::time_point_cast<duration>(std::chrono::system_clock::now());
@@ -156,8 +165,53 @@ class context {
     }
   }
 
+  // After every thread ended with an error: whether the restart strategy
+  // allows another attempt; if so, waits its delay and launches every job
+  // again (from the newest completed checkpoint, with checkpointing).
+  bool try_restart() {
+    auto e = ctl_->error();
+    if (!e || stop_called_ || restarts_ >= restart_.attempts || restart_.what == restart_strategy::kind::none)
+      return false;
+    ++restarts_;
+    std::string why = "an error";
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+      why = x.what();
+    } catch (...) {
+    }
+    const auto delay = restart_.delay_before(restarts_);
+    std::fprintf(stderr, "spate: the job failed (%s); restart %zu of %zu in %lld ms%s\n", why.c_str(), restarts_,
+                 restart_.attempts, static_cast<long long>(delay.count()),
+                 ckpt_ ? ", from the newest completed checkpoint" : ", from the start (no checkpointing)");
+    {
+      std::lock_guard lock(m_);
+      for (auto& t : threads_)
+        if (t.joinable()) t.join();
+      threads_.clear();
+    }
+    std::this_thread::sleep_for(delay);
+    std::lock_guard lock(m_);
+    if (stop_called_) return false;
+    ckpt_.reset();
+    ctl_ = std::make_unique<exec::control>();
+    try {
+      if (ckpt_opts_) ckpt_ = std::make_unique<exec::checkpoint_runtime>(*ckpt_opts_);
+      launch_all();
+    } catch (...) {
+      ctl_->fail(std::current_exception());
+    }
+    return true;
+  }
+
+ public:
   /// The checkpoint folder's runtime (null without checkpointing{}).
   exec::checkpoint_runtime* checkpoints() noexcept { return ckpt_.get(); }
+  /// How often the restart strategy restarted the jobs so far.
+  std::size_t restarts() const {
+    std::lock_guard lock(m_);
+    return restarts_;
+  }
 
   /// Waits until the context stops; rethrows the error that stopped it.
   void await_termination() {
@@ -183,7 +237,11 @@ class context {
       std::unique_lock l(done_m_);
       auto step = std::min<std::chrono::steady_clock::duration>(deadline - std::chrono::steady_clock::now(),
                                                                  std::chrono::milliseconds(50));
-      if (done_cv_.wait_for(l, step, [&] { return running_ == 0; })) break;
+      if (done_cv_.wait_for(l, step, [&] { return running_ == 0; })) {
+        l.unlock();
+        if (try_restart()) continue;
+        break;
+      }
       if (std::chrono::steady_clock::now() >= deadline) return false;
     }
     join();
@@ -199,6 +257,7 @@ class context {
   void stop(stop_mode mode = stop_mode::graceful) {
     {
       std::lock_guard lock(m_);
+      stop_called_ = true;
       if (state_ != state::active) {
         state_ = state::stopped;
         return;
@@ -216,6 +275,23 @@ class context {
       done_cv_.wait(l, [&] { return running_ == 0; });
     }
     join();
+  }
+
+  /// Takes a savepoint while the job runs (Flink's `flink savepoint`): a
+  /// checkpoint, also written into `folder`, which a job restores with
+  /// checkpointing{..., .restore_from = folder} (at another parallelism too,
+  /// where its stages allow). Blocks until it is written; returns its id.
+  checkpoint_id savepoint(const std::filesystem::path& folder) {
+    if (!ckpt_) throw std::logic_error("spate::context::savepoint: the context has no checkpointing");
+    return ckpt_->savepoint(folder);
+  }
+  /// Stops with a savepoint (Flink's `flink stop`): the final checkpoint of
+  /// the graceful stop is also written into `folder`.
+  void stop_with_savepoint(const std::filesystem::path& folder) {
+    if (!ckpt_) throw std::logic_error("spate::context::stop_with_savepoint: the context has no checkpointing");
+    ckpt_->savepoint(folder, /*on_stop=*/true);
+    stop(stop_mode::graceful);
+    if (auto e = ctl_->error()) std::rethrow_exception(e);
   }
 
   /// Stop gracefully on SIGINT or SIGTERM (checked by await_termination);
@@ -271,7 +347,11 @@ class context {
   void apply(max_rate r) { cfg_.max_rate = r.per_second; }
   void apply(queue_capacity q) { cfg_.queue_capacity = q.value; }
   void apply(combine_keys c) { cfg_.combine_keys = c.keys; }
-  void apply(const checkpointing& c) { ckpt_ = std::make_unique<exec::checkpoint_runtime>(c); }
+  void apply(const checkpointing& c) {
+    ckpt_ = std::make_unique<exec::checkpoint_runtime>(c);
+    ckpt_opts_ = c;
+  }
+  void apply(restart_strategy r) { restart_ = r; }
 
   static bool& on_executor_thread() {
     thread_local bool yes = false;
@@ -291,6 +371,10 @@ class context {
   exec::exec_config cfg_;
   std::unique_ptr<exec::control> ctl_;
   std::unique_ptr<exec::checkpoint_runtime> ckpt_;
+  std::optional<checkpointing> ckpt_opts_;
+  restart_strategy restart_;
+  std::size_t restarts_ = 0;
+  bool stop_called_ = false;
   std::vector<std::unique_ptr<exec::job_runner_base>> jobs_;
   std::vector<std::thread> threads_;
   std::mutex done_m_;

@@ -68,6 +68,7 @@ auto build_sink_part(const Sink& sink, Env& env, stage_label label, shard sh) {
 template <class Sink, bool Part = false>
 struct metered_sink {
   static constexpr const char* name = Sink::name;
+  using is_metered_sink = void;  // the user's sink (a segment ending here holds its state)
   const Sink* sink;
   control* ctl;
   shard part{0, 1};
@@ -258,16 +259,30 @@ class job_runner final : public job_runner_base {
     }
   };
 
-  /// A segment's stable identity in checkpoints: the job and its stages.
-  std::string segment_uid(std::size_t from, std::size_t to) const {
+  /// Stable identities in checkpoints (Flink's operator uids, derived from
+  /// the position and the name): stage k of job j is "j<j>.<k+1>:<name>",
+  /// the source "j<j>.source:<name>", the sink "j<j>.sink:<name>". They do
+  /// not depend on the parallelism, so a checkpoint restores at another one.
+  std::string stage_uid(std::size_t k) const {
     static const auto names = []<std::size_t... I>(std::index_sequence<I...>) {
       return std::array<std::string_view, n_stages>{name_of<std::tuple_element_t<I, stages_t>>()...};
     }(std::make_index_sequence<n_stages>{});
-    std::string uid = "j" + std::to_string(index_) + "." + std::to_string(from) + "-" + std::to_string(to) + ":";
-    if (from == 0) uid += name_of<src_t>();
-    for (std::size_t i = from; i < to; ++i) (uid += i == 0 ? "|" : (i == from ? "" : "|")) += names[i];
-    return uid;
+    return "j" + std::to_string(index_) + "." + std::to_string(k + 1) + ":" + std::string(names[k]);
   }
+  std::string source_uid() const { return "j" + std::to_string(index_) + ".source:" + std::string(name_of<src_t>()); }
+  std::string sink_uid() const { return "j" + std::to_string(index_) + ".sink:" + std::string(name_of<sink_t>()); }
+  /// The uid of each layer of a segment of stages [first, to) ending in
+  /// Out: the stages, then the sink when Out is the user's sink (a shuffle
+  /// or the sink boundary keeps no state across a barrier).
+  template <class Out>
+  layer_uids segment_uids(std::size_t first, std::size_t to) const {
+    layer_uids u;
+    for (std::size_t k = first; k < to; ++k) u.push_back(stage_uid(k));
+    u.push_back(is_user_sink<Out> ? sink_uid() : std::string());
+    return u;
+  }
+  template <class Out>
+  static constexpr bool is_user_sink = requires { typename Out::is_metered_sink; };
   std::string segment_what(std::size_t from, std::size_t to) const {
     return "stages " + std::to_string(from + 1) + ".." + std::to_string(to) + " of job " + std::to_string(index_);
   }
@@ -293,16 +308,29 @@ class job_runner final : public job_runner_base {
                      Front front = {}) {
     checkpoint_hooks* hooks = ctl.checkpoints;
     constexpr std::size_t first = std::is_same_v<Front, no_front> ? From : From - 1;
-    const std::size_t p =
-        hooks ? hooks->participant(segment_uid(first, To) + ">" + std::string(name_of<Out>()), part.index, part.count)
-              : 0;
-    spawn([this, in = std::move(in), out = std::move(out), front = std::move(front), &ctl, &cfg, hooks, p] {
+    constexpr bool at_source = std::is_same_v<Input, from_source>;
+    auto uids = std::make_shared<layer_uids>(segment_uids<Out>(first, To));
+    std::size_t p = 0;
+    if (hooks) {
+      auto claimed = *uids;
+      if (at_source) claimed.push_back(source_uid());
+      p = hooks->participant("segment " + std::to_string(first + 1) + ".." + std::to_string(To) + " of job " +
+                                 std::to_string(index_),
+                             part.index, part.count, claimed);
+    }
+    spawn([this, in = std::move(in), out = std::move(out), front = std::move(front), &ctl, &cfg, hooks, p, uids,
+           part] {
       if (hooks && !hooks->await_launch()) return;
       Env env;
       auto stages = detail::take_front<To>(job_.stages);
       auto run = [&](auto& chain) {
-        if (hooks) restore_segment(*hooks, p, chain, segment_what(first, To));
-        barrier_tap<std::remove_reference_t<decltype(chain)>> head{&chain, hooks, p, {}, {}};
+        if (hooks) restore_segment(*hooks, chain, *uids, part.index, part.count, segment_what(first, To));
+        barrier_tap<std::remove_reference_t<decltype(chain)>> head{&chain, hooks, p, uids.get(),
+                                                                   at_source ? source_uid() : std::string(), {}, {}};
+        if (hooks && hooks->restored_finished(p)) {
+          head.on_end();  // it had ended before the checkpoint: nothing to read again
+          return;
+        }
         in.template run<Env>(job_, head, ctl, cfg);
       };
       if constexpr (std::is_same_v<Front, no_front>) {
@@ -457,15 +485,19 @@ class job_runner final : public job_runner_base {
     auto sinkm = std::make_shared<merger<Out>>(P, cfg.queue_capacity, &ctl.abort);
     ctl.on_wake([sinkm] { sinkm->wake(); });
     checkpoint_hooks* hooks = ctl.checkpoints;
-    const std::size_t p =
-        hooks ? hooks->participant(segment_uid(n_stages, n_stages) + ">" + std::string(name_of<sink_t>()), 0, 1) : 0;
-    spawn([this, sinkm, &ctl, &cfg, hooks, p] {
+    auto uids = std::make_shared<layer_uids>(layer_uids{sink_uid()});
+    const std::size_t p = hooks ? hooks->participant("the sink of job " + std::to_string(index_), 0, 1, *uids) : 0;
+    spawn([this, sinkm, &ctl, &cfg, hooks, p, uids] {
       if (hooks && !hooks->await_launch()) return;
       Env env;
       metered_sink<sink_t> m{&job_.sink, &ctl};
       auto s = m.template build<flow<Out>>(env, stage_label{sink_t::name, n_stages + 1});
-      if (hooks) restore_segment(*hooks, p, s, "the sink of job " + std::to_string(index_));
-      barrier_tap<decltype(s)> head{&s, hooks, p, {}, {}};
+      if (hooks) restore_segment(*hooks, s, *uids, 0, 1, "the sink of job " + std::to_string(index_));
+      barrier_tap<decltype(s)> head{&s, hooks, p, uids.get(), {}, {}, {}};
+      if (hooks && hooks->restored_finished(p)) {
+        head.on_end();
+        return;
+      }
       sinkm->run(head, ctl, cfg.tick, !cfg.one_batch, cfg.alignment);
     });
     return sinkm;

@@ -3,9 +3,11 @@
 //   spate::context ctx{spate::micro_batch{1s}, spate::parallelism{2}};
 //   spate::context ctx{spate::continuous{}, spate::max_rate{100'000}};
 // Options may come in any order; each kind at most once.
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <stdexcept>
 
 #include "../core/time.hpp"
 
@@ -51,6 +53,44 @@ struct combine_keys {
 /// in flight is bounded by queues x capacity x record size.
 struct queue_capacity {
   std::size_t value = 1024;
+};
+
+/// What a context does when a job fails while it runs (an exception in user
+/// code, a connector error after its retries): Flink's restart strategies.
+/// Each restart stops every job of the context and starts them again: with
+/// checkpointing from the newest completed checkpoint, else from the start.
+/// When the attempts are used up, the error reaches await_termination().
+///   spate::context ctx{spate::restart_strategy::fixed_delay(3, 1s), spate::checkpointing{...}};
+struct restart_strategy {
+  enum class kind { none, fixed_delay, exponential_backoff };
+  kind what = kind::none;
+  std::size_t attempts = 0;
+  std::chrono::milliseconds delay{0};      ///< fixed, or the first for backoff
+  std::chrono::milliseconds max_delay{0};  ///< backoff: the delay grows up to this
+  double multiplier = 2.0;
+
+  /// The first failure ends the context (the default).
+  static restart_strategy none() { return {}; }
+  /// Up to `attempts` restarts, each after `delay`.
+  static restart_strategy fixed_delay(std::size_t attempts, std::chrono::milliseconds delay) {
+    return {kind::fixed_delay, attempts, delay, delay, 1.0};
+  }
+  /// Up to `attempts` restarts; the first after `initial`, each next one
+  /// `multiplier` times longer, at most `max`.
+  static restart_strategy exponential_backoff(std::size_t attempts, std::chrono::milliseconds initial,
+                                              std::chrono::milliseconds max, double multiplier = 2.0) {
+    if (initial.count() < 0 || max < initial || multiplier < 1.0)
+      throw std::invalid_argument(
+          "spate::restart_strategy::exponential_backoff: needs 0 <= initial <= max and multiplier >= 1");
+    return {kind::exponential_backoff, attempts, initial, max, multiplier};
+  }
+  /// The wait before restart `n` (1-based).
+  std::chrono::milliseconds delay_before(std::size_t n) const {
+    if (what != kind::exponential_backoff) return delay;
+    double d = static_cast<double>(delay.count());
+    for (std::size_t i = 1; i < n && d < static_cast<double>(max_delay.count()); ++i) d *= multiplier;
+    return std::min(max_delay, std::chrono::milliseconds(static_cast<std::int64_t>(d)));
+  }
 };
 
 }  // namespace spate

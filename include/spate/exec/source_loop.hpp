@@ -154,10 +154,19 @@ void run_source_as(const Src& src, shard sh, Head& head, const exec_config& cfg,
   if constexpr (requires { head.hooks; }) hooks = head.hooks;
   std::optional<restored_input> at;
   if constexpr (requires { head.hooks; })
-    if (hooks) at = hooks->restored_positions(head.participant);
+    if (hooks) at = hooks->restored_positions(head.source_uid);
   auto drv = open_source(src, env, sh, port, at);
   checkpoint_id injected = 0;
   bool asked_final = false;
+  // A source shard's end goes to the checkpoints with its last position.
+  auto report_end = [&] {
+    if constexpr (requires { head.source_ended(std::nullopt); }) {
+      std::optional<std::string> pos;
+      if constexpr (requires(std::string& p) { drv.position(p); }) drv.position(pos.emplace());
+      head.source_ended(std::move(pos));
+    }
+  };
+  if constexpr (requires { head.source_reports_end; }) head.source_reports_end = true;
   const auto start = clock::now();
   auto next_tick = start + cfg.tick;
   std::uint64_t total = 0;         // records read (token bucket)
@@ -166,7 +175,11 @@ void run_source_as(const Src& src, shard sh, Head& head, const exec_config& cfg,
       cfg.max_rate ? std::max<std::uint64_t>(1, cfg.max_rate * static_cast<std::uint64_t>(cfg.interval.count()) / 1000) : 0;
   constexpr std::size_t chunk = 1024;
   for (;;) {
-    if (ctl.abort() || port.ended) return;
+    if (ctl.abort()) return;
+    if (port.ended) {
+      report_end();
+      return;
+    }
     auto now = clock::now();
     if (cfg.batched && !cfg.one_batch) {
       while (now >= port.batch_time) {
@@ -226,6 +239,7 @@ void run_source_as(const Src& src, shard sh, Head& head, const exec_config& cfg,
     taken_in_batch += r.records;
     if (r.finished()) {
       port.on_end();  // the driver sent it already; a no-op then
+      report_end();
       return;
     }
     if (r.status == poll_status::idle && r.records == 0 && clock::now() - before < std::chrono::microseconds(500))

@@ -155,6 +155,23 @@ class line_splitter {
   /// the starting offset.
   std::uint64_t offset() const noexcept { return base_ + size_; }
 
+  /// Where the next line starts, its number (0: unknown), and whether a
+  /// first partial line is still being skipped (then nothing is consumed).
+  struct resume_point {
+    std::uint64_t offset = 0, line = 0;
+    bool skipping = false;
+  };
+  resume_point next_line() const noexcept { return {base_ + pos_, numbered_ ? line_no_ : 0, discarding_}; }
+  /// Continues at a resume point of an earlier reader of the same input
+  /// (a checkpoint): the next byte appended is at `p.offset`.
+  void resume_at(const resume_point& p) {
+    size_ = pos_ = scan_ = 0;
+    base_ = p.offset;
+    line_no_ = p.line ? p.line : 1;
+    numbered_ = p.line != 0;
+    discarding_ = false;
+  }
+
   /// Bytes of buffer held (for the tests of the memory bound).
   std::size_t capacity() const noexcept { return cap_; }
 

@@ -40,6 +40,7 @@
 #include <utility>
 
 #include "../core/format.hpp"
+#include "../exec/barriers.hpp"
 #include "lines.hpp"
 #include "source.hpp"
 
@@ -100,6 +101,13 @@ struct text_file_source : source_tag {
     detail::line_splitter lines;
     std::string line;
 
+    /// The position for a checkpoint: where the next line starts, and its number.
+    void position(std::string& out) const {
+      auto p = lines.next_line();
+      if (p.skipping) return;  // nothing of this shard consumed yet
+      out = std::to_string(p.offset) + " " + std::to_string(p.line);
+    }
+
     poll_result poll(std::size_t max) {
       if (this->done) return {0, poll_status::ended};
       std::size_t n = 0;
@@ -129,6 +137,28 @@ struct text_file_source : source_tag {
       return {n, poll_status::more};
     }
   };
+
+  /// Shard `sh` resumed at the line a checkpoint saved (the same
+  /// parallelism; the file must not have changed before that point).
+  template <class Env, class Down>
+  auto open_at(Env& env, shard sh, Down& down, const exec::restored_input& at) const {
+    auto d = open(env, sh, down);
+    if (at.count != sh.count)
+      throw std::runtime_error("text_file '" + path + "': checkpointed as " + std::to_string(at.count) +
+                               " shards, cannot resume as " + std::to_string(sh.count));
+    std::string_view v = at.shards[sh.index];
+    if (v.empty()) return d;  // the shard had consumed nothing
+    auto sp = v.find(' ');
+    detail::line_splitter::resume_point p{std::stoull(std::string(v.substr(0, sp))),
+                                          std::stoull(std::string(v.substr(sp + 1))), false};
+    if (static_cast<long long>(p.offset) > d.size_at_open)
+      throw std::runtime_error("text_file '" + path + "': the checkpoint resumes at byte " + std::to_string(p.offset) +
+                               " but the file has " + std::to_string(d.size_at_open) + " bytes now");
+    if (::fseeko(d.file.get(), static_cast<off_t>(p.offset), SEEK_SET) != 0)
+      detail::throw_file_error("text_file: cannot seek", path, static_cast<long long>(p.offset), errno);
+    d.lines.resume_at(p);
+    return d;
+  }
 
   template <class Env, class Down>
   auto open(Env&, shard sh, Down& down) const {

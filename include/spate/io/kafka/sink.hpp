@@ -272,6 +272,7 @@ struct sink_t : sink_tag {
   /// flush at barriers and need nothing here.
   std::optional<checkpoint_id> prepare_checkpoints(exec::checkpoint_runtime& rt) {
     auto& o = options;
+    o.checkpointed.reset();  // a restart: the earlier run's producer goes before its id is taken again
     if (o.guarantee != delivery::exactly_once) return std::nullopt;
     if (o.txn_prefix.empty())
       throw kafka_error("kafka sink: exactly_once needs a transactional_id_prefix", RD_KAFKA_RESP_ERR__INVALID_ARG);
