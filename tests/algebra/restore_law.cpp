@@ -78,6 +78,15 @@ struct per_key {
   }
 };
 
+// The same for (key, value) pairs.
+struct per_key_pairs {
+  template <class R>
+  std::vector<R> operator()(std::vector<R> rs) const {
+    std::stable_sort(rs.begin(), rs.end(), [](const R& a, const R& b) { return a.first < b.first; });
+    return rs;
+  }
+};
+
 struct mean_acc {
   long sum = 0, n = 0;
 };
@@ -145,4 +154,63 @@ TEST_CASE("restore law: watermarks and event-time windows (tumbling, sliding, se
   check_law<std::vector<result>>(tumbling, false, per_key{});
   check_law<std::vector<result>>(sliding, false, per_key{});
   check_law<std::vector<result>>(session, false, per_key{});
+}
+
+namespace {
+struct sum_state {
+  spate::value_state<long> sum;
+};
+}  // namespace
+BOOST_HANA_ADAPT_STRUCT(sum_state, sum);
+namespace {
+// A keyed process function with state and event-time timers.
+struct sum_on_timer {
+  using state_type = sum_state;
+  using output_type = std::pair<int, long>;
+  void process(const reading& r, auto& ctx, auto& out) {
+    sum_state& st = ctx.state();
+    st.sum.update(st.sum.value_or(0) + r.value);
+    ctx.register_event_time_timer(spate::from_millis(r.ts + 10));
+    if (r.value % 3 == 0) out.collect(std::pair<int, long>(ctx.key(), -1));
+  }
+  void on_timer(spate::event_time, auto& ctx, auto& out) {
+    out.collect(std::pair<int, long>(ctx.key(), ctx.state().sum.value_or(0)));
+  }
+};
+}  // namespace
+
+TEST_CASE("rescale law: keyed aggregations, windows and process functions move from P to P'", "[law][snapshot][rescale]") {
+  auto processed = [](auto& out) {
+    return spate::from_elements(reading{}) | spate::key_by(&reading::sensor) | spate::process(sum_on_timer{}, &reading::ts)
+           | spate::collect_into(out);
+  };
+  using result = spate::window_result<int, std::int64_t>;
+  auto counts = [](auto& out) {
+    return spate::from_elements(reading{}) | spate::key_by(&reading::sensor) | spate::count() | spate::collect_into(out);
+  };
+  auto tumbling = [](auto& out) {
+    return spate::from_elements(reading{}) | spate::key_by(&reading::sensor)
+           | spate::window(spate::tumbling(50ms), &reading::ts) | spate::count() | spate::collect_into(out);
+  };
+  auto sliding = [](auto& out) {
+    return spate::from_elements(reading{}) | spate::key_by(&reading::sensor)
+           | spate::window(spate::sliding(60ms, 20ms), &reading::ts) | spate::count() | spate::collect_into(out);
+  };
+  auto session = [](auto& out) {
+    return spate::from_elements(reading{}) | spate::key_by(&reading::sensor)
+           | spate::window(spate::session(15ms), &reading::ts) | spate::count() | spate::collect_into(out);
+  };
+  auto key = [](const reading& r) { return r.sensor; };
+  std::mt19937 rng(20261202);
+  for (int round = 0; round < 20; ++round) {
+    auto events = random_events(rng, false);
+    std::size_t cut = events.empty() ? 0 : std::uniform_int_distribution<std::size_t>(0, events.size())(rng);
+    for (auto [from, to] : {std::pair<std::size_t, std::size_t>{2, 1}, {2, 3}, {1, 2}, {3, 2}}) {
+      spate_laws::rescale_equals_uninterrupted<std::vector<std::pair<int, std::int64_t>>>(counts, events, cut, key, from, to, per_key_pairs{});
+      spate_laws::rescale_equals_uninterrupted<std::vector<result>>(tumbling, events, cut, key, from, to, per_key{});
+      spate_laws::rescale_equals_uninterrupted<std::vector<result>>(sliding, events, cut, key, from, to, per_key{});
+      spate_laws::rescale_equals_uninterrupted<std::vector<result>>(session, events, cut, key, from, to, per_key{});
+      spate_laws::rescale_equals_uninterrupted<std::vector<std::pair<int, long>>>(processed, events, cut, key, from, to, per_key_pairs{});
+    }
+  }
 }

@@ -4,6 +4,7 @@
 //   fused == unfused                 fused_equals_unfused<Out>(make)
 //   parallel == sequential           parallel_equals_sequential<Out>(make, normalize)
 //   restore(snapshot(s)) == s        restore_equals_uninterrupted<Out, Env>(make, events, cut)
+//   rescaled restore == one chain    rescale_equals_uninterrupted<Out>(make, events, cut, key_of, P, P')
 // `make(out)` builds the job writing into `out` (collect_into(out) and the
 // like); `Out` is the container it fills.
 #include <catch2/catch.hpp>
@@ -16,6 +17,9 @@
 #include <chrono>
 #include <cstddef>
 #include <initializer_list>
+#include <string>
+#include <string_view>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -112,6 +116,74 @@ void restore_equals_uninterrupted(const Make& make, const std::vector<event<T>>&
     detail::feed(b, events, cut, events.size(), batches);
     b.on_end();
   }
+  CHECK(normalize(resumed) == normalize(whole));
+}
+
+/// Keyed state moves to another parallelism: P chains (each fed the records
+/// of the keys of its key groups, and every watermark and batch end)
+/// snapshotted after events[0, cut), restored into P' chains built anew
+/// (each keeps the keys of its key groups from every old snapshot,
+/// restore_rescaled) that take events[cut, n), give together what one chain
+/// given all of them gives (after `normalize`).
+template <class Out, class Env = spate::rolling_env, class Make, class T, class KeyOf, class Normalize = as_is>
+void rescale_equals_uninterrupted(const Make& make, const std::vector<event<T>>& events, std::size_t cut,
+                                  const KeyOf& key_of, std::size_t from, std::size_t to,
+                                  const Normalize& normalize = {}) {
+  INFO("cut after " << cut << " of " << events.size() << " events, parallelism " << from << " -> " << to);
+  Env env;
+  Out whole;
+  {
+    auto c = spate::fuse::build(env, make(whole));
+    std::uint64_t batches = 0;
+    detail::feed(c, events, 0, events.size(), batches);
+    c.on_end();
+  }
+  const spate::key_groups kg;
+  using chain_t = decltype(spate::fuse::build(env, make(whole)));
+  auto feed = [&](std::vector<chain_t>& cs, std::size_t lo, std::size_t hi, std::uint64_t& batches) {
+    for (std::size_t i = lo; i < hi; ++i) {
+      const auto& e = events[i];
+      if (const T* r = std::get_if<0>(&e)) {
+        cs[kg.worker_of(key_of(*r), cs.size())].push(*r);
+      } else if (const auto* w = std::get_if<1>(&e)) {
+        for (auto& c : cs) c.on_watermark(*w);
+      } else {
+        for (auto& c : cs) c.on_batch_end(spate::batch_info{spate::from_millis(static_cast<std::int64_t>(batches) * 1000), batches});
+        ++batches;
+      }
+    }
+  };
+  Out resumed;
+  std::uint64_t batches = 0;
+  std::vector<std::vector<std::string>> parts;  // [stateful stage][old subtask]
+  {
+    std::vector<chain_t> old;
+    for (std::size_t w = 0; w < from; ++w) old.push_back(spate::fuse::build(env, make(resumed)));
+    feed(old, 0, cut, batches);
+    for (auto& c : old) {
+      auto snap = spate::snapshot_chain(c);
+      parts.resize(snap.states.size());
+      for (std::size_t s = 0; s < snap.states.size(); ++s) parts[s].push_back(std::move(snap.states[s]));
+    }
+  }
+  std::vector<chain_t> now;
+  for (std::size_t w = 0; w < to; ++w) {
+    now.push_back(spate::fuse::build(env, make(resumed)));
+    std::size_t s = 0;
+    spate::for_each_stage(now.back(), [&](auto& st) {
+      if constexpr (spate::stateful_stage<std::remove_cvref_t<decltype(st)>>) {
+        const std::vector<std::string_view> views(parts[s].begin(), parts[s].end());
+        bool ok = false;
+        if constexpr (requires { st.restore_rescaled(views, spate::key_group_range{}); })
+          ok = st.restore_rescaled(views, kg.range_of(w, to));
+        REQUIRE(ok);  // every stateful stage of the job moves to another parallelism
+        ++s;
+      }
+    });
+    REQUIRE(s == parts.size());
+  }
+  feed(now, cut, events.size(), batches);
+  for (auto& c : now) c.on_end();
   CHECK(normalize(resumed) == normalize(whole));
 }
 

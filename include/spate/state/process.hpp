@@ -17,6 +17,7 @@
 // end of input, which brings max_watermark); processing-time timers fire in
 // on_tick. Timers are kept per (key, time) once, as in Flink.
 // After window(...), process(f) is a window function instead (window/functions.hpp).
+#include <optional>
 #include <cstdint>
 #include <set>
 #include <string>
@@ -26,6 +27,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "../core/key_group.hpp"
 #include "../algebra/stage.hpp"
 #include "../time/timestamp.hpp"
 #include "hash_map.hpp"
@@ -182,6 +184,32 @@ struct process_stage : stage_tag {
                       {processing_timers.begin(), processing_timers.end()},
                       to_millis(watermark)};
       detail::snapshot_value(s, out);
+    }
+    /// Restores at another parallelism: the state and timers of the keys of
+    /// the key groups `mine`, from every old subtask's snapshot; the
+    /// watermark is the lowest of them (nothing fires early).
+    bool restore_rescaled(const std::vector<std::string_view>& parts, key_group_range mine)
+      requires serde::Encodable<snapshot_type> && requires(const SK& k) { key_groups{}.group_of(k); }
+    {
+      const key_groups kg;
+      auto ours = [&](const SK& k) { return mine.contains(kg.group_of(k)); };
+      states.clear();
+      event_timers.clear();
+      processing_timers.clear();
+      std::optional<std::int64_t> wm;
+      for (std::string_view in : parts) {
+        auto s = detail::restore_value<snapshot_type>(in);
+        if (!s) return false;
+        for (auto& kv : std::get<0>(*s))
+          if (ours(kv.first)) states.try_emplace_with(kv.first, [&] { return std::move(kv.second); });
+        for (auto& t : std::get<1>(*s))
+          if (ours(t.second)) event_timers.insert(std::move(t));
+        for (auto& t : std::get<2>(*s))
+          if (ours(t.second)) processing_timers.insert(std::move(t));
+        wm = wm ? std::min(*wm, std::get<3>(*s)) : std::get<3>(*s);
+      }
+      if (wm) watermark = from_millis(*wm);
+      return true;
     }
     /// Replaces the state with a snapshot; false (state untouched) if it does not decode.
     bool restore(std::string_view in)

@@ -13,16 +13,29 @@
 // The late output is a sink of its own: it sees the control calls too.
 // snapshot/restore encode Op's state and the clock as one binary record, so
 // restore(snapshot(s)) == s for every operator, timers rebuilt from the state.
+#include <algorithm>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
+#include "../core/key_group.hpp"
 #include "../state/snapshot.hpp"
 #include "core.hpp"
 
 namespace spate::detail {
+
+/// A window state that is one entry per key (a vector of tuples whose first
+/// element is the key): it can be split by key group.
+template <class T>
+struct keyed_entries : std::false_type {};
+template <class E, class A>
+  requires requires(const E& e) { key_groups{}.group_of(std::get<0>(e)); }
+struct keyed_entries<std::vector<E, A>> : std::true_type {};
+
 
 template <class Op>
 struct window_operator : Op {
@@ -80,6 +93,36 @@ struct window_operator : Op {
     requires serde::Encodable<snapshot_type>
   {
     snapshot_value(snapshot_type{this->state_snapshot(), this->clock_state()}, out); }
+  /// Restores at another parallelism (keyed windows, whose state is one
+  /// entry per key): the entries of the keys of the key groups `mine` from
+  /// every old subtask's snapshot, timers rebuilt; the clock is the lowest
+  /// of theirs (nothing fires early), the late count their sum.
+  bool restore_rescaled(const std::vector<std::string_view>& parts, key_group_range mine)
+    requires serde::Encodable<snapshot_type> && keyed_entries<std::tuple_element_t<0, snapshot_type>>::value
+  {
+    const key_groups kg;
+    std::tuple_element_t<0, snapshot_type> merged;
+    std::optional<typename Op::clock_snapshot> clock;
+    for (std::string_view in : parts) {
+      auto s = restore_value<snapshot_type>(in);
+      if (!s) return false;
+      for (auto& e : std::get<0>(*s))
+        if (mine.contains(kg.group_of(std::get<0>(e)))) merged.push_back(std::move(e));
+      auto c = std::get<1>(*s);
+      if (!clock) {
+        clock = c;
+      } else {
+        std::get<0>(*clock) = std::min(std::get<0>(*clock), std::get<0>(c));
+        std::get<1>(*clock) = std::max(std::get<1>(*clock), std::get<1>(c));
+        std::get<2>(*clock) = std::min(std::get<2>(*clock), std::get<2>(c));
+        std::get<3>(*clock) += std::get<3>(c);
+      }
+    }
+    this->clear_timers();
+    if (clock) this->restore_clock(*clock);
+    this->restore_state(std::move(merged));
+    return true;
+  }
   /// Replaces the state with a snapshot (timers are rebuilt); false, state
   /// untouched, if it does not decode.
   bool restore(std::string_view in)
