@@ -456,3 +456,51 @@ TEST_CASE("savepoints: taken while running and at a stop, restored in a new fold
   }
   CHECK_THROWS_WITH((spate::context{spate::continuous{}}.savepoint(sp1)), Contains("no checkpointing"));
 }
+
+TEST_CASE("a corrupted newest checkpoint: the job restores the one before, with a warning", "[checkpoint][job]") {
+  chk_test::temp_dir d;
+  const std::uint64_t n = 20'000;
+  const spate::checkpointing c{.interval = 20ms, .folder = d.path(), .retained = 2};
+  std::vector<update> first, second;
+  {
+    spate::context ctx{spate::continuous{}, spate::parallelism{2}, spate::max_rate{4000}, c};
+    ctx.add(counting_job(n, first));
+    ctx.start();
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (ctx.checkpoints()->completed() < 3 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(5ms);
+    REQUIRE(ctx.checkpoints()->completed() >= 3);
+    ctx.stop(spate::stop_mode::immediate);
+  }
+  // The newest checkpoint with a manifest: flip a byte of one of its state files.
+  std::uint64_t newest = 0;
+  for (const auto& e : std::filesystem::directory_iterator(d.path())) {
+    const auto name = e.path().filename().string();
+    if (name.rfind("chk-", 0) == 0 && std::filesystem::exists(e.path() / "MANIFEST"))
+      newest = std::max<std::uint64_t>(newest, std::stoull(name.substr(4)));
+  }
+  REQUIRE(newest >= 2);
+  bool flipped = false;
+  for (const auto& e : std::filesystem::directory_iterator(d.path() / ("chk-" + std::to_string(newest)))) {
+    if (e.path().extension() != ".state" || flipped) continue;
+    std::fstream f(e.path(), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(20);
+    char b = 0;
+    f.read(&b, 1);
+    b = static_cast<char>(b ^ 0x5a);
+    f.seekp(20);
+    f.write(&b, 1);
+    flipped = true;
+  }
+  REQUIRE(flipped);
+  {
+    spate::context ctx{spate::continuous{}, spate::parallelism{2}, c};
+    ctx.add(counting_job(n, second));
+    ctx.start();
+    REQUIRE(ctx.checkpoints()->restored_id());
+    CHECK(*ctx.checkpoints()->restored_id() < newest);  // the one before the corrupted one
+    ctx.await_termination();
+  }
+  first.insert(first.end(), second.begin(), second.end());
+  check_complete(first, n);  // nothing lost
+}
