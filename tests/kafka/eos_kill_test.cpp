@@ -49,6 +49,7 @@ struct kill_run {
   bool exactly_once = true;
   std::size_t later = 0;  // from the middle kill on, runs at this parallelism (0: the same)
   std::size_t last = 0;   // the final run's parallelism (0: the same)
+  bool two = false;       // a second job and exactly-once sink into OUT-b
 };
 
 // SPATE_EOS_KILLS=100 for a long run by hand; the suite kills 10 times.
@@ -58,11 +59,38 @@ int kills_or(int n) {
 }
 
 // Returns every key's counts, in output order.
-std::map<std::string, std::vector<long>> run_with_kills(const kill_run& r, int n, std::uint32_t seed) {
+using counts_by_key = std::map<std::string, std::vector<long>>;
+
+counts_by_key read_counts(const std::string& topic) {
+  counts_by_key by_key;
+  for (const auto& m : kt::read_all(topic, /*read_committed=*/true)) by_key[*m.key].push_back(std::stol(m.value));
+  return by_key;
+}
+
+// Every key's counts are exactly 1, 2, ..., n / 10.
+void check_exact(const counts_by_key& by_key, int n) {
+  REQUIRE(by_key.size() == 10);
+  for (const auto& [k, counts] : by_key) {
+    CAPTURE(k);
+    // Where the sequence first breaks, with what is around it.
+    std::size_t bad = 0;
+    while (bad < counts.size() && counts[bad] == static_cast<long>(bad + 1)) ++bad;
+    std::string around;
+    for (std::size_t i = bad >= 3 ? bad - 3 : 0; i < std::min(counts.size(), bad + 4); ++i)
+      around += std::to_string(counts[i]) + " ";
+    INFO("first break at index " << bad << ": " << around);
+    REQUIRE(counts.size() == static_cast<std::size_t>(n / 10));  // nothing lost, nothing repeated
+    for (std::size_t i = 0; i < counts.size(); ++i) REQUIRE(counts[i] == static_cast<long>(i + 1));
+  }
+}
+
+std::map<std::string, std::vector<long>> run_with_kills(const kill_run& r, int n, std::uint32_t seed,
+                                                        std::string* out_topic = nullptr) {
   // Slow enough that the job is still reading at the last kill: each run
   // reads for a few hundred ms before it is killed.
   const int rate = std::max(50, n / (r.kills + 15) / 2);
   auto in = kt::new_topic("eos-in", 2), out = kt::new_topic("eos-out", 2);
+  if (r.two) spate::kafka::admin(kt::cfg()).create_topic(out + "-b", 2);
   {
     kt::producer p;
     for (int i = 0; i < n; ++i) p.send(in, "k" + std::to_string(i % 10) + " " + std::to_string(i));
@@ -78,6 +106,8 @@ std::map<std::string, std::vector<long>> run_with_kills(const kill_run& r, int n
                                       std::to_string(r.parallelism),
                                       r.exactly_once ? "eos" : "alo",
                                       std::to_string(rate)};
+  if (r.two) args.push_back("two");
+  if (out_topic) *out_topic = out;
   std::mt19937 rng(seed);
   std::uniform_int_distribution<int> ms(300, 1800);
   for (int k = 0; k < r.kills; ++k) {
@@ -96,9 +126,7 @@ std::map<std::string, std::vector<long>> run_with_kills(const kill_run& r, int n
   REQUIRE(WIFEXITED(status));
   REQUIRE(WEXITSTATUS(status) == 0);
   std::filesystem::remove_all(folder);
-  std::map<std::string, std::vector<long>> by_key;
-  for (const auto& m : kt::read_all(out, /*read_committed=*/true)) by_key[*m.key].push_back(std::stol(m.value));
-  return by_key;
+  return read_counts(out);
 }
 
 }  // namespace
@@ -107,13 +135,7 @@ TEST_CASE("exactly-once across SIGKILLs: the read_committed output is exact", "[
   const int n = 20000;
   for (std::size_t p : {1u, 2u}) {
     CAPTURE(p);
-    auto by_key = run_with_kills({kills_or(10), p, true}, n, 20261202u + static_cast<std::uint32_t>(p));
-    REQUIRE(by_key.size() == 10);
-    for (const auto& [k, counts] : by_key) {
-      CAPTURE(k);
-      REQUIRE(counts.size() == static_cast<std::size_t>(n / 10));  // nothing lost, nothing repeated
-      for (std::size_t i = 0; i < counts.size(); ++i) REQUIRE(counts[i] == static_cast<long>(i + 1));
-    }
+    check_exact(run_with_kills({kills_or(10), p, true}, n, 20261202u + static_cast<std::uint32_t>(p)), n);
   }
 }
 
@@ -122,13 +144,17 @@ TEST_CASE("exactly-once across SIGKILLs and changes of parallelism (2, then 3, t
   kill_run r{6, 2, true};
   r.later = 3;
   r.last = 1;
-  auto by_key = run_with_kills(r, n, 99u);
-  REQUIRE(by_key.size() == 10);
-  for (const auto& [k, counts] : by_key) {
-    CAPTURE(k);
-    REQUIRE(counts.size() == static_cast<std::size_t>(n / 10));
-    for (std::size_t i = 0; i < counts.size(); ++i) REQUIRE(counts[i] == static_cast<long>(i + 1));
-  }
+  check_exact(run_with_kills(r, n, 99u), n);
+}
+
+TEST_CASE("two exactly-once sinks in one context share one transaction: both outputs exact across SIGKILLs",
+          "[kafka][checkpoint][kill]") {
+  const int n = 10000;
+  kill_run r{5, 1, true};
+  r.two = true;
+  std::string out;
+  check_exact(run_with_kills(r, n, 5u, &out), n);
+  check_exact(read_counts(out + "-b"), n);
 }
 
 TEST_CASE("at-least-once across SIGKILLs: nothing lost", "[kafka][checkpoint][kill]") {

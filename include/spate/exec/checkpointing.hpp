@@ -25,6 +25,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -94,6 +95,16 @@ class checkpoint_runtime final : public checkpoint_hooks {
   void add_committer(std::function<void(checkpoint_id)> f) { committers_.push_back(std::move(f)); }
   /// Told when checkpoint n completed (Flink's notifyCheckpointComplete).
   void add_completion_listener(std::function<void(checkpoint_id)> f) { listeners_.push_back(std::move(f)); }
+  /// One object per key for the whole context (sinks that share one
+  /// transaction): made by `make` the first time.
+  template <class T, class Make>
+  std::shared_ptr<T> shared(const std::string& key, Make&& make) {
+    auto it = shared_.find(key);
+    if (it != shared_.end()) return std::static_pointer_cast<T>(it->second);
+    std::shared_ptr<T> made = make();
+    shared_.emplace(key, made);
+    return made;
+  }
   /// Told when checkpoint n was aborted (timed out, declined, withdrawn).
   void add_abort_listener(std::function<void(checkpoint_id)> f) { abort_listeners_.push_back(std::move(f)); }
   /// The job is going down (an error, an immediate stop, a completed stop).
@@ -134,9 +145,10 @@ class checkpoint_runtime final : public checkpoint_hooks {
                           const std::vector<std::string>& uids) override {
     std::lock_guard lock(m_);
     auto e = std::make_unique<entry>();
-    e->name = name + "/" + std::to_string(subtask);
+    e->name = name + " (" + std::to_string(subtask) + " of " + std::to_string(subtasks) + ")";
     e->subtask = subtask;
     e->groups = key_groups{}.range_of(subtask, subtasks);
+    e->uids = uids;
     for (const auto& u : uids)
       if (!u.empty() && std::find(claimed_.begin(), claimed_.end(), u) == claimed_.end()) claimed_.push_back(u);
     parts_.push_back(std::move(e));
@@ -258,7 +270,9 @@ class checkpoint_runtime final : public checkpoint_hooks {
     std::lock_guard lock(m_);
     if (!coord_ || ended_[p]) return;
     ended_[p] = true;
-    last_[p] = std::move(last);
+    // One that had ended before the restored checkpoint did not run: what
+    // the checkpoint held for it goes on into the next ones.
+    last_[p] = is_restored_finished(p) ? restored_files(p) : std::move(last);
     ++ended_count_;
     // The checkpoint in flight: p ended before its barrier reached p (its
     // end went downstream first, so the others' snapshots include it).
@@ -266,12 +280,8 @@ class checkpoint_runtime final : public checkpoint_hooks {
     cv_.notify_all();
   }
   bool restored_finished(std::size_t p) const override {
-    if (!restoring()) return false;
     std::lock_guard lock(m_);
-    const std::string split = finished_prefix + parts_[p]->name;
-    for (const auto& s : restored_->meta.sources)
-      if (s.source_uid == job_uid && s.split == split) return true;
-    return false;
+    return is_restored_finished(p);
   }
   void request_final() override {
     std::lock_guard lock(m_);
@@ -383,6 +393,7 @@ class checkpoint_runtime final : public checkpoint_hooks {
     std::string name;
     std::size_t subtask = 0;
     key_group_range groups;
+    std::vector<std::string> uids;  // its stateful stages and source
   };
 
   void copy_to_savepoint(checkpoint_id n, const std::filesystem::path& to) {
@@ -400,6 +411,25 @@ class checkpoint_runtime final : public checkpoint_hooks {
     content.sources = c->meta.sources;
     checkpoint::local_storage sp(to);
     checkpoint::write_savepoint(sp, "", std::move(content));
+  }
+
+  bool is_restored_finished(std::size_t p) const {
+    if (!restoring()) return false;
+    const std::string split = finished_prefix + parts_[p]->name;
+    for (const auto& s : restored_->meta.sources)
+      if (s.source_uid == job_uid && s.split == split) return true;
+    return false;
+  }
+  // The files the restored checkpoint holds for participant p.
+  std::vector<state_entry> restored_files(std::size_t p) const {
+    std::vector<state_entry> out;
+    const auto& e = *parts_[p];
+    for (std::size_t i = 0; i < restored_->meta.files.size(); ++i) {
+      const auto& f = restored_->meta.files[i];
+      if (f.subtask == e.subtask && std::find(e.uids.begin(), e.uids.end(), f.stage_uid) != e.uids.end())
+        out.push_back({f.stage_uid, restored_->payloads[i]});
+    }
+    return out;
   }
 
   // A participant that ended its input acknowledges every later checkpoint
@@ -445,6 +475,7 @@ class checkpoint_runtime final : public checkpoint_hooks {
   std::optional<checkpoint::loaded_checkpoint> restored_;
   bool finished_before_ = false;
   std::vector<std::function<void(checkpoint_id)>> committers_, listeners_, abort_listeners_;
+  std::map<std::string, std::shared_ptr<void>> shared_;
 
   mutable std::mutex m_;
   std::condition_variable cv_;

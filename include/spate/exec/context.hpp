@@ -194,6 +194,7 @@ class context {
     std::lock_guard lock(m_);
     if (stop_called_) return false;
     ckpt_.reset();
+    for (auto& j : jobs_) j->drop_checkpoints();
     ctl_ = std::make_unique<exec::control>();
     try {
       if (ckpt_opts_) ckpt_ = std::make_unique<exec::checkpoint_runtime>(*ckpt_opts_);

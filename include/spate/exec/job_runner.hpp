@@ -161,6 +161,9 @@ class job_runner_base {
   /// named in `warnings`.
   virtual std::optional<checkpoint_id> prepare_checkpoints(checkpoint_runtime& rt,
                                                            std::vector<std::string>& warnings) = 0;
+  /// Before a restart: lets go of what prepare_checkpoints opened (the
+  /// transactional producer), so that the next prepare opens it anew.
+  virtual void drop_checkpoints() = 0;
   /// The job's place among the context's jobs (in stage uids).
   void set_index(std::size_t i) noexcept { index_ = i; }
 
@@ -218,6 +221,10 @@ class job_runner final : public job_runner_base {
 
   std::size_t sink_instances(const exec_config& cfg) const override {
     return cfg.parallelism > 1 && per_worker_sink<sink_t> ? cfg.parallelism : 1;
+  }
+
+  void drop_checkpoints() override {
+    if constexpr (requires { job_.sink.drop_checkpoints(); }) job_.sink.drop_checkpoints();
   }
 
   std::optional<checkpoint_id> prepare_checkpoints(checkpoint_runtime& rt,

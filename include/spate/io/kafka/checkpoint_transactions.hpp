@@ -12,7 +12,11 @@
 // waits for its records' delivery reports and from then on holds back: its
 // next record waits until transaction n committed (or checkpoint n was
 // aborted: its records then ride with checkpoint n+1), so no record after
-// barrier n can land in transaction n.
+// barrier n can land in transaction n. Every exactly-once sink of a context
+// with the same transactional id prefix shares one of these (one producer,
+// one transaction per checkpoint for all of them); each instance keeps the
+// barrier it passed itself, so one that has not reached barrier n yet goes
+// on producing into transaction n.
 #include <librdkafka/rdkafka.h>
 
 #include <algorithm>
@@ -74,12 +78,17 @@ class checkpoint_transactions {
     return transactions_;
   }
 
-  /// The sink thread, before each record: waits while the transaction of
-  /// the last barrier is not committed, then makes sure one is open.
-  /// `aborted` says the job is going down (then it returns false).
-  bool before_produce(const std::function<bool()>& aborted) {
+  /// A sink instance, before each record: waits while the transaction of
+  /// the barrier it passed last (`passed`) is not committed, then makes sure
+  /// one is open. `aborted` says the job is going down (then it returns
+  /// false).
+  bool before_produce(checkpoint_id& passed, const std::function<bool()>& aborted) {
     std::unique_lock lock(m_);
-    while (awaiting_ > committed_) {
+    while (passed > committed_) {
+      if (aborted_below_ >= passed) {  // that checkpoint was aborted: ride with the next
+        passed = committed_;
+        break;
+      }
       if (aborted && aborted()) return false;
       cv_.wait_for(lock, std::chrono::milliseconds(20));
     }
@@ -88,11 +97,6 @@ class checkpoint_transactions {
       in_txn_ = true;
     }
     return true;
-  }
-  /// The sink passed barrier n (its records before it are delivered).
-  void passed_barrier(checkpoint_id n) {
-    std::lock_guard lock(m_);
-    if (n > awaiting_) awaiting_ = n;
   }
   /// The checkpoint thread: checkpoint n is durable; commit its transaction
   /// with the marker. Throws when the commit failed (the job fails; the
@@ -137,7 +141,7 @@ class checkpoint_transactions {
   /// next checkpoint, in the same open transaction.
   void aborted(checkpoint_id n) {
     std::lock_guard lock(m_);
-    if (awaiting_ == n) awaiting_ = committed_;
+    aborted_below_ = std::max(aborted_below_, n);
     cv_.notify_all();
   }
 
@@ -189,7 +193,7 @@ class checkpoint_transactions {
   mutable std::mutex m_;
   std::condition_variable cv_;
   bool in_txn_ = false;
-  checkpoint_id awaiting_ = 0, committed_ = 0;
+  checkpoint_id committed_ = 0, aborted_below_ = 0;  // aborted_below_: the newest aborted checkpoint
   std::int64_t transactions_ = 0;
 };
 

@@ -256,7 +256,7 @@ struct sink_t : sink_tag {
     void on_tick(event_time) { st->tick(); }
     void on_barrier(checkpoint_id id) {
       st->commit(false);
-      if (st->txns) st->txns->passed_barrier(id);
+      if (st->txns) st->passed = std::max(st->passed, id);
     }
     void on_end() { st->commit(true); }
 
@@ -272,7 +272,6 @@ struct sink_t : sink_tag {
   /// flush at barriers and need nothing here.
   std::optional<checkpoint_id> prepare_checkpoints(exec::checkpoint_runtime& rt) {
     auto& o = options;
-    o.checkpointed.reset();  // a restart: the earlier run's producer goes before its id is taken again
     if (o.guarantee != delivery::exactly_once) return std::nullopt;
     if (o.txn_prefix.empty())
       throw kafka_error("kafka sink: exactly_once needs a transactional_id_prefix", RD_KAFKA_RESP_ERR__INVALID_ARG);
@@ -285,13 +284,24 @@ struct sink_t : sink_tag {
                         RD_KAFKA_RESP_ERR__INVALID_ARG);
     checkpoint::check_transaction_timeout(o.txn_timeout, rt.options());
     detail::check_broker_transaction_timeout(o.cfg, o.txn_timeout);
-    auto t = std::make_shared<detail::checkpoint_transactions>(o.cfg, o.txn_prefix + "-0", o.topic, o.txn_timeout,
-                                                               o.flush_timeout);
-    rt.add_committer([t](checkpoint_id n) { t->commit(n); });
-    rt.add_abort_listener([t](checkpoint_id n) { t->aborted(n); });
+    // Every exactly-once sink of the context with this prefix: one producer,
+    // one transaction per checkpoint.
+    auto t = rt.shared<detail::checkpoint_transactions>("kafka-transactions:" + o.txn_prefix, [&] {
+      auto made = std::make_shared<detail::checkpoint_transactions>(o.cfg, o.txn_prefix + "-0", o.topic,
+                                                                    o.txn_timeout, o.flush_timeout);
+      rt.add_committer([made](checkpoint_id n) { made->commit(n); });
+      rt.add_abort_listener([made](checkpoint_id n) { made->aborted(n); });
+      return made;
+    });
     o.job_aborted = [&rt] { return rt.job_aborted(); };
     o.checkpointed = t;
     return t->committed();
+  }
+
+  /// Lets go of the transaction prepare_checkpoints opened (a restart).
+  void drop_checkpoints() {
+    options.checkpointed.reset();
+    options.job_aborted = {};
   }
 
   template <class Flow, class Env>

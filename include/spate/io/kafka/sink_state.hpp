@@ -91,6 +91,7 @@ struct sink_state {
   // (owned with the job's sink, committed by the checkpoint thread).
   std::shared_ptr<checkpoint_transactions> txns;
   std::function<bool()> job_aborted;
+  checkpoint_id passed = 0;  // the last barrier this instance passed
 
   sink_state() = default;
   sink_state(const sink_state&) = delete;
@@ -126,7 +127,7 @@ struct sink_state {
   /// False when the record must not be produced (the job is going down
   /// while it waits for a checkpoint's commit: the restore replays it).
   bool begin() {
-    if (txns) return txns->before_produce(job_aborted);
+    if (txns) return txns->before_produce(passed, job_aborted);
     if (guarantee != delivery::exactly_once || in_txn) return true;
     throw_if(rd_kafka_begin_transaction(producer.native()), "kafka sink: begin transaction (" + txn_id + ")");
     in_txn = true;
