@@ -170,6 +170,48 @@ TEST_CASE("a text_file job stopped with a checkpoint resumes at the saved line",
   }
 }
 
+TEST_CASE("a text_files_in job stopped with a checkpoint resumes with the files and the line it had reached",
+          "[checkpoint][job]") {
+  chk_test::temp_dir d;
+  const auto in = d.path() / "in";
+  std::filesystem::create_directories(in);
+  const std::uint64_t n = 15'000;
+  for (int f = 0; f < 3; ++f) {
+    std::ofstream out(in / ("part-" + std::to_string(f) + ".txt"));
+    for (std::uint64_t i = static_cast<std::uint64_t>(f); i < n; i += 3) out << i << '\n';
+  }
+  std::atomic<std::size_t> counted{0};
+  auto job = [&](std::vector<update>& out) {
+    spate::directory_options o;
+    o.include_existing = true;
+    return spate::text_files_in(in.string(), o)
+           | spate::map([](const std::string& l) { return static_cast<std::uint64_t>(std::stoull(l)); })
+           | spate::key_by([](std::uint64_t i) { return static_cast<int>(i % keys); }) | spate::count()
+           | spate::inspect([&](const update&) { counted.fetch_add(1); }) | spate::collect_into(out);
+  };
+  for (std::size_t p : {1u, 2u}) {
+    CAPTURE(p);
+    const spate::checkpointing c{.interval = 20ms, .folder = d.path() / ("c" + std::to_string(p))};
+    std::vector<update> first, second;
+    counted = 0;
+    run_job_until_checkpoints(2, job(first), spate::continuous{}, spate::parallelism{p}, spate::max_rate{3000}, c);
+    REQUIRE(first.size() < n);
+    counted = first.size();
+    {
+      // The directory is watched without end: stop (with a checkpoint) once every line is counted.
+      spate::context ctx{spate::continuous{}, spate::parallelism{p}, c};
+      ctx.add(job(second));
+      ctx.start();
+      const auto deadline = std::chrono::steady_clock::now() + 60s;
+      while (counted.load() < n && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
+      ctx.stop();
+      ctx.await_termination();
+    }
+    first.insert(first.end(), second.begin(), second.end());
+    check_exact(first, n);
+  }
+}
+
 TEST_CASE("an immediate stop after checkpoints loses nothing: the restart replays from the last one",
           "[checkpoint][job]") {
   chk_test::temp_dir d;

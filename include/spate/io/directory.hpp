@@ -39,10 +39,12 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <tuple>
 #include <unordered_set>
 #include <utility>
 #include <vector>
 
+#include "../exec/barriers.hpp"
 #include "lines.hpp"
 #include "socket.hpp"
 #include "source.hpp"
@@ -130,6 +132,39 @@ struct directory_source : source_tag {
     std::chrono::steady_clock::time_point next_scan{};
 
     bool mine(const std::string& f) const { return std::hash<std::string>{}(f) % sh.count == sh.index; }
+
+    using position_type = std::tuple<std::vector<std::string>, std::vector<std::string>, std::string, std::uint64_t,
+                                     std::uint64_t, bool>;
+    /// The position for a checkpoint: the files seen (read, being read or
+    /// waiting), those waiting, and where the next line of the file being
+    /// read starts.
+    void position(std::string& out) const {
+      std::vector<std::string> all(seen.begin(), seen.end());
+      std::sort(all.begin(), all.end());
+      const auto p = lines.next_line();
+      spate::detail::snapshot_value(position_type{std::move(all), {pending.begin(), pending.end()},
+                                                  file ? current_name : std::string(), p.offset, p.line, p.skipping},
+                                    out);
+    }
+    /// Continues where a checkpoint's position says (the same parallelism).
+    void resume(std::string_view saved) {
+      auto v = spate::detail::restore_value<position_type>(saved);
+      if (!v) throw std::runtime_error("text_files_in '" + src->dir + "': the checkpointed position cannot be read: " +
+                                       v.error().message());
+      auto& [all, waiting, cur, offset, line_no, skipping] = *v;
+      seen = {all.begin(), all.end()};
+      pending = {waiting.begin(), waiting.end()};
+      if (cur.empty()) return;
+      pending.push_front(cur);
+      open_next();  // the file read when the checkpoint was taken, from the saved line on
+      if (!file) return;
+      if (static_cast<long long>(offset) > size_at_open)
+        throw std::runtime_error("text_files_in '" + current + "': the checkpoint resumes at byte " +
+                                 std::to_string(offset) + " but the file has " + std::to_string(size_at_open) + " bytes now");
+      if (::fseeko(file.get(), static_cast<off_t>(offset), SEEK_SET) != 0)
+        spate::detail::throw_file_error("text_files_in: cannot seek", current, static_cast<long long>(offset), errno);
+      lines.resume_at({offset, line_no, skipping});
+    }
     void scan() {
       for (auto& e : detail::list_files(src->dir)) {
         if (!mine(e.name) || seen.count(e.name)) continue;
@@ -243,6 +278,17 @@ struct directory_source : source_tag {
       for (auto& e : detail::list_files(dir))
         if (e.what != detail::dir_entry::vanished) d->seen.insert(e.name);  // present at start: not read
     return driver_handle<driver<Down>>{std::move(d)};
+  }
+
+  /// Shard `sh` resumed from a checkpoint (the same parallelism).
+  template <class Env, class Down>
+  auto open_at(Env& env, shard sh, Down& down, const exec::restored_input& at) const {
+    if (at.count != sh.count)
+      throw std::runtime_error("text_files_in '" + dir + "': checkpointed as " + std::to_string(at.count) +
+                               " shards, cannot resume as " + std::to_string(sh.count));
+    auto h = open(env, sh, down);
+    h.d->resume(at.shards[sh.index]);
+    return h;
   }
 };
 

@@ -126,6 +126,12 @@ struct driver_handle {
   std::unique_ptr<D> d;
   poll_result poll(std::size_t max) { return d->poll(max); }
   bool drain() { return d->drain(); }
+  /// The driver's position for a checkpoint, when it has one.
+  void position(std::string& out) const
+    requires requires(const D& x, std::string& o) { x.position(o); }
+  {
+    d->position(out);
+  }
 };
 
 struct socket_text_source : source_tag {
