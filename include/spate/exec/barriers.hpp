@@ -81,6 +81,10 @@ class checkpoint_hooks {
 
   /// The newest checkpoint the sources should inject (0: none yet).
   checkpoint_id triggered() const noexcept { return trigger_.load(std::memory_order_acquire); }
+  /// Under micro-batch: the batch after whose end the triggered checkpoint's
+  /// barrier goes in, at every source shard alike (so that every input of a
+  /// valve delivers batch ends and barriers in one order).
+  std::uint64_t trigger_batch() const noexcept { return trigger_batch_.load(std::memory_order_acquire); }
   /// After a graceful stop: the last checkpoint; a source that injected it
   /// reads no more (0 until it is triggered).
   checkpoint_id final_checkpoint() const noexcept { return final_.load(std::memory_order_acquire); }
@@ -126,6 +130,7 @@ class checkpoint_hooks {
 
  protected:
   std::atomic<checkpoint_id> trigger_{0};
+  std::atomic<std::uint64_t> trigger_batch_{0};
   std::atomic<checkpoint_id> final_{0};
 };
 

@@ -211,6 +211,15 @@ class checkpoint_runtime final : public checkpoint_hooks {
     cv_.notify_all();
   }
 
+  /// Micro-batch: batch k ends at first + k x interval; a checkpoint's
+  /// barriers go in after the end of a batch every shard has yet to close.
+  void set_batches(event_time first, duration interval) {
+    std::lock_guard lock(m_);
+    first_batch_ = first;
+    batch_interval_ = interval;
+    batched_ = true;
+  }
+
   /// Once every participant registered (the job launched): the restored
   /// checkpoint's state must all have a place in the job; then the
   /// coordinator, and the job threads may go.
@@ -361,18 +370,18 @@ class checkpoint_runtime final : public checkpoint_hooks {
       } else if (savepoint_path_ && !savepoint_id_ && !savepoint_on_stop_ && !final_.load()) {
         if (auto n = coord_->trigger_now(now)) {
           savepoint_id_ = *n;
-          trigger_.store(*n, std::memory_order_release);
+          publish(*n);
           ack_all_finished(*n);
         }
       } else if (final_requested_ && !final_.load()) {
         if (auto n = coord_->trigger_now(now)) {
           final_.store(*n, std::memory_order_release);
-          trigger_.store(*n, std::memory_order_release);
+          publish(*n);
           ack_all_finished(*n);
         }
       } else if (!final_.load()) {
         if (auto n = coord_->poll(now)) {
-          trigger_.store(*n, std::memory_order_release);
+          publish(*n);
           ack_all_finished(*n);
         }
       }
@@ -441,6 +450,18 @@ class checkpoint_runtime final : public checkpoint_hooks {
     acked_[p] = n;
     if (coord_->acknowledge(n, parts_[p]->name, std::move(a), clock::now()) == checkpoint::ack_status::ready) ready_ = n;
   }
+  // Publishes checkpoint n to the sources (micro-batch: with the batch it
+  // follows, one whole interval ahead, so no shard has closed it yet).
+  void publish(checkpoint_id n) {
+    if (batched_) {
+      const auto now = std::chrono::time_point_cast<duration>(std::chrono::system_clock::now());
+      const auto ahead = now + batch_interval_;
+      std::int64_t k = 0;
+      if (ahead > first_batch_) k = (ahead - first_batch_ + batch_interval_ - duration{1}) / batch_interval_;
+      trigger_batch_.store(static_cast<std::uint64_t>(k), std::memory_order_release);
+    }
+    trigger_.store(n, std::memory_order_release);
+  }
   void ack_all_finished(checkpoint_id n) {
     for (std::size_t i = 0; i < parts_.size(); ++i)
       if (ended_[i]) ack_finished(i, n);
@@ -490,6 +511,9 @@ class checkpoint_runtime final : public checkpoint_hooks {
   checkpoint_id ready_ = 0;
   bool final_requested_ = false;
   bool launched_ = false;
+  bool batched_ = false;
+  event_time first_batch_{};
+  duration batch_interval_{1000};
   std::optional<std::filesystem::path> savepoint_path_;
   checkpoint_id savepoint_id_ = 0;
   bool savepoint_done_ = false, savepoint_on_stop_ = false;

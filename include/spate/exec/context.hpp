@@ -129,6 +129,7 @@ class context {
         return;
       }
       cfg_.alignment = ckpt_->alignment();
+      if (cfg_.batched && !cfg_.one_batch) ckpt_->set_batches(cfg_.first_batch, cfg_.interval);
       ctl_->checkpoints = ckpt_.get();
       ctl_->on_wake([c = ckpt_.get(), ctl = ctl_.get()] { c->wake(ctl->abort()); });
     }

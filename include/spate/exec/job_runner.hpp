@@ -93,6 +93,23 @@ struct metered_sink {
       inner.on_end();
       ctl->metrics.sink_ended(id, std::chrono::system_clock::now());
     }
+    // A sink with state is checkpointed like any stage (chain_snapshot.hpp).
+    static constexpr bool keeps_state = [] {
+      if constexpr (requires { Inner::keeps_state; })
+        return bool(Inner::keeps_state);
+      else
+        return false;
+    }();
+    void snapshot(std::string& out) const
+      requires stateful_stage<Inner>
+    {
+      inner.snapshot(out);
+    }
+    bool restore(std::string_view in)
+      requires stateful_stage<Inner>
+    {
+      return inner.restore(in);
+    }
   };
   template <class Flow, class Env>
   auto build(Env& env, stage_label label) const {

@@ -183,8 +183,17 @@ void run_source_as(const Src& src, shard sh, Head& head, const exec_config& cfg,
     auto now = clock::now();
     if (cfg.batched && !cfg.one_batch) {
       while (now >= port.batch_time) {
-        announce_batch_end(drv, port, port.take_batch());
+        const batch_info b = port.take_batch();
+        announce_batch_end(drv, port, b);
         taken_in_batch = 0;
+        // Micro-batch: a checkpoint's barrier follows the end of the batch
+        // the coordinator named, at every shard alike.
+        if constexpr (requires { head.hooks; })
+          if (hooks)
+            if (const checkpoint_id n = hooks->triggered(); n > injected && hooks->trigger_batch() == b.number) {
+              injected = n;
+              inject_barrier(drv, port, head, n);
+            }
       }
     }
     if (!cfg.one_batch && now >= next_tick) {
@@ -193,7 +202,7 @@ void run_source_as(const Src& src, shard sh, Head& head, const exec_config& cfg,
     }
     if constexpr (requires { head.hooks; }) {
       if (hooks) {
-        if (const checkpoint_id n = hooks->triggered(); n > injected) {
+        if (const checkpoint_id n = hooks->triggered(); n > injected && !(cfg.batched && !cfg.one_batch)) {
           injected = n;
           inject_barrier(drv, port, head, n);
         }
