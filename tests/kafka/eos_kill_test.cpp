@@ -21,6 +21,9 @@
 #include <thread>
 #include <vector>
 
+#include <spate/kafka.hpp>
+#include <spate/spate.hpp>
+
 #include "kafka_support.hpp"
 
 extern char** environ;
@@ -171,4 +174,19 @@ TEST_CASE("at-least-once across SIGKILLs: nothing lost", "[kafka][checkpoint][ki
     }
     for (std::size_t c = 1; c < seen.size(); ++c) REQUIRE(seen[c]);  // every count reached the output
   }
+}
+
+TEST_CASE("a checkpointed context refuses exactly-once sinks with two transactional prefixes", "[kafka][checkpoint]") {
+  namespace kafka = spate::kafka;
+  auto out = kt::new_topic("eos-two-prefixes", 1);
+  const auto folder = std::filesystem::temp_directory_path() / ("spate-eos-" + out);
+  std::filesystem::remove_all(folder);
+  spate::context ctx{spate::continuous{},
+                     spate::checkpointing{.interval = std::chrono::milliseconds(100), .folder = folder}};
+  for (const char* prefix : {"first-" , "second-"})
+    ctx.add(spate::from_elements(std::string("x"))
+            | kafka::sink(kt::cfg(), out).delivery_guarantee(kafka::delivery::exactly_once).transactional_id_prefix(
+                  prefix + out));
+  CHECK_THROWS_WITH(ctx.start(), Catch::Matchers::Contains("the same cluster and transactional_id_prefix"));
+  std::filesystem::remove_all(folder);
 }

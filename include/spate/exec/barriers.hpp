@@ -79,12 +79,19 @@ class checkpoint_hooks {
  public:
   virtual ~checkpoint_hooks() = default;
 
-  /// The newest checkpoint the sources should inject (0: none yet).
-  checkpoint_id triggered() const noexcept { return trigger_.load(std::memory_order_acquire); }
-  /// Under micro-batch: the batch after whose end the triggered checkpoint's
-  /// barrier goes in, at every source shard alike (so that every input of a
-  /// valve delivers batch ends and barriers in one order).
-  std::uint64_t trigger_batch() const noexcept { return trigger_batch_.load(std::memory_order_acquire); }
+  /// The newest checkpoint the sources should inject (0: none yet) and,
+  /// under micro-batch, the batch after whose end its barrier goes in, at
+  /// every source shard alike (so that every input of a valve delivers batch
+  /// ends and barriers in one order). One word, so both are read together.
+  struct trigger {
+    checkpoint_id id = 0;
+    std::uint64_t batch = 0;
+  };
+  trigger triggered_at() const noexcept {
+    const std::uint64_t w = trigger_.load(std::memory_order_acquire);
+    return {w >> 32, w & 0xffffffffu};
+  }
+  checkpoint_id triggered() const noexcept { return triggered_at().id; }
   /// After a graceful stop: the last checkpoint; a source that injected it
   /// reads no more (0 until it is triggered).
   checkpoint_id final_checkpoint() const noexcept { return final_.load(std::memory_order_acquire); }
@@ -129,8 +136,10 @@ class checkpoint_hooks {
   virtual std::optional<restored_input> restored_positions(const std::string& uid) const = 0;
 
  protected:
-  std::atomic<checkpoint_id> trigger_{0};
-  std::atomic<std::uint64_t> trigger_batch_{0};
+  void publish_trigger(checkpoint_id n, std::uint64_t batch) noexcept {
+    trigger_.store((n << 32) | (batch & 0xffffffffu), std::memory_order_release);
+  }
+  std::atomic<std::uint64_t> trigger_{0};  // checkpoint id << 32 | batch
   std::atomic<checkpoint_id> final_{0};
 };
 
@@ -187,8 +196,11 @@ struct barrier_tap {
       head->on_barrier(id);
       return;
     }
-    std::vector<state_entry> files = snapshot_files();
+    // The barrier first: a sink pre-commits (or flushes) at it and then
+    // snapshots what it pre-committed. No record passes in between, and no
+    // stage changes its state at a barrier otherwise.
     head->on_barrier(id);
+    std::vector<state_entry> files = snapshot_files();
     if (position) files.push_back({source_uid, std::move(*position)});
     hooks->acknowledge(participant, id, std::move(files), std::move(splits));
     position.reset();

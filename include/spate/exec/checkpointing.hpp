@@ -23,6 +23,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <exception>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -105,6 +106,13 @@ class checkpoint_runtime final : public checkpoint_hooks {
     shared_.emplace(key, made);
     return made;
   }
+  /// How many shared objects have a key starting with `prefix`; whether `key` has one.
+  std::size_t shared_count(const std::string& prefix) const {
+    std::size_t n = 0;
+    for (const auto& [k, v] : shared_) n += k.starts_with(prefix) ? 1 : 0;
+    return n;
+  }
+  bool has_shared(const std::string& key) const { return shared_.count(key) != 0; }
   /// Told when checkpoint n was aborted (timed out, declined, withdrawn).
   void add_abort_listener(std::function<void(checkpoint_id)> f) { abort_listeners_.push_back(std::move(f)); }
   /// The job is going down (an error, an immediate stop, a completed stop).
@@ -201,7 +209,7 @@ class checkpoint_runtime final : public checkpoint_hooks {
 
   bool await_launch() override {
     std::unique_lock lock(m_);
-    cv_.wait(lock, [&] { return launched_ || aborted_; });
+    while (!launched_ && !aborted_) cv_.wait_for(lock, std::chrono::milliseconds(20));
     return launched_ && !aborted_;
   }
   /// The job cannot start: threads waiting in await_launch() leave.
@@ -246,11 +254,25 @@ class checkpoint_runtime final : public checkpoint_hooks {
                           .on_abort =
                               [this](checkpoint_id n, const std::string& why) {
                                 std::fprintf(stderr, "%s\n", why.c_str());
+                                last_abort_reason_ = why;
                                 for (auto& l : abort_listeners_) l(n);
+                                if (savepoint_path_ && n == savepoint_id_ && !savepoint_on_stop_) {
+                                  savepoint_error_ = "spate: savepoint " + std::to_string(n) + " failed: " + why;
+                                  savepoint_done_ = true;
+                                  cv_.notify_all();
+                                }
+                                if (n == final_.load()) final_.store(0);  // the stop triggers another
                               },
                           .on_job_failure = {}});
     coord_->set_committer([this](checkpoint_id n, const std::vector<checkpoint::source_position>&) {
-      for (auto& c : committers_) c(n);
+      try {
+        for (auto& c : committers_) c(n);
+      } catch (...) {
+        // The transaction's outcome may be unknown: the job fails, the
+        // folder stays, and the restart takes the checkpoint the marker names.
+        commit_error_ = std::current_exception();
+        throw;
+      }
     });
     acked_.assign(parts_.size(), 0);
     ended_.assign(parts_.size(), false);
@@ -303,6 +325,8 @@ class checkpoint_runtime final : public checkpoint_hooks {
   /// checkpoint of a graceful stop (then it returns at once).
   checkpoint_id savepoint(const std::filesystem::path& folder, bool on_stop = false) {
     std::unique_lock lock(m_);
+    if (!launched_ || run_exited_.load())
+      throw std::logic_error("spate: a savepoint needs a running job (start() it first; it has not ended)");
     if (savepoint_path_) throw std::logic_error("spate: a savepoint is already being taken");
     savepoint_path_ = folder;
     savepoint_id_ = 0;
@@ -311,16 +335,19 @@ class checkpoint_runtime final : public checkpoint_hooks {
     savepoint_on_stop_ = on_stop;
     cv_.notify_all();
     if (on_stop) return 0;
-    cv_.wait(lock, [&] { return savepoint_done_ || aborted_.load(); });
+    while (!savepoint_done_ && !aborted_.load() && !run_exited_.load()) cv_.wait_for(lock, std::chrono::milliseconds(20));
     savepoint_path_.reset();
-    if (!savepoint_done_) throw std::runtime_error("spate: the savepoint was not taken: the job stopped");
+    if (!savepoint_done_)
+      throw std::runtime_error(run_exited_.load() ? "spate: the savepoint was not taken: the job ended first"
+                                                  : "spate: the savepoint was not taken: the job stopped or failed");
     if (!savepoint_error_.empty()) throw std::runtime_error(savepoint_error_);
     return savepoint_id_;
   }
 
   /// Wakes the checkpoint thread and threads waiting to launch (stop, abort).
   void wake(bool abort) {
-    std::lock_guard lock(m_);
+    // No lock: this runs from control::wake_all, which a listener on the
+    // checkpoint thread (holding m_) may call (ctx.stop()). Waits are timed.
     if (abort) aborted_ = true;
     cv_.notify_all();
   }
@@ -328,8 +355,16 @@ class checkpoint_runtime final : public checkpoint_hooks {
   /// The checkpoint thread: runs until the job ended (and its final
   /// checkpoint is written) or aborted.
   void run(control& ctl) {
+    struct exited {
+      checkpoint_runtime* rt;
+      ~exited() {
+        rt->run_exited_.store(true);
+        rt->cv_.notify_all();
+      }
+    } on_exit{this};
     std::unique_lock lock(m_);
     for (;;) {
+      if (commit_error_) std::rethrow_exception(commit_error_);
       if (ctl.abort()) return;
       if (coord_->job_failed()) throw std::runtime_error(coord_->failure());
       const auto now = clock::now();
@@ -352,7 +387,8 @@ class checkpoint_runtime final : public checkpoint_hooks {
           if (savepoint_on_stop_ && !savepoint_error_.empty()) throw std::runtime_error(savepoint_error_);
         }
         if (!ok) {
-          if (n == final_.load()) throw std::runtime_error("spate: the final checkpoint of the stop failed");
+          if (n == final_.load())
+            throw std::runtime_error("spate: the final checkpoint of the stop failed: " + last_abort_reason_);
           continue;
         }
         if (n == final_.load()) {
@@ -390,10 +426,7 @@ class checkpoint_runtime final : public checkpoint_hooks {
   }
 
   /// Checkpoints completed so far (this run).
-  std::size_t completed() const {
-    std::lock_guard lock(m_);
-    return coord_ ? coord_->completed() : 0;
-  }
+  std::size_t completed() const noexcept { return completed_.load(std::memory_order_acquire); }
 
  private:
   static constexpr const char* job_uid = "job";
@@ -458,9 +491,10 @@ class checkpoint_runtime final : public checkpoint_hooks {
       const auto ahead = now + batch_interval_;
       std::int64_t k = 0;
       if (ahead > first_batch_) k = (ahead - first_batch_ + batch_interval_ - duration{1}) / batch_interval_;
-      trigger_batch_.store(static_cast<std::uint64_t>(k), std::memory_order_release);
+      publish_trigger(n, static_cast<std::uint64_t>(k));
+      return;
     }
-    trigger_.store(n, std::memory_order_release);
+    publish_trigger(n, 0);
   }
   void ack_all_finished(checkpoint_id n) {
     for (std::size_t i = 0; i < parts_.size(); ++i)
@@ -468,10 +502,29 @@ class checkpoint_runtime final : public checkpoint_hooks {
   }
 
   bool persist(checkpoint_id n) {
-    bool ok = checkpoint::persist_checkpoint(*coord_, *store_, n, [] { return clock::now(); });
-    if (ok)
-      for (auto& l : listeners_) l(n);
-    return ok;
+    auto content = coord_->take_content(n);
+    try {
+      store_->write(content);
+    } catch (const std::exception& e) {
+      try {
+        store_->discard(n);
+      } catch (const std::exception&) {
+      }
+      coord_->persist_failed(n, e.what(), clock::now());
+      return false;
+    }
+    if (!coord_->persisted(n, clock::now())) {
+      if (commit_error_) std::rethrow_exception(commit_error_);
+      try {
+        store_->discard(n);
+      } catch (const std::exception&) {
+      }
+      return false;
+    }
+    store_->prune(n, coord_->options().retained);
+    completed_.fetch_add(1, std::memory_order_acq_rel);
+    for (auto& l : listeners_) l(n);
+    return true;
   }
 
   // Every participant ended its input: the final checkpoint, no state, marked
@@ -511,6 +564,10 @@ class checkpoint_runtime final : public checkpoint_hooks {
   checkpoint_id ready_ = 0;
   bool final_requested_ = false;
   bool launched_ = false;
+  std::atomic<bool> run_exited_{false};
+  std::atomic<std::size_t> completed_{0};
+  std::exception_ptr commit_error_;
+  std::string last_abort_reason_;
   bool batched_ = false;
   event_time first_batch_{};
   duration batch_interval_{1000};

@@ -194,6 +194,9 @@ class context {
     std::this_thread::sleep_for(delay);
     std::lock_guard lock(m_);
     if (stop_called_) return false;
+    // A savepoint to restore from counts once: after a checkpoint of this
+    // run, the restart takes the newest checkpoint instead.
+    if (ckpt_opts_ && ckpt_ && ckpt_->completed() > 0) ckpt_opts_->restore_from.clear();
     ckpt_.reset();
     for (auto& j : jobs_) j->drop_checkpoints();
     ctl_ = std::make_unique<exec::control>();

@@ -190,9 +190,9 @@ void run_source_as(const Src& src, shard sh, Head& head, const exec_config& cfg,
         // the coordinator named, at every shard alike.
         if constexpr (requires { head.hooks; })
           if (hooks)
-            if (const checkpoint_id n = hooks->triggered(); n > injected && hooks->trigger_batch() == b.number) {
-              injected = n;
-              inject_barrier(drv, port, head, n);
+            if (const auto t = hooks->triggered_at(); t.id > injected && t.batch == (b.number & 0xffffffffu)) {
+              injected = t.id;
+              inject_barrier(drv, port, head, t.id);
             }
       }
     }

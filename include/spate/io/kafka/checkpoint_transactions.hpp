@@ -28,6 +28,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -39,6 +40,28 @@
 
 namespace spate::kafka::detail {
 
+/// Transactional ids in use in this process: a sink takes prefix-n with the
+/// lowest free n and gives it back when it goes.
+inline std::mutex& txn_ids_mutex() {
+  static std::mutex m;
+  return m;
+}
+inline std::set<std::string>& txn_ids_in_use() {
+  static std::set<std::string> s;
+  return s;
+}
+inline std::string take_txn_id(const std::string& prefix) {
+  std::lock_guard<std::mutex> lock(txn_ids_mutex());
+  for (int n = 0;; ++n) {
+    std::string id = prefix + "-" + std::to_string(n);
+    if (txn_ids_in_use().insert(id).second) return id;
+  }
+}
+inline void give_back_txn_id(const std::string& id) {
+  std::lock_guard<std::mutex> lock(txn_ids_mutex());
+  txn_ids_in_use().erase(id);
+}
+
 inline constexpr const char* checkpoint_marker_prefix = "spate-chk=";
 
 class checkpoint_transactions {
@@ -49,20 +72,35 @@ class checkpoint_transactions {
   checkpoint_transactions(const config& cfg, std::string txn_id, std::string topic,
                           std::chrono::milliseconds txn_timeout, std::chrono::milliseconds flush_timeout)
       : cfg_(cfg), txn_id_(std::move(txn_id)), topic_(std::move(topic)), flush_timeout_(flush_timeout) {
-    config pc = cfg;
-    if (!pc.has("partitioner")) pc.props["partitioner"] = "murmur2_random";
-    pc.props["transactional.id"] = txn_id_;
-    pc.props["transaction.timeout.ms"] = std::to_string(txn_timeout.count());
-    pc.props["enable.idempotence"] = "true";
-    producer_ = shared_producer::acquire(pc);
-    throw_if(rd_kafka_init_transactions(producer_->native(), std::max(30000, cfg.timeout_ms())),
-             "kafka sink: init transactions (" + txn_id_ + ")");
-    committed_ = read_marker();
+    {
+      // The id is this job's across restarts: no other sink of the process may hold it.
+      std::lock_guard<std::mutex> lock(txn_ids_mutex());
+      if (!txn_ids_in_use().insert(txn_id_).second)
+        throw kafka_error("kafka sink: the transactional id '" + txn_id_ + "' is in use by another sink of this process",
+                          RD_KAFKA_RESP_ERR__INVALID_ARG);
+    }
+    try {
+      config pc = cfg;
+      if (!pc.has("partitioner")) pc.props["partitioner"] = "murmur2_random";
+      pc.props["transactional.id"] = txn_id_;
+      pc.props["transaction.timeout.ms"] = std::to_string(txn_timeout.count());
+      pc.props["enable.idempotence"] = "true";
+      producer_ = shared_producer::acquire(pc);
+      throw_if(rd_kafka_init_transactions(producer_->native(), std::max(30000, cfg.timeout_ms())),
+               "kafka sink: init transactions (" + txn_id_ + ")");
+      committed_ = read_marker();
+    } catch (...) {
+      producer_.reset();
+      give_back_txn_id(txn_id_);
+      throw;
+    }
   }
   checkpoint_transactions(const checkpoint_transactions&) = delete;
   checkpoint_transactions& operator=(const checkpoint_transactions&) = delete;
   ~checkpoint_transactions() {
-    if (in_txn_) rd_kafka_error_destroy(rd_kafka_abort_transaction(producer_->native(), 30000));
+    if (producer_ && in_txn_) rd_kafka_error_destroy(rd_kafka_abort_transaction(producer_->native(), 30000));
+    producer_.reset();  // destroyed before the id is free again
+    give_back_txn_id(txn_id_);
   }
 
   const std::shared_ptr<shared_producer>& producer() const noexcept { return producer_; }

@@ -88,6 +88,7 @@ struct sink_options {
   delivery guarantee = delivery::at_least_once;
   std::string txn_prefix;
   std::chrono::milliseconds txn_timeout{std::chrono::minutes(1)};
+  bool txn_timeout_set = false;  // given by .transaction_timeout()
   std::chrono::milliseconds flush_timeout{std::chrono::minutes(5)};
   std::chrono::milliseconds commit_every{std::chrono::seconds(1)};
   // exactly_once in a checkpointed job (prepare_checkpoints)
@@ -119,12 +120,14 @@ struct sink_t : sink_tag {
     c.options.txn_prefix = std::move(p);
     return c;
   }
-  /// exactly_once: transaction.timeout.ms (default 1 min); must be at most the
-  /// broker's transaction.max.timeout.ms (checked at start) and longer than
-  /// the longest expected recovery.
+  /// exactly_once: transaction.timeout.ms (default 1 min; with checkpointing
+  /// the broker's transaction.max.timeout.ms, 15 min by default); must be at
+  /// most the broker's limit (checked at start) and longer than the longest
+  /// expected recovery (with checkpointing: than interval + checkpoint timeout).
   sink_t transaction_timeout(std::chrono::milliseconds t) const {
     auto c = *this;
     c.options.txn_timeout = t;
+    c.options.txn_timeout_set = true;
     return c;
   }
   /// exactly_once without batch ends (continuous execution, spate::run): the
@@ -282,11 +285,21 @@ struct sink_t : sink_tag {
     if (rt.options().mode != checkpoint::checkpoint_mode::exactly_once)
       throw kafka_error("kafka sink: exactly_once needs checkpointing in the exactly_once mode (aligned barriers)",
                         RD_KAFKA_RESP_ERR__INVALID_ARG);
+    // A transaction must outlive a checkpoint interval plus its timeout: by
+    // default it may live as long as the broker allows.
+    if (!o.txn_timeout_set) o.txn_timeout = detail::broker_transaction_max(o.cfg);
     checkpoint::check_transaction_timeout(o.txn_timeout, rt.options());
     detail::check_broker_transaction_timeout(o.cfg, o.txn_timeout);
-    // Every exactly-once sink of the context with this prefix: one producer,
-    // one transaction per checkpoint.
-    auto t = rt.shared<detail::checkpoint_transactions>("kafka-transactions:" + o.txn_prefix, [&] {
+    // Every exactly-once sink of the context: one producer, one transaction
+    // per checkpoint. Two prefixes would be two transactions, whose commits
+    // could not be atomic together: refused.
+    const std::string key = "kafka-transactions:" + o.cfg.bootstrap + "/" + o.txn_prefix;
+    if (rt.shared_count("kafka-transactions:") > 0 && !rt.has_shared(key))
+      throw kafka_error("kafka sink: a checkpointed context commits one Kafka transaction per checkpoint: every "
+                        "exactly-once sink needs the same cluster and transactional_id_prefix ('" +
+                            o.txn_prefix + "' differs from the first sink's)",
+                        RD_KAFKA_RESP_ERR__INVALID_ARG);
+    auto t = rt.shared<detail::checkpoint_transactions>(key, [&] {
       auto made = std::make_shared<detail::checkpoint_transactions>(o.cfg, o.txn_prefix + "-0", o.topic,
                                                                     o.txn_timeout, o.flush_timeout);
       rt.add_committer([made](checkpoint_id n) { made->commit(n); });

@@ -44,28 +44,6 @@ inline const char* to_string(delivery d) {
 
 namespace detail {
 
-/// Transactional ids in use in this process: a sink takes prefix-n with the
-/// lowest free n and gives it back when it goes.
-inline std::mutex& txn_ids_mutex() {
-  static std::mutex m;
-  return m;
-}
-inline std::set<std::string>& txn_ids_in_use() {
-  static std::set<std::string> s;
-  return s;
-}
-inline std::string take_txn_id(const std::string& prefix) {
-  std::lock_guard<std::mutex> lock(txn_ids_mutex());
-  for (int n = 0;; ++n) {
-    std::string id = prefix + "-" + std::to_string(n);
-    if (txn_ids_in_use().insert(id).second) return id;
-  }
-}
-inline void give_back_txn_id(const std::string& id) {
-  std::lock_guard<std::mutex> lock(txn_ids_mutex());
-  txn_ids_in_use().erase(id);
-}
-
 /// Everything a built sink needs at run time, independent of the record type.
 struct sink_state {
   config cfg;
@@ -206,13 +184,13 @@ struct sink_state {
 
 /// A transaction timeout above the broker's transaction.max.timeout.ms is
 /// refused at start, with both figures.
+/// The broker's transaction.max.timeout.ms.
+inline std::chrono::milliseconds broker_transaction_max(const config& cfg) {
+  admin a(cfg);
+  return std::chrono::milliseconds(std::stoll(a.broker_config("transaction.max.timeout.ms")));
+}
 inline void check_broker_transaction_timeout(const config& cfg, std::chrono::milliseconds txn_timeout) {
-  std::int64_t broker_max = 0;
-  {
-    admin a(cfg);
-    std::string v = a.broker_config("transaction.max.timeout.ms");
-    broker_max = std::stoll(v);
-  }
+  const std::int64_t broker_max = broker_transaction_max(cfg).count();
   if (txn_timeout.count() > broker_max)
     throw kafka_error("kafka sink: the transaction timeout (" + std::to_string(txn_timeout.count()) +
                           " ms) exceeds the broker's transaction.max.timeout.ms (" + std::to_string(broker_max) +
