@@ -136,20 +136,28 @@ TEST_CASE("restore law: take keeps how many it has let through", "[law][snapshot
   });
 }
 
+namespace {
+// Keyed event-time window counts (the restore and rescale laws).
+auto tumbling_count = [](auto& out) {
+  return spate::from_elements(reading{}) | spate::key_by(&reading::sensor)
+         | spate::window(spate::tumbling(50ms), &reading::ts) | spate::count() | spate::collect_into(out);
+};
+auto sliding = [](auto& out) {
+  return spate::from_elements(reading{}) | spate::key_by(&reading::sensor)
+         | spate::window(spate::sliding(60ms, 20ms), &reading::ts) | spate::count() | spate::collect_into(out);
+};
+auto session = [](auto& out) {
+  return spate::from_elements(reading{}) | spate::key_by(&reading::sensor)
+         | spate::window(spate::session(15ms), &reading::ts) | spate::count() | spate::collect_into(out);
+};
+}  // namespace
+
 TEST_CASE("restore law: watermarks and event-time windows (tumbling, sliding, session)", "[law][snapshot][window]") {
   using result = spate::window_result<int, std::int64_t>;
   auto tumbling = [](auto& out) {
     return spate::from_elements(reading{}) | spate::with_watermarks(&reading::ts, spate::bounded_out_of_orderness(10ms))
            | spate::key_by(&reading::sensor) | spate::window(spate::tumbling(50ms), &reading::ts) | spate::count()
            | spate::collect_into(out);
-  };
-  auto sliding = [](auto& out) {
-    return spate::from_elements(reading{}) | spate::key_by(&reading::sensor)
-           | spate::window(spate::sliding(60ms, 20ms), &reading::ts) | spate::count() | spate::collect_into(out);
-  };
-  auto session = [](auto& out) {
-    return spate::from_elements(reading{}) | spate::key_by(&reading::sensor)
-           | spate::window(spate::session(15ms), &reading::ts) | spate::count() | spate::collect_into(out);
   };
   check_law<std::vector<result>>(tumbling, false, per_key{});
   check_law<std::vector<result>>(sliding, false, per_key{});
@@ -188,18 +196,6 @@ TEST_CASE("rescale law: keyed aggregations, windows and process functions move f
   auto counts = [](auto& out) {
     return spate::from_elements(reading{}) | spate::key_by(&reading::sensor) | spate::count() | spate::collect_into(out);
   };
-  auto tumbling = [](auto& out) {
-    return spate::from_elements(reading{}) | spate::key_by(&reading::sensor)
-           | spate::window(spate::tumbling(50ms), &reading::ts) | spate::count() | spate::collect_into(out);
-  };
-  auto sliding = [](auto& out) {
-    return spate::from_elements(reading{}) | spate::key_by(&reading::sensor)
-           | spate::window(spate::sliding(60ms, 20ms), &reading::ts) | spate::count() | spate::collect_into(out);
-  };
-  auto session = [](auto& out) {
-    return spate::from_elements(reading{}) | spate::key_by(&reading::sensor)
-           | spate::window(spate::session(15ms), &reading::ts) | spate::count() | spate::collect_into(out);
-  };
   auto key = [](const reading& r) { return r.sensor; };
   std::mt19937 rng(20261202);
   for (int round = 0; round < 20; ++round) {
@@ -207,7 +203,7 @@ TEST_CASE("rescale law: keyed aggregations, windows and process functions move f
     std::size_t cut = events.empty() ? 0 : std::uniform_int_distribution<std::size_t>(0, events.size())(rng);
     for (auto [from, to] : {std::pair<std::size_t, std::size_t>{2, 1}, {2, 3}, {1, 2}, {3, 2}}) {
       spate_laws::rescale_equals_uninterrupted<std::vector<std::pair<int, std::int64_t>>>(counts, events, cut, key, from, to, per_key_pairs{});
-      spate_laws::rescale_equals_uninterrupted<std::vector<result>>(tumbling, events, cut, key, from, to, per_key{});
+      spate_laws::rescale_equals_uninterrupted<std::vector<result>>(tumbling_count, events, cut, key, from, to, per_key{});
       spate_laws::rescale_equals_uninterrupted<std::vector<result>>(sliding, events, cut, key, from, to, per_key{});
       spate_laws::rescale_equals_uninterrupted<std::vector<result>>(session, events, cut, key, from, to, per_key{});
       spate_laws::rescale_equals_uninterrupted<std::vector<std::pair<int, long>>>(processed, events, cut, key, from, to, per_key_pairs{});

@@ -81,6 +81,19 @@ void feed(Chain& c, const std::vector<event<T>>& events, std::size_t from, std::
 }
 }  // namespace detail
 
+namespace detail {
+/// What one chain given every event (then the end) writes.
+template <class Out, class Env, class Make, class T>
+Out uninterrupted(Env& env, const Make& make, const std::vector<event<T>>& events) {
+  Out whole;
+  auto c = spate::fuse::build(env, make(whole));
+  std::uint64_t batches = 0;
+  feed(c, events, 0, events.size(), batches);
+  c.on_end();
+  return whole;
+}
+}  // namespace detail
+
 struct as_is {
   template <class Out>
   const Out& operator()(const Out& o) const {
@@ -97,13 +110,7 @@ void restore_equals_uninterrupted(const Make& make, const std::vector<event<T>>&
                                   const Normalize& normalize = {}) {
   INFO("cut after " << cut << " of " << events.size() << " events");
   Env env;
-  Out whole;
-  {
-    auto c = spate::fuse::build(env, make(whole));
-    std::uint64_t batches = 0;
-    detail::feed(c, events, 0, events.size(), batches);
-    c.on_end();
-  }
+  Out whole = detail::uninterrupted<Out>(env, make, events);
   Out resumed;
   {
     auto a = spate::fuse::build(env, make(resumed));
@@ -131,13 +138,7 @@ void rescale_equals_uninterrupted(const Make& make, const std::vector<event<T>>&
                                   const Normalize& normalize = {}) {
   INFO("cut after " << cut << " of " << events.size() << " events, parallelism " << from << " -> " << to);
   Env env;
-  Out whole;
-  {
-    auto c = spate::fuse::build(env, make(whole));
-    std::uint64_t batches = 0;
-    detail::feed(c, events, 0, events.size(), batches);
-    c.on_end();
-  }
+  Out whole = detail::uninterrupted<Out>(env, make, events);
   const spate::key_groups kg;
   using chain_t = decltype(spate::fuse::build(env, make(whole)));
   auto feed = [&](std::vector<chain_t>& cs, std::size_t lo, std::size_t hi, std::uint64_t& batches) {
