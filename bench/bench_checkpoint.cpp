@@ -82,6 +82,8 @@
 #include <librdkafka/rdkafka.h>
 
 #include <spate/kafka.hpp>
+
+#include "kafka_bootstrap.hpp"
 #endif
 
 namespace {
@@ -378,28 +380,7 @@ void keyed_stall(benchmark::State& state) {
 namespace kafka = spate::kafka;
 using text = spate::serde::string_schema;
 
-std::string bootstrap() {
-  std::string b = env("SPATE_KAFKA_BOOTSTRAP", "");
-  if (!b.empty()) return b;
-  std::string file = env("SPATE_KAFKA_BOOTSTRAP_FILE", "");
-  if (!file.empty()) {
-    if (FILE* f = std::fopen(file.c_str(), "r")) {
-      char buf[256] = {};
-      if (std::fgets(buf, sizeof buf, f)) b = buf;
-      std::fclose(f);
-    }
-  }
-  if (b.empty()) {
-    // The cluster of scripts/kafka (default state dir).
-    if (FILE* p = ::popen(SPATE_SOURCE_DIR "/scripts/kafka bootstrap 2>/dev/null", "r")) {
-      char buf[256] = {};
-      if (std::fgets(buf, sizeof buf, p)) b = buf;
-      ::pclose(p);
-    }
-  }
-  while (!b.empty() && (b.back() == '\n' || b.back() == '\r')) b.pop_back();
-  return b;
-}
+std::string bootstrap() { return spate_bench::kafka_bootstrap(); }
 
 const long kafka_messages = std::stol(env("SPATE_BENCH_CHECKPOINT_KAFKA_MESSAGES", "6000000"));
 const int kafka_partitions = std::stoi(env("SPATE_BENCH_CHECKPOINT_KAFKA_PARTITIONS", "2"));

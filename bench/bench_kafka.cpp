@@ -31,6 +31,8 @@
 #include <vector>
 
 #include <spate/kafka.hpp>
+
+#include "kafka_bootstrap.hpp"
 #include <spate/spate.hpp>
 
 namespace kafka = spate::kafka;
@@ -43,25 +45,7 @@ std::string env(const char* name, std::string fallback) {
 }
 
 std::string bootstrap() {
-  std::string b = env("SPATE_KAFKA_BOOTSTRAP", "");
-  if (!b.empty()) return b;
-  std::string file = env("SPATE_KAFKA_BOOTSTRAP_FILE", "");
-  if (!file.empty()) {
-    if (FILE* f = std::fopen(file.c_str(), "r")) {
-      char buf[256] = {};
-      if (std::fgets(buf, sizeof buf, f)) b = buf;
-      std::fclose(f);
-    }
-  }
-  if (b.empty()) {
-    // The cluster of scripts/kafka (default state dir).
-    if (FILE* p = ::popen(SPATE_SOURCE_DIR "/scripts/kafka bootstrap 2>/dev/null", "r")) {
-      char buf[256] = {};
-      if (std::fgets(buf, sizeof buf, p)) b = buf;
-      ::pclose(p);
-    }
-  }
-  while (!b.empty() && (b.back() == '\n' || b.back() == '\r')) b.pop_back();
+  std::string b = spate_bench::kafka_bootstrap();
   if (b.empty()) throw std::runtime_error("no broker: run scripts/kafka up, or set SPATE_KAFKA_BOOTSTRAP");
   return b;
 }
