@@ -27,6 +27,7 @@
 #include "global_window.hpp"
 #include "session_window.hpp"
 #include "sliding_window.hpp"
+#include "triggered_window.hpp"
 #include "tumbling_window.hpp"
 #include "window_operator.hpp"
 
@@ -90,6 +91,20 @@ struct window_stage : stage_tag {
     auto c = *this;
     c.late_counter = &counter;
     return c;
+  }
+  /// Fires the (tumbling, sliding or session) windows by `t` instead of at
+  /// their end: Flink's .trigger(t) (window/triggered_window.hpp).
+  template <class Trigger>
+  auto trigger(Trigger t) const {
+    auto a = detail::with_trigger(assigner, std::move(t));
+    return window_stage<decltype(a), TsFn, LateSink, All>{{}, std::move(a), ts, lateness, late, late_counter};
+  }
+  /// Evicts records from each (tumbling, sliding or session) window when it
+  /// fires, before and/or after process(f) sees them: Flink's .evictor(e).
+  template <class Evictor>
+  auto evictor(Evictor e) const {
+    auto a = detail::with_evictor(assigner, std::move(e));
+    return window_stage<decltype(a), TsFn, LateSink, All>{{}, std::move(a), ts, lateness, late, late_counter};
   }
 
   template <class Flow>
@@ -165,6 +180,9 @@ struct window_op_stage : stage_tag {
         return false;
       }
     }
+    if constexpr (requires { A::template accepts<D, T>(); }) {  // a trigger's and an evictor's checks
+      if constexpr (!A::template accepts<D, T>()) return false;
+    }
     if constexpr (A::merging && !fn_type<Flow>::mergeable) {  // the one check of mergeability
       (void)&diagnostic::report<diagnostic::window_function_not_mergeable<D, T>>;
       return false;
@@ -206,9 +224,11 @@ inline constexpr bool ends_with_window<Ds...> = requires {
 };
 
 template <class Src, class Tuple, class Op, std::size_t... I>
-auto replace_last_stage(Src&& src, Tuple&& t, Op&& op, std::index_sequence<I...>) {
-  pipeline<Src, std::tuple_element_t<I, Tuple>...> prefix{std::move(src), {std::get<I>(std::move(t))...}};
-  return std::move(prefix) | std::move(op);
+auto replace_last_stage(Src&& src, Tuple&& t, Op&& op, uid_pins&& pins, std::index_sequence<I...>) {
+  pipeline<Src, std::tuple_element_t<I, Tuple>...> prefix{std::move(src), {std::get<I>(std::move(t))...}, {}};
+  auto r = std::move(prefix) | std::move(op);
+  if constexpr (requires { r.pins; }) r.pins = std::move(pins);  // a pin of the window stays on it
+  return r;
 }
 }  // namespace detail
 
@@ -222,7 +242,7 @@ auto operator|(pipeline<Src, Ds...> p, D&& d) {
   using W = std::tuple_element_t<n - 1, std::tuple<Ds...>>;
   using Dd = std::remove_cvref_t<D>;
   window_op_stage<W, Dd> op{{}, std::get<n - 1>(std::move(p.stages)), std::forward<D>(d)};
-  return detail::replace_last_stage(std::move(p.source), std::move(p.stages), std::move(op),
+  return detail::replace_last_stage(std::move(p.source), std::move(p.stages), std::move(op), std::move(p.pins),
                                     std::make_index_sequence<n - 1>{});
 }
 

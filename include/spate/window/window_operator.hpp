@@ -58,13 +58,21 @@ struct window_operator : Op {
   bool push(R&& r) {
     return this->add(typename Op::plain_key{}, std::as_const(r));
   }
+  // An operator may also keep timers of the other time domain (a trigger's:
+  // triggered_window.hpp): advance_event_time_to / advance_processing_time_to.
   void on_watermark(event_time t) {
-    if constexpr (on_time && !Op::processing) this->advance_to(to_millis(t));
+    if constexpr (on_time && !Op::processing)
+      this->advance_to(to_millis(t));
+    else if constexpr (requires(Op& op) { op.advance_event_time_to(std::int64_t{}); })
+      this->advance_event_time_to(to_millis(t));
     this->forward_watermark(t);
   }
   void on_tick(event_time t) {
     this->proc_now = t;
-    if constexpr (on_time && Op::processing) this->advance_to(to_millis(t) - tick_lag);
+    if constexpr (on_time && Op::processing)
+      this->advance_to(to_millis(t) - tick_lag);
+    else if constexpr (requires(Op& op) { op.advance_processing_time_to(std::int64_t{}); })
+      this->advance_processing_time_to(to_millis(t) - tick_lag);
     this->down.on_tick(t);
   }
   void on_batch_end(const batch_info& b) {
