@@ -81,6 +81,12 @@ struct metered_sink {
     bool push(R&& r) {
       return inner.push(std::forward<R>(r));
     }
+    // A sink that takes keys (fan_out, whose branches may aggregate per key).
+    template <class K, class R>
+      requires requires(Inner& i, const K& k, R&& r) { i.push_keyed(k, std::forward<R>(r)); }
+    bool push_keyed(const K& k, R&& r) {
+      return inner.push_keyed(k, std::forward<R>(r));
+    }
     void on_watermark(event_time t) { inner.on_watermark(t); }
     void on_barrier(checkpoint_id id) { inner.on_barrier(id); }
     void on_batch_end(const batch_info& b) {

@@ -10,8 +10,9 @@
 // ctx: key(), state() (this key's state_type), timestamp() (the record's event
 // time with process(f, ts), else processing time), current_watermark(),
 // current_processing_time(), register_event_time_timer(t),
-// register_processing_time_timer(t), delete_*_timer(t), clear_state(), and
-// in on_timer domain() (time_domain::event or ::processing).
+// register_processing_time_timer(t), delete_*_timer(t), clear_state(),
+// output(tag, v) (a side output, algebra/side_output.hpp), and in on_timer
+// domain() (time_domain::event or ::processing).
 // out: out.collect(v) or out(v).
 // Event-time timers fire when the watermark reaches them (all of them at the
 // end of input, which brings max_watermark); processing-time timers fire in
@@ -28,6 +29,7 @@
 #include <utility>
 
 #include "../core/key_group.hpp"
+#include "../algebra/side_output.hpp"
 #include "../algebra/stage.hpp"
 #include "../time/timestamp.hpp"
 #include "hash_map.hpp"
@@ -122,6 +124,13 @@ struct process_stage : stage_tag {
       void delete_processing_time_timer(event_time t) { self->processing_timers.erase({to_millis(t), *k}); }
       /// Drops this key's state after the current call.
       void clear_state() noexcept { clear = true; }
+      /// Emits v to side output `tag`: to the fan-out branch(tag) after
+      /// this stage (algebra/side_output.hpp).
+      template <class Tag, class V>
+        requires is_output_tag_v<Tag>
+      void output(const Tag&, V&& v) {
+        detail::emit_side<Tag>(self->down, self->label, std::forward<V>(v));
+      }
     };
 
     template <class KK, class Rec>

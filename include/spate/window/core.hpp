@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "../algebra/side_output.hpp"
 #include "../algebra/stage.hpp"
 #include "../state/hash_map.hpp"
 #include "../time/timestamp.hpp"
@@ -90,7 +91,11 @@ struct window_core {
 
   explicit window_core(window_parts<S>&& p)
       : down(std::move(p.down)), fn(std::move(p.fn)), ts(std::move(p.ts)), late(std::move(p.late)),
-        late_counter(p.late_counter), label(p.label), lateness(p.lateness.count()) {}
+        late_counter(p.late_counter), label(p.label), lateness(p.lateness.count()) {
+    // late_to(tag): the fan-out branch of the tag must be after the window, in its segment
+    if constexpr (requires { typename S::late_out::side_tag; })
+      check_side_output<typename S::late_out::side_tag, typename S::down>(label);
+  }
 
   std::int64_t now = before_all;  // the watermark, or processing time − 1 ms
   event_time proc_now{};
@@ -118,7 +123,12 @@ struct window_core {
   bool on_late(const T& r) {
     ++late_records;
     if (late_counter) ++*late_counter;
-    return late.push(r);
+    if constexpr (requires { typename S::late_out::side_tag; }) {
+      emit_side<typename S::late_out::side_tag>(down, label, r);  // to its fan-out branch
+      return true;
+    } else {
+      return late.push(r);
+    }
   }
   // Most new windows of a stream share their due time (aligned windows): the
   // last due time's list is cached so scheduling is a push_back, not a tree

@@ -1,0 +1,326 @@
+// fan_out (algebra/fan_out.hpp): one stream, several branches, each with its
+// own stages and sink, fused on one thread. Laws: fan-out to k branches ==
+// k separate runs; fused == unfused; parallel == sequential (branches
+// without a key_by of their own); restore(snapshot) == uninterrupted, each
+// branch's state under its identity.
+#include <catch2/catch.hpp>
+
+#include <spate/algebra/fan_out.hpp>
+#include <spate/exec.hpp>
+#include <spate/spate.hpp>
+#include <spate/window.hpp>
+
+#include "laws.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+using namespace std::chrono_literals;
+
+namespace {
+
+std::vector<int> random_ints(std::uint32_t seed, std::size_t n = 400) {
+  std::mt19937 rng(seed);
+  std::vector<int> v(n);
+  for (int& x : v) x = std::uniform_int_distribution<int>(-500, 500)(rng);
+  return v;
+}
+
+/// What the two-branch job writes: a sum of the even records and a count per residue.
+struct two_outputs {
+  long evens = 0;
+  std::map<int, std::int64_t> counts;
+  std::vector<int> firsts;
+  friend bool operator==(const two_outputs&, const two_outputs&) = default;
+};
+
+auto is_even = [](int x) { return x % 2 == 0; };
+auto residue = [](int x) { return ((x % 3) + 3) % 3; };
+auto twice = [](int x) { return x * 2 + 1; };
+
+}  // namespace
+
+TEST_CASE("fan_out: every record goes down every branch (golden)", "[fan_out]") {
+  // [doc:fan_out]
+  std::vector<int> input{1, 2, 3, 4, 5, 6};
+  long evens = 0;
+  std::map<int, std::int64_t> per_residue;
+  std::vector<int> all;
+  spate::run(spate::from_collection(input) | spate::map([](int x) { return x * 10; }) |
+             spate::fan_out(spate::branch() | spate::filter([](int x) { return x % 20 == 0; }) | spate::sum_into(evens),
+                            spate::branch("per residue") | spate::key_by([](int x) { return x % 3; }) |
+                                spate::count() | spate::collect_into(per_residue),
+                            spate::branch() | spate::collect_into(all)));
+  CHECK(evens == 20 + 40 + 60);
+  CHECK(per_residue == std::map<int, std::int64_t>{{0, 2}, {1, 2}, {2, 2}});
+  CHECK(all == std::vector<int>{10, 20, 30, 40, 50, 60});
+  // [end]
+}
+
+namespace {
+auto two_branch_job(const std::vector<int>& in) {
+  return [&in](two_outputs& o) {
+    return spate::from_collection(in) | spate::map(twice) |
+           spate::fan_out(spate::branch() | spate::filter(is_even) | spate::sum_into(o.evens),
+                          spate::branch() | spate::key_by(residue) | spate::count() | spate::collect_into(o.counts),
+                          spate::branch() | spate::take(7) | spate::collect_into(o.firsts));
+  };
+}
+}  // namespace
+
+TEST_CASE("fan_out to k branches == k separate runs", "[fan_out][law]") {
+  for (std::uint32_t seed = 1; seed <= 20; ++seed) {
+    INFO("seed " << seed);
+    const auto in = random_ints(seed, seed * 13);
+    for (bool batch : {false, true}) {
+      two_outputs together, apart;
+      auto job = two_branch_job(in)(together);
+      auto a = spate::from_collection(in) | spate::map(twice) | spate::filter(is_even) | spate::sum_into(apart.evens);
+      auto b = spate::from_collection(in) | spate::map(twice) | spate::key_by(residue) | spate::count() |
+               spate::collect_into(apart.counts);
+      auto c = spate::from_collection(in) | spate::map(twice) | spate::take(7) | spate::collect_into(apart.firsts);
+      if (batch) {
+        spate::run_batch(job), spate::run_batch(a), spate::run_batch(b), spate::run_batch(c);
+      } else {
+        spate::run(job), spate::run(a), spate::run(b), spate::run(c);
+      }
+      CHECK(together == apart);
+    }
+  }
+}
+
+TEST_CASE("fan_out: fused == unfused", "[fan_out][law]") {
+  for (std::uint32_t seed = 1; seed <= 10; ++seed) {
+    const auto in = random_ints(seed);
+    spate_laws::fused_equals_unfused<two_outputs>(two_branch_job(in));
+  }
+}
+
+TEST_CASE("fan_out: the source stops once every branch has stopped", "[fan_out]") {
+  std::vector<int> in(1000);
+  for (int i = 0; i < 1000; ++i) in[std::size_t(i)] = i;
+  std::size_t read = 0;
+  std::vector<int> a, b;
+  spate::run(spate::from_collection(in) | spate::inspect([&](int) { ++read; }) |
+             spate::fan_out(spate::branch() | spate::take(3) | spate::collect_into(a),
+                            spate::branch() | spate::take(10) | spate::collect_into(b)));
+  CHECK(a == std::vector<int>{0, 1, 2});
+  CHECK(b.size() == 10);
+  CHECK(read == 10);  // the tenth record stopped the second branch, and so the source
+}
+
+namespace {
+struct ev {
+  std::string user;
+  std::int64_t ts;
+};
+using wr = spate::window_result<std::string, std::int64_t>;
+struct window_outputs {
+  std::vector<wr> tumbling, sliding;
+  std::vector<std::string> ends;
+  friend bool operator==(const window_outputs&, const window_outputs&) = default;
+};
+std::vector<ev> random_events(std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::vector<ev> v;
+  std::int64_t t = 0;
+  for (int i = 0; i < 300; ++i) {
+    t += std::uniform_int_distribution<int>(0, 40)(rng);
+    v.push_back({std::string(1, char('a' + std::uniform_int_distribution<int>(0, 3)(rng))),
+                 t - std::uniform_int_distribution<int>(0, 30)(rng)});
+  }
+  return v;
+}
+}  // namespace
+
+TEST_CASE("fan_out: watermarks and the end reach every branch (windows in two branches == two runs)", "[fan_out][law]") {
+  for (std::uint32_t seed = 1; seed <= 10; ++seed) {
+    INFO("seed " << seed);
+    const auto in = random_events(seed);
+    auto upstream = [&] {
+      return spate::from_collection(in) | spate::with_watermarks(&ev::ts, spate::bounded_out_of_orderness(20ms));
+    };
+    window_outputs together, apart;
+    spate::run(upstream() |
+               spate::fan_out(spate::branch() | spate::key_by(&ev::user) | spate::window(spate::tumbling(100ms), &ev::ts) |
+                                  spate::count() | spate::collect_into(together.tumbling),
+                              spate::branch() | spate::key_by(&ev::user) |
+                                  spate::window(spate::sliding(100ms, 50ms), &ev::ts) | spate::count() |
+                                  spate::collect_into(together.sliding)));
+    spate::run(upstream() | spate::key_by(&ev::user) | spate::window(spate::tumbling(100ms), &ev::ts) | spate::count() |
+               spate::collect_into(apart.tumbling));
+    spate::run(upstream() | spate::key_by(&ev::user) | spate::window(spate::sliding(100ms, 50ms), &ev::ts) |
+               spate::count() | spate::collect_into(apart.sliding));
+    REQUIRE(!apart.tumbling.empty());
+    CHECK(together == apart);
+  }
+}
+
+TEST_CASE("fan_out after key_by: each branch is keyed by the stream's key", "[fan_out]") {
+  std::vector<std::pair<std::string, int>> in{{"a", 1}, {"b", 2}, {"a", 3}, {"b", 4}, {"a", 5}};
+  std::map<std::string, std::int64_t> counts;
+  std::map<std::string, std::pair<std::string, int>> maxima;
+  spate::run_batch(spate::from_collection(in) | spate::key_by([](const auto& p) { return p.first; }) |
+                   spate::fan_out(spate::branch() | spate::count() | spate::collect_into(counts),
+                                  spate::branch() | spate::reduce([](auto a, auto b) { return a.second > b.second ? a : b; }) |
+                                      spate::collect_into(maxima)));
+  CHECK(counts == std::map<std::string, std::int64_t>{{"a", 3}, {"b", 2}});
+  CHECK(maxima["a"].second == 5);
+  CHECK(maxima["b"].second == 4);
+}
+
+namespace {
+/// Stateful branches: a count per residue and a running sum per residue.
+struct stateful_outputs {
+  std::map<int, std::int64_t> counts;
+  std::map<int, int> sums;
+  friend bool operator==(const stateful_outputs&, const stateful_outputs&) = default;
+};
+const std::vector<int> no_input;
+auto counts_branch(stateful_outputs& o) {
+  return spate::branch("counts") | spate::key_by(residue) | spate::count() | spate::collect_into(o.counts);
+}
+auto sums_branch(stateful_outputs& o) {
+  return spate::branch("sums") | spate::key_by(residue) | spate::reduce([](int a, int b) { return a + b; }) |
+         spate::collect_into(o.sums);
+}
+auto stateful_job = [](stateful_outputs& o) {
+  return spate::from_collection(no_input) | spate::map(twice) | spate::fan_out(counts_branch(o), sums_branch(o));
+};
+auto swapped_job = [](stateful_outputs& o) {
+  return spate::from_collection(no_input) | spate::map(twice) | spate::fan_out(sums_branch(o), counts_branch(o));
+};
+std::vector<spate_laws::event<int>> random_feed(std::uint32_t seed) {
+  std::vector<spate_laws::event<int>> evs;
+  for (int x : random_ints(seed, 200)) {
+    evs.emplace_back(x);
+    if (x % 17 == 0) evs.emplace_back(spate_laws::batch_end{});
+  }
+  return evs;
+}
+}  // namespace
+
+TEST_CASE("fan_out: restore(snapshot) == uninterrupted, the state of every branch", "[fan_out][law][snapshot]") {
+  for (std::uint32_t seed = 1; seed <= 5; ++seed) {
+    const auto evs = random_feed(seed);
+    for (std::size_t cut : {std::size_t(0), evs.size() / 3, evs.size() / 2, evs.size()}) {
+      spate_laws::restore_equals_uninterrupted<stateful_outputs>(stateful_job, evs, cut);
+      spate_laws::restore_equals_uninterrupted<stateful_outputs, spate::compacted_env>(stateful_job, evs, cut);
+    }
+  }
+}
+
+TEST_CASE("fan_out: a branch's state is restored by the branch's name, not its place", "[fan_out][snapshot]") {
+  const auto evs = random_feed(7);
+  const std::size_t cut = evs.size() / 2;
+  spate::rolling_env env;
+  stateful_outputs whole, resumed;
+  {
+    auto c = spate::fuse::build(env, stateful_job(whole));
+    for (const auto& e : evs)
+      if (const int* x = std::get_if<0>(&e)) c.push(*x);
+    c.on_end();
+  }
+  auto a = spate::fuse::build(env, stateful_job(resumed));
+  for (std::size_t i = 0; i < cut; ++i)
+    if (const int* x = std::get_if<0>(&evs[i])) a.push(*x);
+  const auto snap = spate::snapshot_chain(a);
+  REQUIRE(snap.states.size() == 1);  // the fan-out holds its branches' state
+  auto b = spate::fuse::build(env, swapped_job(resumed));
+  REQUIRE(spate::restore_chain(b, snap));
+  for (std::size_t i = cut; i < evs.size(); ++i)
+    if (const int* x = std::get_if<0>(&evs[i])) b.push(*x);
+  b.on_end();
+  CHECK(resumed == whole);
+
+  // a checkpointed branch the job no longer has: the restore fails
+  std::map<int, std::int64_t> only;
+  auto fewer = spate::fuse::build(env, spate::from_collection(no_input) | spate::map(twice) |
+                                           spate::fan_out(spate::branch("counts") | spate::key_by(residue) |
+                                                          spate::count() | spate::collect_into(only)));
+  CHECK_FALSE(spate::restore_chain(fewer, snap));
+  // a branch the checkpoint does not know starts empty
+  stateful_outputs grown;
+  auto more = spate::fuse::build(
+      env, spate::from_collection(no_input) | spate::map(twice) |
+               spate::fan_out(counts_branch(grown), sums_branch(grown),
+                              spate::branch("new") | spate::key_by(residue) | spate::count() | spate::collect_into(only)));
+  CHECK(spate::restore_chain(more, snap));
+}
+
+TEST_CASE("fan_out: two branches of one name are refused", "[fan_out]") {
+  long a = 0, b = 0;
+  CHECK_THROWS_WITH(spate::fan_out(spate::branch("x") | spate::sum_into(a), spate::branch("x") | spate::sum_into(b)),
+                    Catch::Contains("two branches are named 'x'"));
+}
+
+TEST_CASE("fan_out: parallel == sequential (branches without a key_by, after a key_by)", "[fan_out][law][parallel]") {
+  const auto in = random_ints(3, 3000);
+  struct outs {
+    long evens = 0;
+    std::vector<int> odds;
+    std::map<int, std::int64_t> counts;
+    std::map<int, int> sums;
+    bool operator==(const outs&) const = default;
+  };
+  auto sorted = [](outs o) {
+    std::sort(o.odds.begin(), o.odds.end());
+    return o;
+  };
+  spate_laws::parallel_equals_sequential<outs>(
+      [&](outs& o) {
+        return spate::from_collection(in) | spate::map(twice) |
+               spate::fan_out(spate::branch() | spate::filter(is_even) | spate::sum_into(o.evens),
+                              spate::branch() | spate::filter([](int x) { return x % 2 != 0; }) |
+                                  spate::collect_into(o.odds));
+      },
+      sorted);
+  // after a key_by the shuffle is the stream's, before the fan-out; keyed aggregations in branches
+  auto last_per_key = [](outs o) { return o; };
+  spate_laws::parallel_equals_sequential<outs>(
+      [&](outs& o) {
+        return spate::from_collection(in) | spate::key_by(residue) |
+               spate::fan_out(spate::branch() | spate::count() | spate::collect_into(o.counts),
+                              spate::branch() | spate::reduce([](int a, int b) { return a + b; }) |
+                                  spate::collect_into(o.sums));
+      },
+      last_per_key);
+}
+
+TEST_CASE("fan_out: a branch with a key_by of its own fails at the start under parallelism > 1, naming it",
+          "[fan_out][parallel]") {
+  const auto in = random_ints(4, 100);
+  std::map<int, std::int64_t> counts;
+  long sum = 0;
+  auto job = [&] {
+    return spate::from_collection(in) |
+           spate::fan_out(spate::branch() | spate::sum_into(sum),
+                          spate::branch("per residue") | spate::key_by(residue) | spate::count() |
+                              spate::collect_into(counts));
+  };
+  {
+    spate::context ctx(spate::continuous{}, spate::parallelism{2});
+    ctx.add(job());
+    ctx.start();
+    CHECK_THROWS_WITH(ctx.await_termination(), Catch::Contains("fan_out branch 'per residue' has a key_by"));
+  }
+  counts.clear();
+  sum = 0;
+  spate::context one(spate::continuous{}, spate::parallelism{1});
+  one.add(job());
+  one.start();
+  one.await_termination();
+  long want = 0;
+  for (int x : in) want += x;
+  CHECK(sum == want);
+  std::int64_t n = 0;
+  for (auto& [k, c] : counts) n += c;
+  CHECK(n == std::int64_t(in.size()));
+}
