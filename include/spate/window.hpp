@@ -3,6 +3,7 @@
 //   time/    timestamps, watermark strategies, clocks, a scripted source for tests
 //   window/  assigners, triggers, window operators, window functions, lateness
 //   state/   keyed process functions, state cells, timers, update_state_by_key, map_with_state
+#include "algebra/per_batch.hpp"
 #include "state/map_with_state.hpp"
 #include "state/primitives.hpp"
 #include "state/process.hpp"
