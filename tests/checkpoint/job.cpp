@@ -571,3 +571,84 @@ TEST_CASE("micro-batch at P=2 with a slow sink: barriers follow one batch end at
   REQUIRE(out.size() == n);
   for (std::uint64_t i = 0; i < n; ++i) REQUIRE(out[i] == i);
 }
+
+namespace {
+template <class J>
+std::vector<std::string> uids_of(J job) {
+  spate::exec::job_runner<J> r{std::move(job)};
+  std::vector<std::string> out;
+  for (const auto& [uid, what] : r.identities()) out.push_back(uid);
+  return out;
+}
+}  // namespace
+
+TEST_CASE("uid pins a stage's identity: a changed job still restores its state", "[checkpoint][job][uid]") {
+  const std::uint64_t n = 20'000;
+  chk_test::temp_dir d;
+  const spate::checkpointing c{.interval = 20ms, .folder = d.path()};
+  auto by_key = [](std::uint64_t i) { return static_cast<int>(i % keys); };
+  std::vector<update> first, second;
+  // [doc:uid]
+  run_job_until_checkpoints(2,
+                            spate::generate([](std::uint64_t i) { return i; }, n) | spate::uid("numbers")
+                                | spate::key_by(by_key) | spate::count() | spate::uid("counts")
+                                | spate::collect_into(first),
+                            spate::continuous{}, spate::max_rate{4000}, c);
+  // The next version of the job has a stage more before the count: the
+  // count's state is found by its pinned uid, not by its position.
+  spate::context ctx{spate::continuous{}, c};
+  ctx.add(spate::generate([](std::uint64_t i) { return i; }, n) | spate::uid("numbers")
+          | spate::filter([](std::uint64_t) { return true; }) | spate::key_by(by_key) | spate::count()
+          | spate::uid("counts") | spate::collect_into(second));
+  ctx.start();
+  ctx.await_termination();
+  // [end]
+  CHECK(first.size() < n);
+  std::vector<update> all = first;
+  all.insert(all.end(), second.begin(), second.end());
+  check_exact(all, n);
+}
+
+TEST_CASE("uid: where a pin lands, and pins that clash", "[checkpoint][uid]") {
+  std::vector<update> out;
+  auto src = [] { return spate::generate([](std::uint64_t i) { return i; }, 10); };
+  auto by_key = [](std::uint64_t i) { return static_cast<int>(i % keys); };
+  // Derived: position and name; the source's and the sink's by name.
+  CHECK(uids_of(src() | spate::key_by(by_key) | spate::count() | spate::collect_into(out)) ==
+        std::vector<std::string>{"j0.source:generate", "j0.1:key_by", "j0.2:fold", "j0.sink:collect_into"});
+  // A pin after the source, a stage and the sink.
+  CHECK(uids_of(src() | spate::uid("in") | spate::key_by(by_key) | spate::count() | spate::uid("n")
+                | spate::collect_into(out) | spate::uid("out")) ==
+        std::vector<std::string>{"in", "j0.1:key_by", "n", "out"});
+  // Pins inside a reusable chain keep to their stage wherever the chain goes.
+  auto counting = spate::key_by(by_key) | spate::count() | spate::uid("n");
+  auto first_pinned = spate::map([](std::uint64_t i) { return i; }) | spate::uid("m");
+  CHECK(uids_of(src() | spate::filter([](std::uint64_t) { return true; }) | counting | spate::collect_into(out)) ==
+        std::vector<std::string>{"j0.source:generate", "j0.1:filter", "j0.2:key_by", "n", "j0.sink:collect_into"});
+  CHECK(uids_of(src() | (first_pinned | counting) | spate::collect_into(out)) ==
+        std::vector<std::string>{"j0.source:generate", "m", "j0.2:key_by", "n", "j0.sink:collect_into"});
+  // A window pinned before or after its function: the pin is the window stage's.
+  struct ev {
+    int k = 0;
+    spate::event_time ts{};
+  };
+  auto events = [] { return spate::from_elements(ev{}) | spate::with_watermarks(&ev::ts, spate::bounded_out_of_orderness(0ms)); };
+  std::vector<spate::window_result<int, std::int64_t>> wout;
+  const std::vector<std::string> window_pinned{"j0.source:range source", "j0.1:with_watermarks", "j0.2:key_by", "w",
+                                               "j0.sink:collect_into"};
+  CHECK(uids_of(events() | spate::key_by(&ev::k) | spate::window(spate::tumbling(10ms), &ev::ts) | spate::uid("w")
+                | spate::count() | spate::collect_into(wout)) == window_pinned);
+  CHECK(uids_of(events() | spate::key_by(&ev::k) | spate::window(spate::tumbling(10ms), &ev::ts) | spate::count()
+                | spate::uid("w") | spate::collect_into(wout)) == window_pinned);
+  CHECK_THROWS_WITH(spate::uid(""), Contains("must not be empty"));
+  {
+    spate::context ctx{spate::continuous{}};
+    CHECK_THROWS_WITH(ctx.add(src() | spate::uid("x") | spate::key_by(by_key) | spate::count() | spate::uid("x")
+                              | spate::collect_into(out)),
+                      Contains("uid 'x' is given to the source (generate) of job 0 and to stage 2 (fold) of job 0"));
+    ctx.add(src() | spate::key_by(by_key) | spate::count() | spate::uid("shared") | spate::collect_into(out));
+    CHECK_THROWS_WITH(
+        ctx.add(src() | spate::key_by(by_key) | spate::count() | spate::uid("shared") | spate::collect_into(out)),
+        Contains("uid 'shared' is given to stage 2 (fold) of job 1 and to stage 2 (fold) of job 0"));
+  }
+}

@@ -5,9 +5,12 @@
 // Each `|` that appends to a source checks the stage against the records that
 // reach it, so a mistake is reported at the `|` that made it.
 #include <cstddef>
+#include <stdexcept>
+#include <string>
 #include <tuple>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "stage.hpp"
 
@@ -37,10 +40,47 @@ template <class Src>
 using source_flow = flow<typename Src::value_type>;
 }  // namespace detail
 
+/// `| uid("name")` pins the stable identity of what it follows: a stage,
+/// the source (right after it) or the sink (after the whole job), as Flink's
+/// `.uid(...)`. Checkpoints keep each stateful stage's state under its
+/// identity; a derived one ("j<job>.<position>:<name>") changes when stages
+/// are inserted before it, a pinned one does not, so a checkpoint or a
+/// savepoint still restores into the changed job. Identities are unique in
+/// a context (checked when the job starts).
+struct uid {
+  std::string name;
+  explicit uid(std::string n) : name(std::move(n)) {
+    if (name.empty()) throw std::invalid_argument("spate::uid: a pinned uid must not be empty");
+  }
+};
+
+/// The uids pinned in a pipeline: the source's, each stage's by position
+/// (empty: derived) and the sink's.
+struct uid_pins {
+  std::string source;
+  std::vector<std::string> stages;
+  std::string sink;
+  /// The pin of stage k, or empty.
+  const std::string& stage(std::size_t k) const {
+    static const std::string none;
+    return k < stages.size() ? stages[k] : none;
+  }
+  /// Pins of a piece whose stages come after `offset` others.
+  void append(const uid_pins& later, std::size_t offset) {
+    for (std::size_t k = 0; k < later.stages.size(); ++k)
+      if (!later.stages[k].empty()) pin(offset + k, later.stages[k]);
+  }
+  void pin(std::size_t k, std::string name) {
+    if (stages.size() <= k) stages.resize(k + 1);
+    stages[k] = std::move(name);
+  }
+};
+
 /// Stages without a source yet: `auto parse = map(f) | filter(g);`
 template <class... Ds>
 struct chain : stage_tag {
   std::tuple<Ds...> stages;
+  uid_pins pins{};
 };
 
 /// A source and stages: composes further with stages and a sink.
@@ -51,6 +91,7 @@ struct pipeline {
   using value_type = typename output_flow::value_type;
   Src source;
   std::tuple<Ds...> stages;
+  uid_pins pins{};
 };
 
 /// A whole pipeline, from source to sink: what executors run.
@@ -62,6 +103,7 @@ struct job {
   Src source;
   std::tuple<Ds...> stages;
   Sink sink;
+  uid_pins pins{};
 };
 
 template <class T>
@@ -88,19 +130,23 @@ auto append(pipeline<Src, Ds...>&& p, D&& d) {
   using Dd = std::remove_cvref_t<D>;
   if constexpr (Dd::template check<Flow>())
     return pipeline<Src, Ds..., Dd>{std::move(p.source),
-                                    std::tuple_cat(std::move(p.stages), std::tuple<Dd>(std::forward<D>(d)))};
+                                    std::tuple_cat(std::move(p.stages), std::tuple<Dd>(std::forward<D>(d))),
+                                    std::move(p.pins)};
   else
     return error_pipeline{};
 }
 
 template <class... As, class... Bs>
 chain<As..., Bs...> concat(chain<As...>&& a, chain<Bs...>&& b) {
-  return {{}, std::tuple_cat(std::move(a.stages), std::move(b.stages))};
+  a.pins.append(b.pins, sizeof...(As));
+  return {{}, std::tuple_cat(std::move(a.stages), std::move(b.stages)), std::move(a.pins)};
 }
 
-template <class P, class... Cs, std::size_t... I>
-auto append_chain(P&& p, chain<Cs...>&& c, std::index_sequence<I...>) {
-  return (std::forward<P>(p) | ... | std::get<I>(std::move(c.stages)));
+template <class Src, class... Ds, class... Cs, std::size_t... I>
+auto append_chain(pipeline<Src, Ds...>&& p, chain<Cs...>&& c, std::index_sequence<I...>) {
+  auto r = (std::move(p) | ... | std::get<I>(std::move(c.stages)));
+  if constexpr (requires { r.pins; }) r.pins.append(c.pins, sizeof...(Ds));
+  return r;
 }
 }  // namespace detail
 
@@ -134,7 +180,7 @@ auto operator|(pipeline<Src, Ds...> p, S&& s) {
   using Flow = typename pipeline<Src, Ds...>::output_flow;
   using Sd = std::remove_cvref_t<S>;
   if constexpr (Sd::template check<Flow>())
-    return job<Src, Sd, Ds...>{std::move(p.source), std::move(p.stages), std::forward<S>(s)};
+    return job<Src, Sd, Ds...>{std::move(p.source), std::move(p.stages), std::forward<S>(s), std::move(p.pins)};
   else
     return error_pipeline{};
 }
@@ -156,7 +202,40 @@ auto operator|(chain<As...> a, B&& b) {
   if constexpr (detail::is_chain_v<Bd>)
     return detail::concat(std::move(a), Bd(std::forward<B>(b)));
   else
-    return chain<As..., Bd>{{}, std::tuple_cat(std::move(a.stages), std::tuple<Bd>(std::forward<B>(b)))};
+    return chain<As..., Bd>{{}, std::tuple_cat(std::move(a.stages), std::tuple<Bd>(std::forward<B>(b))),
+                            std::move(a.pins)};
+}
+
+// `... | uid("name")`: pins the identity of the last stage (of a pipeline or
+// a chain), of the source (a pipeline with no stage yet) or of the sink (a
+// job).
+template <class Src, class... Ds>
+auto operator|(pipeline<Src, Ds...> p, uid u) {
+  if constexpr (sizeof...(Ds) == 0) p.pins.source = std::move(u.name);
+  else p.pins.pin(sizeof...(Ds) - 1, std::move(u.name));
+  return p;
+}
+template <class... As>
+auto operator|(chain<As...> c, uid u) {
+  c.pins.pin(sizeof...(As) - 1, std::move(u.name));
+  return c;
+}
+template <stage_descriptor A>
+  requires(!detail::is_chain_v<std::remove_cvref_t<A>>)
+auto operator|(A&& a, uid u) {
+  using Ad = std::remove_cvref_t<A>;
+  chain<Ad> c{{}, std::tuple<Ad>(std::forward<A>(a))};
+  c.pins.pin(0, std::move(u.name));
+  return c;
+}
+template <source_descriptor Src>
+auto operator|(Src&& src, uid u) {
+  return pipeline<std::remove_cvref_t<Src>>{std::forward<Src>(src), {}} | std::move(u);
+}
+template <class Src, class Sink, class... Ds>
+auto operator|(job<Src, Sink, Ds...> j, uid u) {
+  j.pins.sink = std::move(u.name);
+  return j;
 }
 
 }  // namespace spate

@@ -68,6 +68,7 @@ inline std::uint64_t restored_count(const restored_input& at, shard sh, std::str
 struct state_entry {
   std::string uid;
   std::string bytes;
+  bool is_source = false;  ///< a source shard's position (its splits are the source's)
 };
 
 /// A stand-in downstream, for asking whether a source can be opened at a
@@ -201,7 +202,7 @@ struct barrier_tap {
     // stage changes its state at a barrier otherwise.
     head->on_barrier(id);
     std::vector<state_entry> files = snapshot_files();
-    if (position) files.push_back({source_uid, std::move(*position)});
+    if (position) files.push_back({source_uid, std::move(*position), true});
     hooks->acknowledge(participant, id, std::move(files), std::move(splits));
     position.reset();
     splits.clear();
@@ -214,7 +215,7 @@ struct barrier_tap {
   void source_ended(std::optional<std::string> pos) {
     if (!hooks) return;
     auto files = snapshot_files();
-    if (pos) files.push_back({source_uid, std::move(*pos)});
+    if (pos) files.push_back({source_uid, std::move(*pos), true});
     hooks->finished(participant, std::move(files));
   }
 };

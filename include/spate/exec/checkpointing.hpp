@@ -289,7 +289,7 @@ class checkpoint_runtime final : public checkpoint_hooks {
     checkpoint::acknowledgement a;
     std::string source;
     for (auto& f : files) {
-      if (f.uid.find(".source:") != std::string::npos) source = f.uid;
+      if (f.is_source) source = f.uid;
       a.files.push_back({std::move(f.uid), e.subtask, e.groups, std::move(f.bytes)});
     }
     for (auto& sp : splits) a.sources.push_back({source, std::move(sp.split), sp.offset});

@@ -80,9 +80,26 @@ class context {
                                  : "spate::context::add: cannot add a pipeline to a stopped context");
     auto runner = std::make_unique<exec::job_runner<J>>(std::move(job));
     runner->set_index(jobs_.size());
+    check_unique_uids(*runner);
     jobs_.push_back(std::move(runner));
     return *this;
   }
+  /// Checkpoints keep state by identity: no two places of a context's jobs
+  /// may share one (a pinned `uid` given twice).
+  void check_unique_uids(const exec::job_runner_base& runner) const {
+    auto ids = runner.identities();
+    for (const auto& j : jobs_) {
+      auto more = j->identities();
+      ids.insert(ids.end(), more.begin(), more.end());
+    }
+    for (std::size_t a = 0; a < ids.size(); ++a)
+      for (std::size_t b = a + 1; b < ids.size(); ++b)
+        if (ids[a].first == ids[b].first)
+          throw std::invalid_argument("spate::context::add: uid '" + ids[a].first + "' is given to " + ids[a].second +
+                                      " and to " + ids[b].second + " (a uid names one place; pin another)");
+  }
+
+ public:
   /// A pipeline that failed its compile-time check already gave its message.
   context& add(error_pipeline) { return *this; }
 

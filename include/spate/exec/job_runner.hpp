@@ -189,6 +189,9 @@ class job_runner_base {
   virtual void drop_checkpoints() = 0;
   /// The job's place among the context's jobs (in stage uids).
   void set_index(std::size_t i) noexcept { index_ = i; }
+  /// Every identity the job gives its source, stages and sink in
+  /// checkpoints, each with what it names ("stage 3 (count) of job 0").
+  virtual std::vector<std::pair<std::string, std::string>> identities() const = 0;
 
  protected:
   std::size_t index_ = 0;
@@ -293,14 +296,38 @@ class job_runner final : public job_runner_base {
   /// the position and the name): stage k of job j is "j<j>.<k+1>:<name>",
   /// the source "j<j>.source:<name>", the sink "j<j>.sink:<name>". They do
   /// not depend on the parallelism, so a checkpoint restores at another one.
-  std::string stage_uid(std::size_t k) const {
-    static const auto names = []<std::size_t... I>(std::index_sequence<I...>) {
+  /// A uid pinned with `| uid("...")` replaces the derived one.
+  static constexpr std::string_view stage_name(std::size_t k) {
+    constexpr auto names = []<std::size_t... I>(std::index_sequence<I...>) {
       return std::array<std::string_view, n_stages>{name_of<std::tuple_element_t<I, stages_t>>()...};
     }(std::make_index_sequence<n_stages>{});
-    return "j" + std::to_string(index_) + "." + std::to_string(k + 1) + ":" + std::string(names[k]);
+    return names[k];
   }
-  std::string source_uid() const { return "j" + std::to_string(index_) + ".source:" + std::string(name_of<src_t>()); }
-  std::string sink_uid() const { return "j" + std::to_string(index_) + ".sink:" + std::string(name_of<sink_t>()); }
+  std::string stage_uid(std::size_t k) const {
+    if (const auto& pin = job_.pins.stage(k); !pin.empty()) return pin;
+    return "j" + std::to_string(index_) + "." + std::to_string(k + 1) + ":" + std::string(stage_name(k));
+  }
+  std::string source_uid() const {
+    if (!job_.pins.source.empty()) return job_.pins.source;
+    return "j" + std::to_string(index_) + ".source:" + std::string(name_of<src_t>());
+  }
+  std::string sink_uid() const {
+    if (!job_.pins.sink.empty()) return job_.pins.sink;
+    return "j" + std::to_string(index_) + ".sink:" + std::string(name_of<sink_t>());
+  }
+
+ public:
+  std::vector<std::pair<std::string, std::string>> identities() const override {
+    const std::string job = " of job " + std::to_string(index_);
+    std::vector<std::pair<std::string, std::string>> out;
+    out.emplace_back(source_uid(), "the source (" + std::string(name_of<src_t>()) + ")" + job);
+    for (std::size_t k = 0; k < n_stages; ++k)
+      out.emplace_back(stage_uid(k), "stage " + std::to_string(k + 1) + " (" + std::string(stage_name(k)) + ")" + job);
+    out.emplace_back(sink_uid(), "the sink (" + std::string(name_of<sink_t>()) + ")" + job);
+    return out;
+  }
+
+ private:
   /// The uid of each layer of a segment of stages [first, to) ending in
   /// Out: the stages, then the sink when Out is the user's sink (a shuffle
   /// or the sink boundary keeps no state across a barrier).
