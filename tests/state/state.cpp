@@ -343,3 +343,20 @@ TEST_CASE("count_by_window emits 0 for an empty window once it has counted", "[s
   CHECK(counts == std::vector<std::string>{"2000=2", "3000=0", "4000=0"});
   // [end]
 }
+
+TEST_CASE("snapshot_entries encodes as a vector of tuples would, without the vector", "[state][snapshot]") {
+  std::vector<std::tuple<std::string, std::int64_t, bool>> entries;
+  for (int i = 0; i < 1000; ++i) entries.emplace_back("key-" + std::to_string(i * 7919 % 1000), i * 1'000'003LL, i % 3 == 0);
+  for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{127}, std::size_t{128}, entries.size()}) {
+    CAPTURE(n);
+    const std::vector<std::tuple<std::string, std::int64_t, bool>> part(entries.begin(), entries.begin() + static_cast<std::ptrdiff_t>(n));
+    std::string expected = "prefix", got = "prefix";  // both append
+    spate::detail::snapshot_value(part, expected);
+    spate::detail::snapshot_entries<std::string, std::int64_t, bool>(
+        n, [&](auto&& emit) { for (const auto& [k, v, m] : part) emit(k, v, m); }, got);
+    CHECK(got == expected);
+  }
+  std::string out;
+  CHECK_THROWS_WITH((spate::detail::snapshot_entries<int>(2, [](auto&& emit) { emit(1); }, out)),
+                    Catch::Matchers::Contains("announced 2 entries and wrote 1"));
+}

@@ -61,10 +61,10 @@ struct keyed_table : forward_control<Down> {
   void snapshot(std::string& out) const
     requires serde::Encodable<std::vector<std::tuple<Key, Value, bool>>>
   {
-    std::vector<std::tuple<Key, Value, bool>> v;
-    v.reserve(table.size());
-    table.for_each_with_mark([&](const Key& k, const Value& x, bool marked) { v.emplace_back(k, x, marked); });
-    detail::snapshot_value(v, out);
+    // Encoded as that vector, straight from the table.
+    detail::snapshot_entries<Key, Value, bool>(
+        table.size(), [&](auto&& emit) { table.for_each_with_mark([&](const Key& k, const Value& x, bool m) { emit(k, x, m); }); },
+        out);
   }
   /// Restores at another parallelism: the entries of every old subtask's
   /// snapshot whose key belongs to the key groups `mine`.
