@@ -408,6 +408,122 @@ void struct_keyby_sum_unfused(benchmark::State& state) {
   finish(state, sums == struct_keyby_sum_expected(), n_ints);
 }
 
+// ---------------------------------------------------------------- fan_out_2
+// ints -> x * 3 -> two branches: the odd ones summed; the multiples of 5,
+// divided by 5, summed. One read of the input (algebra/fan_out.hpp).
+
+struct two_sums {
+  std::int64_t odd = 0, fifths = 0;
+  bool operator==(const two_sums&) const = default;
+};
+
+two_sums fan_out_expected() {
+  static const two_sums t = [] {
+    two_sums r;
+    for (int x : ints()) {
+      const int y = x * 3;
+      if (y % 2 != 0) r.odd += y;
+      if (y % 5 == 0) r.fifths += y / 5;
+    }
+    return r;
+  }();
+  return t;
+}
+
+void fan_out_handwritten(benchmark::State& state) {
+  two_sums r;
+  for (auto _ : state) {
+    r = {};
+    for (int x : ints()) {
+      const int y = x * 3;
+      if (y % 2 != 0) r.odd += y;
+      if (y % 5 == 0) r.fifths += y / 5;
+    }
+    benchmark::DoNotOptimize(r);
+  }
+  finish(state, r == fan_out_expected(), n_ints);
+}
+
+void fan_out_fused(benchmark::State& state) {
+  two_sums r;
+  const auto job = spate::from_collection(ints()) | spate::map([](int x) { return x * 3; }) |
+                   spate::fan_out(spate::branch() | spate::filter([](int y) { return y % 2 != 0; }) |
+                                      spate::sum_into(r.odd),
+                                  spate::branch() | spate::filter([](int y) { return y % 5 == 0; }) |
+                                      spate::map([](int y) { return y / 5; }) | spate::sum_into(r.fifths));
+  for (auto _ : state) {
+    r = {};
+    spate::run(job);
+    benchmark::DoNotOptimize(r);
+  }
+  finish(state, r == fan_out_expected(), n_ints);
+}
+
+// ---------------------------------------------------------------- side_output
+// ints keyed by x & 7, a process function: a running total per key for the
+// records >= 0 (summed), the negative ones to a side output (summed).
+
+inline constexpr spate::output_tag<"negative", int> negative_ints;
+
+struct totals_or_negative {
+  using state_type = std::int64_t;
+  using output_type = std::int64_t;
+  void process(int x, auto& ctx, auto& out) {
+    if (x < 0)
+      ctx.output(negative_ints, x);
+    else
+      out(ctx.state() += x);
+  }
+};
+
+two_sums side_output_expected() {
+  static const two_sums t = [] {
+    two_sums r;
+    std::int64_t running[8] = {};
+    for (int x : ints()) {
+      if (x < 0)
+        r.fifths += x;
+      else
+        r.odd += running[x & 7] += x;
+    }
+    return r;
+  }();
+  return t;
+}
+
+void side_output_handwritten(benchmark::State& state) {
+  two_sums r;
+  spate::state::hash_map<int, std::int64_t> running;
+  for (auto _ : state) {
+    r = {};
+    running.clear();
+    for (int x : ints()) {
+      auto [slot, inserted] = running.try_emplace(x & 7);
+      (void)inserted;
+      if (x < 0)
+        r.fifths += x;
+      else
+        r.odd += slot->second += x;
+    }
+    benchmark::DoNotOptimize(r);
+  }
+  finish(state, r == side_output_expected(), n_ints);
+}
+
+void side_output_fused(benchmark::State& state) {
+  two_sums r;
+  const auto job = spate::from_collection(ints()) | spate::key_by([](int x) { return x & 7; }) |
+                   spate::process(totals_or_negative{}) |
+                   spate::fan_out(spate::branch() | spate::sum_into(r.odd),
+                                  spate::branch(negative_ints) | spate::sum_into(r.fifths));
+  for (auto _ : state) {
+    r = {};
+    spate::run(job);
+    benchmark::DoNotOptimize(r);
+  }
+  finish(state, r == side_output_expected(), n_ints);
+}
+
 }  // namespace
 
 BENCHMARK(map_filter_sum_handwritten)->Name("fusion/map_filter_sum/handwritten");
@@ -428,5 +544,9 @@ BENCHMARK(struct_keyby_sum_handwritten)->Name("fusion/struct_keyby_sum/handwritt
 BENCHMARK(struct_keyby_sum_handwritten_flat)->Name("fusion/struct_keyby_sum/handwritten_flat");
 BENCHMARK(struct_keyby_sum_fused)->Name("fusion/struct_keyby_sum/fused");
 BENCHMARK(struct_keyby_sum_unfused)->Name("fusion/struct_keyby_sum/unfused");
+BENCHMARK(fan_out_handwritten)->Name("fusion/fan_out_2/handwritten");
+BENCHMARK(fan_out_fused)->Name("fusion/fan_out_2/fused");
+BENCHMARK(side_output_handwritten)->Name("fusion/side_output/handwritten");
+BENCHMARK(side_output_fused)->Name("fusion/side_output/fused");
 
 BENCHMARK_MAIN();

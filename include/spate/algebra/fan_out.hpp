@@ -302,7 +302,7 @@ struct fan_out_built {
   }
   /// A record of side output Tag (detail::emit_side).
   template <class Tag, class V>
-  void push_side(V&& v) {
+  [[gnu::always_inline]] void push_side(V&& v) {
     deliver<Tag>(static_cast<const no_key*>(nullptr), std::forward<V>(v));
   }
 

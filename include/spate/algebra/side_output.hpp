@@ -129,7 +129,7 @@ void check_side_output(stage_label label) {
 
 /// Sends v to the branches of Tag in the fan-out after `down`.
 template <class Tag, class Down, class V>
-void emit_side(Down& down, stage_label label, V&& v) {
+[[gnu::always_inline]] inline void emit_side(Down& down, stage_label label, V&& v) {
   using T = typename Tag::value_type;
   if constexpr (!std::is_constructible_v<T, V&&>) {
     (void)&diagnostic::report<diagnostic::side_output_wrong_type<Tag, std::remove_cvref_t<V>>>;
