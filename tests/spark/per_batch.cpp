@@ -243,3 +243,56 @@ TEST_CASE("reduce_by_key, count_by_value, group_by_key keep the open batch acros
                                                                                                      by_sort);
   }
 }
+
+TEST_CASE("count_by_value_and_window: counts over the batches of each window, zeros dropped", "[spark][per_batch][window]") {
+  // [doc:count_by_value_and_window]
+  spate::script<std::string> s;
+  s.record("a").record("b").batch_end(from_millis(1000))
+   .record("a").batch_end(from_millis(2000))
+   .batch_end(from_millis(3000))
+   .batch_end(from_millis(4000));
+  std::vector<std::string> out;
+  spate::run(spate::from_script(s) | spate::count_by_value_and_window(2s, 1s) |
+             spate::map([](const auto& w) { return std::to_string(spate::to_millis(w.end)) + " " + w.key + "=" + std::to_string(w.value); }) |
+             spate::collect_into(out));
+  // windows (end - 2 s, end]: b has slid out at 3000, a at 4000
+  CHECK(sorted(out) == std::vector<std::string>{"1000 a=1", "1000 b=1", "2000 a=2", "2000 b=1", "3000 a=1"});
+  // [end]
+
+  // Against a brute-force count of each window's batches, on random scripts.
+  std::mt19937 rng(31337);
+  for (int round = 0; round < 30; ++round) {
+    CAPTURE(round);
+    const std::int64_t size = 1000 * std::uniform_int_distribution<std::int64_t>(1, 4)(rng);
+    const std::int64_t slide = 1000 * std::uniform_int_distribution<std::int64_t>(1, 2)(rng);
+    spate::script<std::string> r;
+    std::vector<std::pair<std::int64_t, std::string>> closed;  // (batch time, record) of closed batches
+    std::vector<std::string> open;
+    std::vector<std::int64_t> ends;
+    std::int64_t t = 0;
+    for (int i = 0; i < 200; ++i) {
+      if (std::uniform_int_distribution<int>(0, 9)(rng) < 3) {
+        t += 1000;
+        r.batch_end(from_millis(t));
+        ends.push_back(t);
+        for (auto& x : open) closed.emplace_back(t, std::move(x));
+        open.clear();
+      } else {
+        std::string x(1, static_cast<char>('a' + std::uniform_int_distribution<int>(0, 5)(rng)));
+        r.record(x);
+        open.push_back(x);
+      }
+    }
+    std::vector<std::tuple<std::int64_t, std::string, std::int64_t>> expected, got;
+    for (std::int64_t end : ends) {
+      if (end % slide != 0) continue;
+      std::map<std::string, std::int64_t> c;
+      for (const auto& [bt, x] : closed)
+        if (bt > end - size && bt <= end) ++c[x];
+      for (const auto& [x, n] : c) expected.emplace_back(end, x, n);
+    }
+    spate::run(spate::from_script(r) | spate::count_by_value_and_window(spate::duration{size}, spate::duration{slide}) |
+               spate::for_each([&](const auto& w) { got.emplace_back(spate::to_millis(w.end), w.key, w.value); }));
+    CHECK(sorted(got) == expected);
+  }
+}

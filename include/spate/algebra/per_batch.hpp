@@ -24,6 +24,10 @@
 //   from_collection(words) | map([](const std::string& w) { return std::pair{w, 1}; })
 //       | reduce_by_key(std::plus<>{})        // (word, count in this batch), per batch
 //
+// And one windowed form, over the batches of a sliding window:
+//   count_by_value_and_window(size, slide)   Spark's countByValueAndWindow,
+//     the spelled-out chain over reduce_by_key_and_window (see below).
+//
 // At the end of input the open batch is emitted too (run_batch: the whole
 // input is one batch). The state between batch ends is the per-batch
 // window's, snapshotted with it (window/global_window.hpp, per_batch_op).
@@ -35,8 +39,10 @@
 #include <vector>
 
 #include "../exec/owned.hpp"
+#include "../window/reduce_by_window.hpp"
 #include "../window/window.hpp"
 #include "fold.hpp"
+#include "map.hpp"
 #include "key_by.hpp"
 #include "pipeline.hpp"
 #include "reduce.hpp"
@@ -237,5 +243,55 @@ constexpr auto count_by_value() { return per_batch_stage<detail::per_batch_kind:
 /// key_by) that arrived, in arrival order (Spark's groupByKey):
 /// std::pair<K, std::vector<V>>.
 constexpr auto group_by_key() { return per_batch_stage<detail::per_batch_kind::group, detail::no_batch_fn>{{}, {}}; }
+
+namespace detail {
+// count_by_value_and_window's parts: (record, 1), counts added and taken
+// away, zero counts dropped (Spark's filterFunc `_._2 != 0`), the count alone.
+struct record_and_one {
+  template <class T>
+  std::pair<exec::owned_t<T>, std::int64_t> operator()(const T& r) const {
+    return {exec::to_owned(r), 1};
+  }
+};
+struct add_counts {
+  template <class P>
+  P operator()(P a, const P& b) const noexcept {
+    a.second += b.second;
+    return a;
+  }
+};
+struct subtract_counts {
+  template <class P>
+  P operator()(P a, const P& b) const noexcept {
+    a.second -= b.second;
+    return a;
+  }
+};
+struct nonzero_count {
+  template <class K, class P>
+  bool operator()(const K&, const P& p) const noexcept {
+    return p.second != 0;
+  }
+};
+struct window_count_only {
+  template <class W>
+  auto operator()(const W& w) const {
+    return window_result<decltype(w.key), std::int64_t>{w.key, w.start, w.end, w.value.second};
+  }
+};
+}  // namespace detail
+
+/// Spark's countByValueAndWindow(size, slide): per distinct record, how many
+/// arrived in the batches of the window (end − size, end], at each window
+/// end (a multiple of slide): window_result<R, std::int64_t>; values whose
+/// count fell to zero are dropped, as in Spark. It is the spelled-out
+///   map(r -> (r, 1)) | key_by<0>() | reduce_by_key_and_window(+, −, size, slide, count != 0)
+/// and works incrementally like it (window/reduce_by_window.hpp).
+inline auto count_by_value_and_window(duration size, duration slide) {
+  return map(detail::record_and_one{}) | key_by<0>() |
+         reduce_by_key_and_window(detail::add_counts{}, detail::subtract_counts{}, size, slide,
+                                  detail::nonzero_count{}) |
+         map(detail::window_count_only{});
+}
 
 }  // namespace spate
