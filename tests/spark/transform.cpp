@@ -49,9 +49,12 @@ TEST_CASE("transform: a view of the records, records made from nothing, and a do
 
   // f runs for empty batches too (Spark calls transform per RDD): here it emits the batch size.
   std::vector<std::size_t> sizes;
+  // [doc:dstream_count]
+  // Spark's DStream.count(): one record per batch, its number of records
   auto counted = spate::from_elements(0) |
                  spate::transform([](const std::vector<int>& rs) { return std::vector<std::size_t>{rs.size()}; }) |
                  spate::collect_into(sizes);
+  // [end]
   spark_test::feed_batched<decltype(counted), int>(counted, {1, 2, batch_end{}, batch_end{}, 3, batch_end{}});
   CHECK(sizes == std::vector<std::size_t>{2, 0, 1});
 
@@ -105,4 +108,19 @@ TEST_CASE("transform keeps an open batch across a snapshot (restore law)", "[spa
   const std::vector<spate_laws::event<int>> events{5, 1, batch_end{}, 3, 9, 4, batch_end{}, batch_end{}, 7, 8};
   for (std::size_t cut = 0; cut <= events.size(); ++cut)
     spate_laws::restore_equals_uninterrupted<Out, spate::compacted_env>(make, events, cut);
+}
+
+TEST_CASE("whole-stream aggregates per batch: window_all(per_batch()) (Spark's DStream.count and reduce)", "[spark][transform]") {
+  spate::script<int> s;
+  s.record(1).record(2).record(3).batch_end(spate::from_millis(1000)).batch_end(spate::from_millis(2000)).record(4);
+  // [doc:dstream_reduce]
+  std::vector<int> sums;
+  spate::run(spate::from_script(s) | spate::window_all(spate::per_batch()) | spate::reduce(std::plus<>{}) |
+             spate::map([](const auto& w) { return w.value; }) | spate::collect_into(sums));
+  CHECK(sums == std::vector<int>{6, 4});  // an empty batch emits nothing; the last batch closes at the end
+  // [end]
+  std::vector<std::int64_t> counts;
+  spate::run(spate::from_script(s) | spate::window_all(spate::per_batch()) | spate::count() |
+             spate::map([](const auto& w) { return w.value; }) | spate::collect_into(counts));
+  CHECK(counts == std::vector<std::int64_t>{3, 1});
 }
