@@ -12,6 +12,7 @@
 // OUT_DIR/NAME.late (the late output) in the same format:
 //   time windows            key,start,end,count,sum,min,max
 //   count / global windows  key,count,sum,min,max
+//   (with a trigger or an evictor: kind=triggered, the time windows' format)
 //   process timers          key,T,timer,watermark,sum,count  (a timer)
 //                           key,E,ts,watermark,sum,count     (a record)
 //   late output             key,ts,value
@@ -359,6 +360,79 @@ int gen(const fs::path& dir, std::uint64_t seed, int scale) {
     emit(name, {{"kind", "global_every"}, {"interval", s(interval)}, {"bound", s(bound)}, {"lateness", s(lateness)}},
          sh, r);
   }
+  // Time windows with a trigger instead of their default (continuous
+  // event-time, count, and their purging variants) and with evictors (count,
+  // time; before or after the function). Results are compared per (key,
+  // window): the order of different windows of one key due at one time is
+  // Flink's timer heap's, not part of the semantics (scripts/flink-diff).
+  auto time_window_params = [&](rng& r, const std::string& window, std::int64_t& grid, std::int64_t& phase) {
+    std::map<std::string, std::string> p{{"kind", "triggered"}, {"window", window}};
+    if (window == "tumbling") {
+      std::int64_t size = r.pick(std::vector<std::int64_t>{10, 100, 1000});
+      p["size"] = s(size);
+      p["offset"] = s(r.chance(0.3) ? r.in(-(size - 1), size - 1) : 0);
+      grid = size;
+      phase = std::stoll(p["offset"]);
+    } else if (window == "sliding") {
+      auto [size, slide] = r.pick(std::vector<std::pair<std::int64_t, std::int64_t>>{{1000, 300}, {100, 50}, {30, 70}});
+      p["size"] = s(size);
+      p["slide"] = s(slide);
+      p["offset"] = "0";
+      grid = slide;
+      phase = floor_mod(size, slide);
+    } else {
+      std::int64_t gap = r.pick(std::vector<std::int64_t>{50, 1000});
+      p["gap"] = s(gap);
+      grid = gap;
+      phase = 0;
+    }
+    return p;
+  };
+  const std::vector<std::string> windows{"tumbling", "sliding", "session"};
+  for (int i = 0; i < 24 * scale; ++i) {
+    rng r{family_seed(7000u, i, seed)};
+    const std::string& window = windows[static_cast<std::size_t>(i) % 3];
+    std::int64_t grid = 0, phase = 0;
+    auto p = time_window_params(r, window, grid, phase);
+    const int variant = (i / 3) % 4;  // continuous, count, purging continuous, purging count
+    p["trigger"] = variant % 2 == 0 ? "continuous" : "count";
+    p["purge"] = variant >= 2 ? "1" : "0";
+    p["interval"] = s(std::max<std::int64_t>(1, grid / r.pick(std::vector<std::int64_t>{4, 3, 1}) + r.in(0, 1)));
+    p["n"] = s(r.pick(std::vector<std::int64_t>{1, 2, 5}));
+    p["evictor"] = "none";
+    p["fn"] = r.chance(0.3) ? "process" : "agg";
+    std::int64_t bound = bound_for(r, grid), lateness = lateness_for(r, grid);
+    p["bound"] = s(bound);
+    p["lateness"] = s(lateness);
+    stream_shape sh = shape(r, grid, phase, bound, lateness);
+    if (window == "session") sh.touch = grid;
+    std::snprintf(name, sizeof name, "trigger_%s_%02d", window.c_str(), i);
+    emit(name, p, sh, r);
+  }
+  for (int i = 0; i < 12 * scale; ++i) {
+    rng r{family_seed(7500u, i, seed)};
+    const std::string& window = windows[static_cast<std::size_t>(i) % 3];
+    std::int64_t grid = 0, phase = 0;
+    auto p = time_window_params(r, window, grid, phase);
+    // A count evictor keeps the last records in their list order, which for a
+    // merged session Flink takes from a hash set: time evictors only there.
+    p["evictor"] = window == "session" || (i / 3) % 2 == 1 ? "time" : "count";
+    p["keep"] = s(r.pick(std::vector<std::int64_t>{1, 3, 10}));
+    p["evict_size"] = s(std::max<std::int64_t>(1, grid / r.pick(std::vector<std::int64_t>{2, 5})));
+    p["after"] = r.chance(0.5) ? "1" : "0";
+    p["trigger"] = r.chance(0.3) ? "count" : "none";
+    p["purge"] = "0";
+    p["n"] = s(r.pick(std::vector<std::int64_t>{2, 4}));
+    p["interval"] = "0";
+    p["fn"] = "process";
+    std::int64_t bound = bound_for(r, grid), lateness = lateness_for(r, grid);
+    p["bound"] = s(bound);
+    p["lateness"] = s(lateness);
+    stream_shape sh = shape(r, grid, phase, bound, lateness);
+    if (window == "session") sh.touch = grid;
+    std::snprintf(name, sizeof name, "evictor_%s_%02d", window.c_str(), i);
+    emit(name, p, sh, r);
+  }
   // keyed process function with event-time timers
   for (int i = 0; i < 10 * scale; ++i) {
     rng r{family_seed(6000u, i, seed)};
@@ -511,6 +585,64 @@ void run_global_window(const test_case& c, Assigner a, outputs& o, bool unfused)
   run_job(job, unfused);
 }
 
+// A time window with a trigger and/or an evictor (kind=triggered).
+template <class Assigner>
+void run_triggered(const test_case& c, Assigner a, outputs& o, bool unfused) {
+  auto src = spate::from_collection(c.events) |
+             spate::with_watermarks(&Ev::ts, spate::bounded_out_of_orderness(ms(c.num("bound")))) |
+             spate::key_by(&Ev::key);
+  auto line = [&](const auto& r) {
+    o.main.push_back(r.key + "," + std::to_string(spate::to_millis(r.start)) + "," +
+                     std::to_string(spate::to_millis(r.end)) + "," + acc_line(r.value));
+  };
+  auto with_function = [&](auto w) {
+    using A = typename decltype(w)::assigner_type;
+    constexpr bool evicting = [] {
+      if constexpr (spate::detail::is_triggered_assigner<A>)
+        return A::evicting;
+      else
+        return false;
+    }();
+    if constexpr (evicting)  // an evictor needs process (anything else does not compile)
+      run_job(src | w | spate::process(records_fn{}) | spate::for_each(line), unfused);
+    else if (c.str("fn") == "process")
+      run_job(src | w | spate::process(records_fn{}) | spate::for_each(line), unfused);
+    else
+      run_job(src | w | spate::aggregate(agg{}) | spate::for_each(line), unfused);
+  };
+  auto with_evictor = [&](auto w) {
+    const std::string& e = c.str("evictor");
+    if (e == "none") return with_function(w);
+    const auto when = c.num("after") != 0 ? spate::evict_when::after : spate::evict_when::before;
+    if (e == "count")
+      with_function(w.evictor(spate::count_evictor(static_cast<std::uint64_t>(c.num("keep")), when)));
+    else
+      with_function(w.evictor(spate::time_evictor(ms(c.num("evict_size")), when)));
+  };
+  auto w = spate::window(a, &Ev::ts)
+               .allowed_lateness(ms(c.num("lateness")))
+               .late_to(spate::for_each(late_lines{&o.late}));
+  const std::string& t = c.str("trigger");
+  const bool purge = c.num("purge") != 0;
+  if (t == "none") {
+    with_evictor(w);
+  } else if (t == "continuous") {
+    auto tr = spate::continuous_event_time(ms(c.num("interval")));
+    if (purge)
+      with_evictor(w.trigger(spate::purging(tr)));
+    else
+      with_evictor(w.trigger(tr));
+  } else if (t == "count") {
+    auto tr = spate::every_n(static_cast<std::uint64_t>(c.num("n")));
+    if (purge)
+      with_evictor(w.trigger(spate::purging(tr)));
+    else
+      with_evictor(w.trigger(tr));
+  } else {
+    throw std::runtime_error(c.name + ": unknown trigger " + t);
+  }
+}
+
 void run_process(const test_case& c, outputs& o, bool unfused) {
   auto job = spate::from_collection(c.events) |
              spate::with_watermarks(&Ev::ts, spate::bounded_out_of_orderness(ms(c.num("bound")))) |
@@ -549,6 +681,14 @@ outputs run_case(const test_case& c, bool unfused) {
       run_global_window(c, spate::global_window(w), o, unfused);
   } else if (kind == "global_every") {
     run_global_window(c, spate::global_window(spate::every(ms(c.num("interval")))), o, unfused);
+  } else if (kind == "triggered") {
+    const std::string& w = c.str("window");
+    if (w == "tumbling")
+      run_triggered(c, spate::tumbling(ms(c.num("size")), ms(c.num("offset"))), o, unfused);
+    else if (w == "sliding")
+      run_triggered(c, spate::sliding(ms(c.num("size")), ms(c.num("slide")), ms(c.num("offset"))), o, unfused);
+    else
+      run_triggered(c, spate::session(ms(c.num("gap"))), o, unfused);
   } else if (kind == "process") {
     run_process(c, o, unfused);
   } else {

@@ -61,6 +61,9 @@ import org.apache.flink.streaming.api.windowing.assigners.GlobalWindows;
 import org.apache.flink.streaming.api.windowing.assigners.SlidingEventTimeWindows;
 import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
 import org.apache.flink.streaming.api.windowing.assigners.WindowAssigner;
+import org.apache.flink.streaming.api.windowing.evictors.CountEvictor;
+import org.apache.flink.streaming.api.windowing.evictors.TimeEvictor;
+import org.apache.flink.streaming.api.windowing.triggers.ContinuousEventTimeTrigger;
 import org.apache.flink.streaming.api.windowing.triggers.CountTrigger;
 import org.apache.flink.streaming.api.windowing.triggers.PurgingTrigger;
 import org.apache.flink.streaming.api.windowing.triggers.Trigger;
@@ -427,6 +430,54 @@ public final class FlinkDiff {
           main = c.p.get("fn").equals("process") ? w.process(new TimeLineOfRecords())
                                                  : w.aggregate(new Agg(), new TimeLine());
         }
+        break;
+      }
+      case "triggered": {
+        // A time window with Flink's trigger and/or evictor (spate's
+        // window(a).trigger(t) / .evictor(e)); "none": the default trigger.
+        String window = c.p.get("window");
+        WindowAssigner<Object, TimeWindow> a;
+        if (window.equals("tumbling"))
+          a = TumblingEventTimeWindows.of(Duration.ofMillis(c.num("size")), Duration.ofMillis(c.num("offset")));
+        else if (window.equals("sliding"))
+          a = SlidingEventTimeWindows.of(Duration.ofMillis(c.num("size")), Duration.ofMillis(c.num("slide")),
+              Duration.ofMillis(c.num("offset")));
+        else
+          a = EventTimeSessionWindows.withGap(Duration.ofMillis(c.num("gap")));
+        WindowedStream<Ev, String, TimeWindow> w = keyed.window(a);
+        boolean purge = c.num("purge") != 0;
+        switch (c.p.get("trigger")) {
+          case "continuous": {
+            Trigger<Object, TimeWindow> t = ContinuousEventTimeTrigger.of(Duration.ofMillis(c.num("interval")));
+            w = purge ? w.trigger(PurgingTrigger.of(t)) : w.trigger(t);
+            break;
+          }
+          case "count": {
+            Trigger<Object, TimeWindow> t = CountTrigger.of(c.num("n"));
+            w = purge ? w.trigger(PurgingTrigger.of(t)) : w.trigger(t);
+            break;
+          }
+          case "none":
+            break;
+          default:
+            throw new IllegalArgumentException(c.name + ": unknown trigger " + c.p.get("trigger"));
+        }
+        boolean after = c.p.containsKey("after") && c.num("after") != 0;
+        switch (c.p.get("evictor")) {
+          case "count":
+            w = w.evictor(CountEvictor.of(c.num("keep"), after));
+            break;
+          case "time":
+            w = w.evictor(TimeEvictor.of(Duration.ofMillis(c.num("evict_size")), after));
+            break;
+          case "none":
+            break;
+          default:
+            throw new IllegalArgumentException(c.name + ": unknown evictor " + c.p.get("evictor"));
+        }
+        w = w.allowedLateness(lateness).sideOutputLateData(lateTag);
+        main = c.p.get("fn").equals("process") ? w.process(new TimeLineOfRecords())
+                                               : w.aggregate(new Agg(), new TimeLine());
         break;
       }
       case "count":
