@@ -296,3 +296,20 @@ TEST_CASE("count_by_value_and_window: counts over the batches of each window, ze
     CHECK(sorted(got) == expected);
   }
 }
+
+TEST_CASE("the pair-stream stages compose in chains, and say where their key_by went", "[spark][per_batch]") {
+  // A reusable piece: the key_by goes in when the chain meets a pair stream.
+  auto per_batch_counts = spate::map([](const std::string& w) { return word_count{w, 1}; }) |
+                          spate::reduce_by_key(std::plus<>{});
+  std::vector<std::string> words{"x", "y", "x"};
+  std::vector<word_count> out;
+  spate::run_batch(spate::from_collection(words) | per_batch_counts | spate::collect_into(out));
+  CHECK(sorted(out) == std::vector<word_count>{{"x", 2}, {"y", 1}});
+
+  spate::context ctx{spate::micro_batch{1s}, spate::parallelism{2}};
+  std::vector<std::pair<std::string, std::int64_t>> counts;
+  ctx.add(spate::from_collection(words) | spate::count_by_value() | spate::collect_into(counts));
+  const std::string plan = ctx.explain();
+  CHECK_THAT(plan, Catch::Matchers::Contains("range source | key_by #1 => shuffle") &&
+                       Catch::Matchers::Contains("(shuffle) | count_by_value #2"));
+}
