@@ -15,12 +15,16 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
+
+#include <unistd.h>
 
 using namespace std::chrono_literals;
 
@@ -323,4 +327,102 @@ TEST_CASE("fan_out: a branch with a key_by of its own fails at the start under p
   std::int64_t n = 0;
   for (auto& [k, c] : counts) n += c;
   CHECK(n == std::int64_t(in.size()));
+}
+
+namespace {
+auto keyed_stateful_job = [](stateful_outputs& o) {
+  return spate::from_collection(no_input) | spate::key_by(residue) |
+         spate::fan_out(spate::branch("counts") | spate::count() | spate::collect_into(o.counts),
+                        spate::branch("sums") | spate::reduce([](int a, int b) { return a + b; }) |
+                            spate::collect_into(o.sums));
+};
+}  // namespace
+
+TEST_CASE("fan_out after key_by: the branches' keyed state rescales", "[fan_out][law][snapshot]") {
+  const auto evs = random_feed(9);
+  for (auto [from, to] : {std::pair<std::size_t, std::size_t>{2, 1}, {1, 3}, {3, 2}})
+    spate_laws::rescale_equals_uninterrupted<stateful_outputs>(keyed_stateful_job, evs, evs.size() / 2, residue, from,
+                                                              to);
+}
+
+namespace {
+class temp_folder {
+ public:
+  temp_folder() : path_(std::filesystem::temp_directory_path() / ("spate_fan_out_" + std::to_string(::getpid()))) {
+    std::filesystem::remove_all(path_);
+  }
+  ~temp_folder() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+using update = std::pair<int, std::int64_t>;
+struct checkpointed_outputs {
+  std::vector<update> counts;
+  std::vector<std::pair<int, std::uint64_t>> sums;
+};
+constexpr int n_keys = 5;
+auto checkpointed_job(std::uint64_t n, checkpointed_outputs& o) {
+  return spate::generate([](std::uint64_t i) { return i; }, n) |
+         spate::key_by([](std::uint64_t i) { return static_cast<int>(i % n_keys); }) |
+         spate::fan_out(spate::branch("counts") | spate::count() | spate::collect_into(o.counts),
+                        spate::branch("sums") | spate::reduce([](std::uint64_t a, std::uint64_t b) { return a + b; }) |
+                            spate::collect_into(o.sums));
+}
+}  // namespace
+
+// (At another parallelism the generator source cannot resume; the branches'
+// rescaling is the law above.)
+TEST_CASE("fan_out in a checkpointed context: stopped, then resumed, exactly", "[fan_out][checkpoint]") {
+  const std::uint64_t n = 20'000;
+  for (auto [p1, p2] : {std::pair<std::size_t, std::size_t>{1, 1}, {2, 2}}) {
+    INFO("parallelism " << p1 << " then " << p2);
+    temp_folder d;
+    const spate::checkpointing c{.interval = 20ms, .folder = d.path()};
+    checkpointed_outputs first, second;
+    {
+      spate::context ctx{spate::continuous{}, spate::parallelism{p1}, spate::max_rate{4000}, c};
+      ctx.add(checkpointed_job(n, first));
+      ctx.start();
+      const auto deadline = std::chrono::steady_clock::now() + 60s;
+      while (ctx.checkpoints()->completed() < 2 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(5ms);
+      REQUIRE(ctx.checkpoints()->completed() >= 2);
+      ctx.stop(spate::stop_mode::graceful);  // a final checkpoint
+      ctx.await_termination();
+    }
+    REQUIRE(first.counts.size() < n);
+    {
+      spate::context ctx{spate::continuous{}, spate::parallelism{p2}, c};
+      ctx.add(checkpointed_job(n, second));
+      ctx.start();
+      ctx.await_termination();
+    }
+    // the count branch: every key's updates over both runs are 1, 2, ..., its count
+    std::map<int, std::vector<std::int64_t>> by_key;
+    for (const auto* run : {&first, &second})
+      for (const auto& [k, v] : run->counts) by_key[k].push_back(v);
+    REQUIRE(by_key.size() == std::size_t(n_keys));
+    for (const auto& [k, cs] : by_key) {
+      INFO("key " << k);
+      REQUIRE(cs.size() == n / n_keys);
+      for (std::size_t i = 0; i < cs.size(); ++i) REQUIRE(cs[i] == std::int64_t(i + 1));
+    }
+    // the sum branch: its running sums went on from the restored ones, to
+    // each key's total, one update per record
+    std::map<int, std::uint64_t> last;
+    for (const auto* run : {&first, &second})
+      for (const auto& [k, v] : run->sums) last[k] = std::max(last[k], v);
+    for (int k = 0; k < n_keys; ++k) {
+      std::uint64_t total = 0;
+      for (std::uint64_t i = std::uint64_t(k); i < n; i += n_keys) total += i;
+      CHECK(last[k] == total);
+    }
+    CHECK(second.sums.size() + first.sums.size() == n);
+  }
 }

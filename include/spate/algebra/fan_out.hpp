@@ -32,7 +32,9 @@
 // cannot run in parallel yet: under parallelism > 1 the job fails at its
 // start naming the branch (put the key_by before the fan-out, or run the
 // branch as a job of its own).
+#include <algorithm>
 #include <array>
+#include <concepts>
 #include <cstddef>
 #include <stdexcept>
 #include <string>
@@ -42,6 +44,7 @@
 #include <utility>
 #include <vector>
 
+#include "../core/key_group.hpp"
 #include "../fuse/build.hpp"
 #include "../io/source.hpp"
 #include "../state/chain_snapshot.hpp"
@@ -222,6 +225,18 @@ constexpr std::string_view stage_name_of() {
     return "user stage";
 }
 
+/// Every stateful layer can restore at another parallelism (keyed state).
+template <class S>
+constexpr bool layers_rescalable() {
+  constexpr bool here = !stateful_stage<S> || requires(S& s, const std::vector<std::string_view>& p) {
+    { s.restore_rescaled(p, key_group_range{}) } -> std::convertible_to<bool>;
+  };
+  if constexpr (requires(S& s) { s.down; })
+    return here && layers_rescalable<std::remove_cvref_t<decltype(std::declval<S&>().down)>>();
+  else
+    return here;
+}
+
 /// One built branch: its chain, the identity of each layer's state, and
 /// whether it still takes records.
 template <class Feed, class Chain>
@@ -349,8 +364,45 @@ struct fan_out_built {
     std::apply([&](auto&... b) { (restore_branch(b, *e, used, ok), ...); }, branches);
     return ok && used == e->size();
   }
+  /// At another parallelism: each stage keeps the keys of its key groups
+  /// `mine` from every old subtask's snapshot (when every stateful stage of
+  /// every branch can).
+  bool restore_rescaled(const std::vector<std::string_view>& parts, key_group_range mine)
+    requires snapshottable && (layers_rescalable<typename Bs::chain_type>() && ...)
+  {
+    std::vector<entries> olds;
+    for (std::string_view in : parts) {
+      auto e = detail::restore_value<entries>(in);
+      if (!e) return false;
+      olds.push_back(std::move(*e));
+    }
+    std::vector<std::string> known;
+    bool ok = true;
+    std::apply([&](auto&... b) { (rescale_branch(b, olds, mine, known, ok), ...); }, branches);
+    for (const auto& e : olds)
+      for (const auto& [u, bytes] : e)
+        if (std::find(known.begin(), known.end(), u) == known.end()) return false;  // a stage the job lost
+    return ok;
+  }
 
  private:
+  template <class B>
+  static void rescale_branch(B& b, const std::vector<entries>& olds, key_group_range mine,
+                             std::vector<std::string>& known, bool& ok) {
+    std::size_t depth = 0;
+    for_each_stage(b.chain, [&](auto& st) {
+      if constexpr (stateful_stage<std::remove_cvref_t<decltype(st)>>) {
+        std::string uid = b.uid_at(depth);
+        std::vector<std::string_view> mine_parts;
+        for (const auto& e : olds)
+          for (const auto& [u, bytes] : e)
+            if (u == uid) mine_parts.push_back(bytes);
+        if (!mine_parts.empty()) ok = st.restore_rescaled(mine_parts, mine) && ok;
+        known.push_back(std::move(uid));
+      }
+      ++depth;
+    });
+  }
   template <class B>
   static void snapshot_branch(const B& b, entries& e) {
     std::size_t depth = 0;
@@ -382,6 +434,22 @@ struct fan_out_built {
 }  // namespace detail
 
 /// The fan-out as a sink descriptor.
+namespace diagnostic {
+// READ THIS IF YOUR COMPILE BREAKS HERE: a fan_out after key_by whose
+// branches use the key (count, reduce, window, process...) is built on the
+// sink thread of a parallel context, where records arrive without their key,
+// because a branch's sink cannot run one instance per worker (print, a user
+// sink). Give every branch a sink that runs per worker (collect_into,
+// sum_into, for_each(f).per_worker()), and the fan-out runs in each worker,
+// after the shuffle, with the key. (The message before this one, from the
+// branch's stage, is the same fact seen from the stage.)
+template <class Flow>
+struct fan_out_branches_lose_the_key {
+  static_assert(always_false<Flow>,
+                "spate: a fan_out whose branches use the key needs sinks that run per worker in a parallel context");
+};
+}  // namespace diagnostic
+
 template <class... Bs>
 struct fan_out_sink : sink_tag {
   static constexpr const char* name = "fan_out";
@@ -449,6 +517,16 @@ struct fan_out_sink : sink_tag {
   }
   template <class Flow, bool Part, class Env>
   auto make(Env& env, stage_label label, shard sh) const {
+    if constexpr (!(detail::branch_ok<Flow, Bs> && ...)) {
+      // only on a sink thread: every other build has passed check<Flow>()
+      (void)&diagnostic::report<diagnostic::fan_out_branches_lose_the_key<Flow>>;
+      return detail::fan_out_built<>{};
+    } else {
+      return make_branches<Flow, Part>(env, label, sh);
+    }
+  }
+  template <class Flow, bool Part, class Env>
+  auto make_branches(Env& env, stage_label label, shard sh) const {
     return std::apply(
         [&](const auto&... b) {
           return detail::fan_out_built<decltype(build_branch<Flow, Part>(env, label, sh, b))...>{

@@ -116,6 +116,12 @@ struct metered_sink {
     {
       return inner.restore(in);
     }
+    // Keyed state of a sink (a fan_out's branches) moves to another parallelism.
+    bool restore_rescaled(const std::vector<std::string_view>& parts, key_group_range mine)
+      requires requires(Inner& i) { i.restore_rescaled(parts, mine); }
+    {
+      return inner.restore_rescaled(parts, mine);
+    }
   };
   template <class Flow, class Env>
   auto build(Env& env, stage_label label) const {
