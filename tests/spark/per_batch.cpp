@@ -313,3 +313,33 @@ TEST_CASE("the pair-stream stages compose in chains, and say where their key_by 
   CHECK_THAT(plan, Catch::Matchers::Contains("range source | key_by #1 => shuffle") &&
                        Catch::Matchers::Contains("(shuffle) | count_by_value #2"));
 }
+
+TEST_CASE("Spark's network word count, per batch: flat_map(words) | count_by_value()", "[spark][per_batch][parallel]") {
+  std::vector<std::string> lines;
+  std::map<std::string, std::int64_t> expected;
+  for (int i = 0; i < 3000; ++i) {
+    std::string l = "w" + std::to_string(i % 17) + " w" + std::to_string(i % 5) + " w" + std::to_string(i % 17);
+    for (auto w : spate::words(l)) ++expected[std::string(w)];
+    lines.push_back(std::move(l));
+  }
+  for (std::size_t p : {1u, 2u}) {
+    CAPTURE(p);
+    std::map<std::string, std::int64_t> total;
+    std::size_t batches = 0;
+    // [doc:network_word_count]
+    // Spark: lines.flatMap(_.split(" ")).map((_, 1)).reduceByKey(_ + _).foreachRDD(...)
+    spate::context ctx{spate::micro_batch{20ms}, spate::parallelism{p}, spate::max_rate{20'000}};
+    ctx.add(spate::from_collection(lines)
+            | spate::flat_map([](const std::string& l) { return spate::words(l); })
+            | spate::count_by_value()  // (word, count in this batch), string_views owned as std::string
+            | spate::foreach_batch([&](const std::vector<std::pair<std::string, std::int64_t>>& counts) {
+                ++batches;
+                for (const auto& [w, n] : counts) total[w] += n;
+              }));
+    ctx.start();
+    ctx.await_termination();
+    // [end]
+    CHECK(total == expected);
+    CHECK(batches >= 2);
+  }
+}
