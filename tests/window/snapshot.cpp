@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -61,6 +62,18 @@ struct per_key {
   }
 };
 
+// Several windows of one key due at one time fire in the order of their
+// timers, which a restored queue need not share: each window's results in
+// their order.
+struct per_window {
+  template <class R>
+  std::vector<R> operator()(std::vector<R> rs) const {
+    std::stable_sort(rs.begin(), rs.end(),
+                     [](const R& a, const R& b) { return std::tie(a.key, a.start, a.end) < std::tie(b.key, b.start, b.end); });
+    return rs;
+  }
+};
+
 template <class Out, class Make, class Normalize = per_key>
 void check_law(const Make& make, const Normalize& normalize = {}) {
   std::mt19937 rng(20261202);
@@ -69,6 +82,11 @@ void check_law(const Make& make, const Normalize& normalize = {}) {
     std::size_t cut = events.empty() ? 0 : std::uniform_int_distribution<std::size_t>(0, events.size())(rng);
     spate_laws::restore_equals_uninterrupted<Out>(make, events, cut, normalize);
   }
+}
+
+template <class Out, class Make>
+void check_law(per_window n, const Make& make) {
+  check_law<Out>(make, n);
 }
 
 template <class Assigner>
@@ -136,6 +154,39 @@ TEST_CASE("restore law: time windows with lateness, late output and process", "[
   check_law<std::vector<spate::window_result<int, long>>>(late_tumbling);
   check_law<counts>(late_sliding);
   check_law<counts>(late_session);
+}
+
+TEST_CASE("restore law: time windows with triggers and evictors", "[window][snapshot][trigger][evictor]") {
+  // every part of a triggered window's state: contents, per-window counts,
+  // next firing times, the windows' timers (event and processing time),
+  // evicted buffers with their timestamps, merged sessions
+  auto triggered = [](auto w) {
+    return [w](auto& out) {
+      return spate::from_elements(reading{}) | spate::key_by(&reading::sensor) | w | spate::count() |
+             spate::collect_into(out);
+    };
+  };
+  auto on = [](auto a) { return spate::window(a, &reading::ts); };
+  check_law<counts>(per_window{}, triggered(on(spate::tumbling(20ms)).trigger(spate::continuous_event_time(7ms))));
+  check_law<counts>(per_window{}, triggered(on(spate::tumbling(20ms)).allowed_lateness(10ms).trigger(spate::every_n(3))));
+  check_law<counts>(per_window{}, 
+      triggered(on(spate::sliding(30ms, 10ms)).allowed_lateness(5ms).trigger(spate::purging(spate::every_n(2)))));
+  check_law<counts>(per_window{}, triggered(on(spate::sliding(30ms, 10ms)).trigger(spate::continuous_event_time(4ms))));
+  check_law<counts>(per_window{}, 
+      triggered(on(spate::session(8ms)).allowed_lateness(4ms).trigger(spate::continuous_event_time(5ms))));
+  check_law<counts>(per_window{}, triggered(on(spate::session(8ms)).trigger(spate::purging(spate::every_n(2)))));
+  check_law<counts>(per_window{}, triggered(on(spate::tumbling(20ms)).trigger(spate::continuous_processing_time(5ms))));
+  auto evicting = [](auto w) {
+    return [w](auto& out) {
+      return spate::from_elements(reading{}) | spate::key_by(&reading::sensor) | w | spate::process(sum_of_records) |
+             spate::collect_into(out);
+    };
+  };
+  using sums = std::vector<spate::window_result<int, long>>;
+  check_law<sums>(per_window{}, evicting(on(spate::tumbling(20ms)).allowed_lateness(10ms).evictor(spate::count_evictor(3))));
+  check_law<sums>(per_window{}, evicting(
+      on(spate::sliding(30ms, 10ms)).trigger(spate::every_n(2)).evictor(spate::time_evictor(5ms, spate::evict_when::after))));
+  check_law<sums>(per_window{}, evicting(on(spate::session(8ms)).evictor(spate::time_evictor(3ms))));
 }
 
 TEST_CASE("a window operator refuses a snapshot that does not decode, and keeps its state", "[window][snapshot]") {

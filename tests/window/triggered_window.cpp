@@ -2,11 +2,17 @@
 // window(a).trigger(t) and .evictor(e) on tumbling, sliding and session
 // windows; golden cases worked out from Flink's WindowOperator and its
 // triggers and evictors, each run fused and unfused.
+#include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
+#include <tuple>
 #include <vector>
 
+#include <spate/exec.hpp>
+
+#include "laws.hpp"
 #include "support.hpp"
 
 using namespace std::chrono_literals;
@@ -231,4 +237,109 @@ TEST_CASE("evictors: count and time, before or after the function", "[window][ev
                spate::process(values) | spate::map([](const auto& r) { return r.value; }) | log_into(out, false));
     CHECK(out == strings{"1 3", "end"});  // [0, 1600): 2, then 1, then 3 added: the last two kept
   }
+}
+
+namespace {
+struct click {
+  int user;
+  std::int64_t ts;
+};
+// Rising timestamps with jitter below the out-of-orderness: no record is
+// late however the input is split into shards.
+std::vector<click> clicks(std::uint32_t seed) {
+  std::vector<click> in(1500);
+  std::uint64_t x = seed;
+  std::int64_t t = 1'000'000;
+  for (auto& c : in) {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    t += static_cast<std::int64_t>((x >> 33) % 4);
+    c = {static_cast<int>((x >> 40) % 7), t - static_cast<std::int64_t>((x >> 50) % 6)};
+  }
+  return in;
+}
+using click_count = spate::window_result<int, std::int64_t>;
+template <class W>
+auto click_job(const std::vector<click>& in, W w) {
+  return [&in, w](std::vector<click_count>& out) {
+    return spate::from_collection(in) | spate::with_watermarks(&click::ts, spate::bounded_out_of_orderness(10ms)) |
+           spate::key_by(&click::user) | w | spate::count() | spate::collect_into(out);
+  };
+}
+// Each window's results in their order (windows of one key due at one
+// watermark may come in any order).
+struct per_window {
+  std::vector<click_count> operator()(std::vector<click_count> v) const {
+    std::stable_sort(v.begin(), v.end(), [](const click_count& a, const click_count& b) {
+      return std::tie(a.key, a.start, a.end) < std::tie(b.key, b.start, b.end);
+    });
+    return v;
+  }
+};
+// Each window's last result. Which records an early firing holds depends on
+// how shards interleave records and watermarks; the firing at the end holds
+// all of the window's records.
+struct last_per_window {
+  std::vector<click_count> operator()(std::vector<click_count> v) const {
+    v = per_window{}(std::move(v));
+    std::vector<click_count> r;
+    for (std::size_t i = 0; i < v.size(); ++i)
+      if (i + 1 == v.size() || v[i + 1].key != v[i].key || v[i + 1].start != v[i].start) r.push_back(v[i]);
+    return r;
+  }
+};
+// Sessions: only the sessions that were not merged into a larger one later
+// (an early firing of a session that then grew depends on the interleaving).
+struct last_per_final_session {
+  std::vector<click_count> operator()(std::vector<click_count> v) const {
+    v = last_per_window{}(std::move(v));
+    std::vector<click_count> r;
+    for (const click_count& a : v) {
+      bool inside = std::any_of(v.begin(), v.end(), [&](const click_count& b) {
+        return b.key == a.key && b.start <= a.start && a.end <= b.end && (b.start != a.start || b.end != a.end);
+      });
+      if (!inside) r.push_back(a);
+    }
+    return r;
+  }
+};
+}  // namespace
+
+TEST_CASE("micro-batch == continuous for event-time triggers", "[window][trigger][law]") {
+  const auto in = clicks(7);
+  auto check = [&](auto make) {
+    std::vector<click_count> sequential;
+    spate::run(make(sequential));
+    REQUIRE(sequential.size() > 100);
+    for (bool batched : {false, true}) {
+      INFO((batched ? "micro-batch" : "continuous") << ", parallelism 1");
+      std::vector<click_count> out;
+      auto ctx = batched ? std::make_unique<spate::context>(spate::micro_batch{20ms}, spate::parallelism{1})
+                         : std::make_unique<spate::context>(spate::continuous{}, spate::parallelism{1});
+      ctx->add(make(out));
+      ctx->start();
+      ctx->await_termination();
+      CHECK(per_window{}(out) == per_window{}(sequential));  // every firing, early ones included
+    }
+  };
+  check(click_job(in, spate::window(spate::tumbling(50ms), &click::ts).trigger(spate::continuous_event_time(15ms))));
+  check(click_job(in, spate::window(spate::sliding(60ms, 20ms), &click::ts)
+                          .trigger(spate::purging(spate::continuous_event_time(7ms)))));
+  check(click_job(in, spate::window(spate::session(3ms), &click::ts).trigger(spate::continuous_event_time(10ms))));
+}
+
+TEST_CASE("parallel == sequential for triggered windows", "[window][trigger][law]") {
+  const auto in = clicks(11);
+  // count triggers with count(): the same firings whatever the record order
+  spate_laws::parallel_equals_sequential<std::vector<click_count>>(
+      click_job(in, spate::window(spate::tumbling(50ms), &click::ts).trigger(spate::every_n(5))), per_window{});
+  spate_laws::parallel_equals_sequential<std::vector<click_count>>(
+      click_job(in, spate::window(spate::sliding(60ms, 20ms), &click::ts).trigger(spate::purging(spate::every_n(3)))),
+      per_window{});
+  // continuous triggers: the firing at each window's end
+  spate_laws::parallel_equals_sequential<std::vector<click_count>>(
+      click_job(in, spate::window(spate::tumbling(50ms), &click::ts).trigger(spate::continuous_event_time(15ms))),
+      last_per_window{});
+  spate_laws::parallel_equals_sequential<std::vector<click_count>>(
+      click_job(in, spate::window(spate::session(3ms), &click::ts).trigger(spate::continuous_event_time(10ms))),
+      last_per_final_session{});
 }
