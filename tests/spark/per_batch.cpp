@@ -209,8 +209,9 @@ TEST_CASE("reduce_by_key and group_by_key: parallel == sequential; the key_by th
             }));
     if (p == 2) {
       const std::string plan = ctx.explain();
-      CHECK_THAT(plan, Catch::Matchers::Contains("key_by #1 => shuffle") &&
-                           Catch::Matchers::Contains("(shuffle) | reduce_by_key #2"));
+      // combined before the shuffle, one partial per key and batch in each worker
+      CHECK_THAT(plan, Catch::Matchers::Contains("key_by #1 => combine #2 => shuffle") &&
+                           Catch::Matchers::Contains("(shuffle) | reduce_by_key #2 (merges partials)"));
     }
     ctx.start();
     ctx.await_termination();
@@ -310,8 +311,11 @@ TEST_CASE("the pair-stream stages compose in chains, and say where their key_by 
   std::vector<std::pair<std::string, std::int64_t>> counts;
   ctx.add(spate::from_collection(words) | spate::count_by_value() | spate::collect_into(counts));
   const std::string plan = ctx.explain();
-  CHECK_THAT(plan, Catch::Matchers::Contains("range source | key_by #1 => shuffle") &&
-                       Catch::Matchers::Contains("(shuffle) | count_by_value #2"));
+  CHECK_THAT(plan, Catch::Matchers::Contains("range source | key_by #1 => combine #2 => shuffle") &&
+                       Catch::Matchers::Contains("(shuffle) | count_by_value #2 (merges partials)"));
+  ctx.start();
+  ctx.await_termination();
+  CHECK(sorted(counts) == std::vector<std::pair<std::string, std::int64_t>>{{"x", 2}, {"y", 1}});
 }
 
 TEST_CASE("Spark's network word count, per batch: flat_map(words) | count_by_value()", "[spark][per_batch][parallel]") {

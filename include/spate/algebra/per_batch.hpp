@@ -33,6 +33,7 @@
 // window's, snapshotted with it (window/global_window.hpp, per_batch_op).
 #include <concepts>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -193,6 +194,45 @@ struct per_batch_stage : stage_tag {
   template <class Flow>
   using output = flow<std::pair<decltype(std::declval<window_output<Flow>>().key),
                                 decltype(std::declval<window_output<Flow>>().value)>>;
+
+  // Combining before a shuffle (exec/shuffle.hpp, compacted modes): under a
+  // parallel context reduce_by_key and count_by_value reduce each batch's
+  // records of a key to one partial in every upstream worker, and the worker
+  // that owns the key reduces the partials, still per batch (the shuffle
+  // sends its partials before each batch end). f must be associative, as
+  // for any parallel reduce. group_by_key is not combined (a partial would
+  // be the whole group).
+  static constexpr bool combinable = Kind != detail::per_batch_kind::group;
+  struct combiner {
+    F fn;
+    stage_label label;
+    template <class T>
+    using partial = std::conditional_t<Kind == detail::per_batch_kind::count, std::int64_t, T>;
+    template <class T>
+    auto first(T&& r) {
+      if constexpr (Kind == detail::per_batch_kind::count)
+        return std::int64_t{1};
+      else
+        return std::remove_cvref_t<T>(std::forward<T>(r));
+    }
+    template <class P, class R>
+    void add(P& p, const R& r) {
+      if constexpr (Kind == detail::per_batch_kind::count)
+        ++p;
+      else if constexpr (OnValues)
+        p.second = detail::call_user(label, fn, std::as_const(p.second), r.second);
+      else
+        p = detail::call_user(label, fn, std::as_const(p), r);
+    }
+  };
+  combiner make_combiner(stage_label label) const { return combiner{fn, label}; }
+  /// The stage after the shuffle: the same reduce over the partials (counts: their sum).
+  auto merge_stage() const {
+    if constexpr (Kind == detail::per_batch_kind::count)
+      return per_batch_stage<detail::per_batch_kind::reduce, std::plus<std::int64_t>>{{}, {}};
+    else
+      return *this;
+  }
 
   template <class Flow, class Env, class Down>
   auto build(Env& env, stage_label label, Down&& down) const {
