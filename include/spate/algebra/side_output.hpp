@@ -112,7 +112,8 @@ std::string side_output_unreachable(stage_label label) {
   return "spate: the side output '" + std::string(Tag::tag_name()) + "' of stage '" + std::string(label.name) + "' (#" +
          std::to_string(label.position) +
          ") reaches no fan_out branch(tag) in its segment: add one after the stage, with no key_by in between "
-         "when the job runs in parallel, and a fan_out whose branches' sinks run one instance per worker";
+         "when the job runs in parallel, and a fan_out whose branches' sinks run one instance per worker (the "
+         "unfused engine, run_unfused, cannot carry side outputs)";
 }
 
 /// Whether a side output of `label` can reach its branch from Down: a
