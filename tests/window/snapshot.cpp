@@ -189,6 +189,36 @@ TEST_CASE("restore law: time windows with triggers and evictors", "[window][snap
   check_law<sums>(per_window{}, evicting(on(spate::session(8ms)).evictor(spate::time_evictor(3ms))));
 }
 
+TEST_CASE("rescale law: triggered windows move from P to P'", "[window][snapshot][rescale][trigger]") {
+  auto continuous = [](auto& out) {
+    return spate::from_elements(reading{}) | spate::key_by(&reading::sensor) |
+           spate::window(spate::tumbling(20ms), &reading::ts).trigger(spate::continuous_event_time(6ms)) |
+           spate::count() | spate::collect_into(out);
+  };
+  auto sessions = [](auto& out) {
+    return spate::from_elements(reading{}) | spate::key_by(&reading::sensor) |
+           spate::window(spate::session(8ms), &reading::ts).allowed_lateness(3ms).trigger(spate::every_n(2)) |
+           spate::count() | spate::collect_into(out);
+  };
+  auto evicting = [](auto& out) {
+    return spate::from_elements(reading{}) | spate::key_by(&reading::sensor) |
+           spate::window(spate::sliding(30ms, 10ms), &reading::ts).evictor(spate::count_evictor(2)) |
+           spate::process(sum_of_records) | spate::collect_into(out);
+  };
+  auto key = [](const reading& r) { return r.sensor; };
+  std::mt19937 rng(20261203);
+  for (int round = 0; round < 15; ++round) {
+    auto events = random_events(rng);
+    std::size_t cut = events.empty() ? 0 : std::uniform_int_distribution<std::size_t>(0, events.size())(rng);
+    for (auto [from, to] : {std::pair<std::size_t, std::size_t>{2, 1}, {1, 2}, {3, 2}}) {
+      spate_laws::rescale_equals_uninterrupted<counts>(continuous, events, cut, key, from, to, per_window{});
+      spate_laws::rescale_equals_uninterrupted<counts>(sessions, events, cut, key, from, to, per_window{});
+      spate_laws::rescale_equals_uninterrupted<std::vector<spate::window_result<int, long>>>(evicting, events, cut, key,
+                                                                                             from, to, per_window{});
+    }
+  }
+}
+
 TEST_CASE("a window operator refuses a snapshot that does not decode, and keeps its state", "[window][snapshot]") {
   std::vector<reading> none;
   counts out;

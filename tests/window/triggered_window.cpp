@@ -239,6 +239,16 @@ TEST_CASE("evictors: count and time, before or after the function", "[window][ev
   }
 }
 
+TEST_CASE("window_all takes triggers too", "[window][trigger][all]") {
+  spate::script<Ev> s;
+  s.record({"a", 100}).record({"b", 200}).record({"c", 300}).watermark(from_millis(999));
+  auto log = logged([&](std::vector<std::string>& out) {
+    return spate::from_script(s) | spate::window_all(spate::tumbling(1s), &Ev::ts).trigger(spate::every_n(2)) |
+           spate::count() | log_into(out);
+  });
+  CHECK(log == strings{"([0, 1000), 2)", "W999", "Wmax", "end"});
+}
+
 namespace {
 struct click {
   int user;
