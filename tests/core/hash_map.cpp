@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -90,4 +91,35 @@ TEST_CASE("erase_if and copies keep every remaining entry reachable", "[hash_map
     if (i % 3) REQUIRE(c.find(i)->second == std::to_string(i));
   }
   REQUIRE(c.memory_bytes() >= c.size() * sizeof(std::pair<int, std::string>));
+}
+
+TEST_CASE("a copy is the same table: every entry and every mark, for trivial and non-trivial entries", "[hash_map]") {
+  auto check = [](auto& m, auto value_of) {
+    std::mt19937 rng(17);
+    for (int i = 0; i < 5000; ++i) {
+      const int k = static_cast<int>(rng() % 3000);
+      auto [slot, fresh] = m.try_emplace_with(k, [&] { return value_of(i); });
+      if (!fresh) slot->second = value_of(i);
+      if (i % 3 == 0) m.mark(slot);
+      if (i % 11 == 0) m.erase(static_cast<int>(rng() % 3000));
+    }
+    auto c = m;
+    REQUIRE(c.size() == m.size());
+    REQUIRE(c.marked() == m.marked());
+    using V = std::remove_cvref_t<decltype(value_of(0))>;
+    std::unordered_map<int, std::pair<V, bool>> a, b;
+    m.for_each_with_mark([&](int k, const V& v, bool mk) { a.emplace(k, std::pair(v, mk)); });
+    c.for_each_with_mark([&](int k, const V& v, bool mk) { b.emplace(k, std::pair(v, mk)); });
+    REQUIRE(a == b);
+    // The copy is independent of the original.
+    m.clear();
+    REQUIRE(c.size() == b.size());
+    std::size_t drained = 0;
+    c.drain_marked([&](const auto&) { ++drained; });
+    REQUIRE(drained == static_cast<std::size_t>(std::count_if(b.begin(), b.end(), [](const auto& e) { return e.second.second; })));
+  };
+  hash_map<int, std::int64_t> trivial;
+  check(trivial, [](int i) { return static_cast<std::int64_t>(i) * 3; });
+  hash_map<int, std::string> strings;
+  check(strings, [](int i) { return "value " + std::to_string(i); });
 }

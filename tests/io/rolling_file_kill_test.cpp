@@ -116,6 +116,8 @@ void run_with_kills(std::size_t parallelism, int kills, int n, std::uint32_t see
 TEST_CASE("exactly-once rolling files across SIGKILLs: the visible parts are exact", "[rolling][checkpoint][kill]") {
   for (std::size_t p : {1u, 2u}) {
     CAPTURE(p);
-    run_with_kills(p, kills_or(10), 20'000, 20261202u + static_cast<std::uint32_t>(p));
+    const int kills = kills_or(10);
+    // Input for about twice as long as the kills take, at 1000 lines a second.
+    run_with_kills(p, kills, std::max(20'000, 2'000 * kills), 20261202u + static_cast<std::uint32_t>(p));
   }
 }

@@ -356,7 +356,22 @@ TEST_CASE("snapshot_entries encodes as a vector of tuples would, without the vec
         n, [&](auto&& emit) { for (const auto& [k, v, m] : part) emit(k, v, m); }, got);
     CHECK(got == expected);
   }
+  // Integers and bools only: the sized, pointer-written path gives the same bytes.
+  std::vector<std::tuple<std::uint64_t, std::int64_t, bool, std::int16_t>> fixed;
+  for (int i = 0; i < 300; ++i) fixed.emplace_back(i * 0x9E3779B97F4A7C15ull, -i * 1'000'003LL, i % 2 == 0, static_cast<std::int16_t>(-i));
+  for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{128}, fixed.size()}) {
+    CAPTURE(n);
+    const std::vector<std::tuple<std::uint64_t, std::int64_t, bool, std::int16_t>> part(
+        fixed.begin(), fixed.begin() + static_cast<std::ptrdiff_t>(n));
+    std::string expected = "x", got = "x";
+    spate::detail::snapshot_value(part, expected);
+    spate::detail::snapshot_entries<std::uint64_t, std::int64_t, bool, std::int16_t>(
+        n, [&](auto&& emit) { for (const auto& [a, b, c, e] : part) emit(a, b, c, e); }, got);
+    CHECK(got == expected);
+  }
   std::string out;
   CHECK_THROWS_WITH((spate::detail::snapshot_entries<int>(2, [](auto&& emit) { emit(1); }, out)),
+                    Catch::Matchers::Contains("announced 2 entries and wrote 1"));
+  CHECK_THROWS_WITH((spate::detail::snapshot_entries<std::string>(2, [](auto&& emit) { emit(std::string("a")); }, out)),
                     Catch::Matchers::Contains("announced 2 entries and wrote 1"));
 }

@@ -11,6 +11,8 @@
 // it is new.
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <string>
@@ -213,11 +215,32 @@ class hash_map {
     std::swap(marked_, o.marked_);
   }
 
+  /// A copy is the same table: the same capacity, every entry in the same
+  /// slot, marks included; for trivially copyable entries two block copies
+  /// (a checkpoint freezes a large table this way and encodes the copy
+  /// elsewhere).
   hash_map& operator=(const hash_map& o) requires std::is_copy_constructible_v<value_type> {
     if (this == &o) return *this;
     hash_map tmp;
-    tmp.reserve(o.size_);
-    o.for_each([&](const Key& k, const Value& v) { tmp.try_emplace_with(k, [&] { return v; }); });
+    if (o.cap_) {
+      tmp.slots_ = std::allocator<value_type>{}.allocate(o.cap_);
+      tmp.meta_ = new std::uint8_t[o.cap_];
+      tmp.cap_ = o.cap_;
+      std::memcpy(tmp.meta_, o.meta_, o.cap_);
+      if constexpr (std::is_trivially_copyable_v<value_type>) {
+        std::memcpy(static_cast<void*>(tmp.slots_), static_cast<const void*>(o.slots_), o.cap_ * sizeof(value_type));
+        tmp.size_ = o.size_;
+      } else {
+        std::fill_n(tmp.meta_, o.cap_, empty_slot);  // filled slot by slot: a throwing copy leaves tmp consistent
+        for (std::size_t i = 0; i < o.cap_; ++i) {
+          if (o.meta_[i] == empty_slot) continue;
+          std::construct_at(&tmp.slots_[i], o.slots_[i]);
+          tmp.meta_[i] = o.meta_[i];
+          ++tmp.size_;
+        }
+      }
+      tmp.marked_ = o.marked_;
+    }
     swap(tmp);
     return *this;
   }

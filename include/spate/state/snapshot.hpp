@@ -3,12 +3,15 @@
 // a stateful stage's snapshot(out) appends one binary record holding all its
 // state; restore(in) replaces the state with it (restore(snapshot(s)) == s).
 // The state cells of primitives.hpp encode as what they hold.
+#include <bit>
 #include <cstddef>
+#include <cstring>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -91,6 +94,39 @@ auto entries_of(const Map& m, F&& f) {
 template <class... Ts, class Each>
 void snapshot_entries(std::size_t n, Each&& each, std::string& out) {
   static_assert(serde::Encodable<std::vector<std::tuple<Ts...>>>);
+  if constexpr (std::endian::native == std::endian::little &&
+                ((std::is_arithmetic_v<Ts> && !std::is_floating_point_v<Ts>) && ...)) {
+    // Integers and bools are their own little-endian bytes (bool: 0 or 1):
+    // sized once, written through a pointer.
+    constexpr std::size_t entry = (sizeof(Ts) + ...);
+    const std::size_t at = out.size();
+    std::string head;
+    serde::writer hw(head);
+    hw.write_u8(serde::binary_magic);
+    hw.write_u8(serde::binary_version);
+    hw.write_varint(n);
+    out.resize(at + head.size() + n * entry);
+    char* p = out.data() + at;
+    std::memcpy(p, head.data(), head.size());
+    p += head.size();
+    char* const end = out.data() + out.size();
+    auto put = [&p]<class T>(const T& v) {
+      if constexpr (std::is_same_v<T, bool>) *p++ = v ? 1 : 0;
+      else {
+        std::memcpy(p, &v, sizeof(T));
+        p += sizeof(T);
+      }
+    };
+    std::size_t written = 0;
+    each([&](const Ts&... e) {
+      if (++written > n) return;
+      (put(e), ...);
+    });
+    if (written != n || p != end)
+      throw std::logic_error("spate: a snapshot announced " + std::to_string(n) + " entries and wrote " +
+                             std::to_string(written));
+    return;
+  }
   out.reserve(out.size() + 12 + n * serde::detail::min_size_sum<std::tuple<Ts...>>);
   serde::writer w(out);
   w.write_u8(serde::binary_magic);
