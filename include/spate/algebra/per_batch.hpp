@@ -4,8 +4,8 @@
 //   count_by_value()   per record value (or key) and batch, how many arrived
 //   group_by_key()     per key and batch, every record (value) that arrived
 // Each emits std::pair<K, R> once per key at each batch end, then forgets the
-// batch: what `key_by | reduce` gives in Spark. spate's own `key_by | reduce`
-// is a running aggregate (Flink's), which a Spark user meets first; these are
+// batch, as Spark's reduceByKey does. spate's own `key_by | reduce` is a
+// running aggregate (Flink's), which a Spark user meets first; these are
 // the spelled-out `window(per_batch()) | reduce(f)` (and count(), fold) with
 // the window's bounds dropped, built on that same per-batch window.
 //
