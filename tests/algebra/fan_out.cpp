@@ -426,3 +426,24 @@ TEST_CASE("fan_out in a checkpointed context: stopped, then resumed, exactly", "
     CHECK(second.sums.size() + first.sums.size() == n);
   }
 }
+
+TEST_CASE("fan_out on the sink thread (a branch's sink runs once per job): parallel == sequential",
+          "[fan_out][parallel]") {
+  const auto in = random_ints(12, 2000);
+  struct outs {
+    std::vector<int> seen;  // for_each(f): one instance, on the sink thread
+    long evens = 0;
+    bool operator==(const outs&) const = default;
+  };
+  auto sorted = [](outs o) {
+    std::sort(o.seen.begin(), o.seen.end());
+    return o;
+  };
+  spate_laws::parallel_equals_sequential<outs>(
+      [&](outs& o) {
+        return spate::from_collection(in) | spate::map(twice) |
+               spate::fan_out(spate::branch() | spate::for_each([&o](int x) { o.seen.push_back(x); }),
+                              spate::branch() | spate::filter(is_even) | spate::sum_into(o.evens));
+      },
+      sorted);
+}
