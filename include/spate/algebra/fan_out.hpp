@@ -22,8 +22,9 @@
 // (the job's sink, under the sink's uid), under the identity
 // "<branch>/<position in the branch>:<stage>", the branch being its name
 // (branch("name")), "side:<tag>" or "branch <k>" (k-th, from 1). A stage
-// found in neither a checkpoint restores empty; a checkpointed stage that is
-// no longer there makes the restore fail (the job changed).
+// the checkpoint does not know starts empty; a checkpointed stage that is no
+// longer there makes the restore fail (the job changed). Keyed state of the
+// branches restores at another parallelism (restore_rescaled).
 //
 // Parallelism: the fan-out runs where the job's sink runs. When every
 // branch's sink runs one instance per worker (collect_into, sum_into, ...)
