@@ -228,6 +228,16 @@ TEST_CASE("evictors: count and time, before or after the function", "[window][ev
   SECTION("with a trigger: evicted records are gone for the later firings") {
     CHECK(run(w.trigger(spate::every_n(2)).evictor(spate::count_evictor(1))) == strings{"2", "4", "end"});
   }
+  SECTION("on processing time: the default trigger fires at the window's end") {
+    spate::script<Ev> p;
+    p.tick(from_millis(100)).record({"a", 0, 1}).record({"a", 0, 2}).record({"a", 0, 3}).tick(from_millis(999))
+     .record({"a", 0, 4}).tick(from_millis(1000)).record({"a", 0, 5});
+    std::vector<std::string> out;
+    spate::run(spate::from_script(p) | spate::key_by(&Ev::user) |
+               spate::window(spate::tumbling(1s).on_processing_time()).evictor(spate::count_evictor(2)) |
+               spate::process(values) | spate::map([](const auto& r) { return r.value; }) | log_into(out, false));
+    CHECK(out == strings{"3 4", "5", "end"});  // [0, 1000) at tick 1000; [1000, 2000) at the end of input
+  }
   SECTION("on sessions: the merged session's records, by session start") {
     spate::script<Ev> m;
     m.record({"a", 1000, 1}).record({"a", 0, 2}).record({"a", 500, 3});

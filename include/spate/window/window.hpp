@@ -16,6 +16,10 @@
 //
 // Late records (later than allowed lateness) are counted (late_count(),
 // count_late_into(counter)) and, with late_to(sink), sent to any sink.
+//
+// Time windows take a trigger and an evictor as Flink's do:
+// window(tumbling(1min), &Ev::ts).trigger(continuous_event_time(10s)),
+// .evictor(count_evictor(100)) before process(f) (triggered_window.hpp).
 #include <cstdint>
 #include <tuple>
 #include <type_traits>
