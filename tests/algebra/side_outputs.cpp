@@ -241,3 +241,51 @@ TEST_CASE("side outputs with no branch to reach fail clearly", "[side_output]") 
                     Catch::Contains("side output 'too big' of stage 'process'"));
   CHECK(totals == std::vector<long>{1, 3});
 }
+
+namespace {
+inline constexpr spate::output_tag<"small", long> small_totals;
+inline constexpr spate::output_tag<"odd", long> odd_records;
+/// The running total per key to the stream; records below 10 also to
+/// "small", odd records to "odd".
+struct totals_with_tags {
+  using state_type = long;
+  using output_type = long;
+  void process(int x, auto& ctx, auto& out) {
+    if (x < 10) ctx.output(small_totals, long{x});
+    if (x % 2 != 0) ctx.output(odd_records, long{x});
+    out(ctx.state() += x);
+  }
+};
+}  // namespace
+
+TEST_CASE("side outputs merge: with the stream, and with each other", "[side_output][merge]") {
+  std::mt19937 rng(8);
+  std::vector<int> in(300);
+  for (int& x : in) x = std::uniform_int_distribution<int>(0, 40)(rng);
+  // [doc:merge]
+  std::vector<long> everything;
+  std::map<long, std::int64_t> side_counts;
+  spate::run(spate::from_collection(in) | spate::key_by([](int x) { return x % 3; }) |
+             spate::process(totals_with_tags{}) |
+             spate::fan_out(
+                 // the stream and a side output, as one stream (Flink's union)
+                 spate::branch(spate::main_stream, small_totals) | spate::collect_into(everything),
+                 // two side outputs merged, then keyed and counted
+                 spate::branch(small_totals, odd_records) | spate::key_by([](long v) { return v % 2; }) |
+                     spate::count() | spate::collect_into(side_counts)));
+  // [end]
+  std::size_t small = 0, odd = 0, small_even = 0;
+  for (int x : in) small += x < 10, odd += x % 2 != 0, small_even += x < 10 && x % 2 == 0;
+  CHECK(everything.size() == in.size() + small);  // nothing lost, in the order they were emitted
+  std::map<long, std::int64_t> want{{0, std::int64_t(small_even)}, {1, std::int64_t(odd + (small - small_even))}};
+  if (want[0] == 0) want.erase(0);
+  CHECK(side_counts == want);
+  // the order: each record's side output comes before its total
+  std::vector<long> expected;
+  std::map<int, long> totals;
+  for (int x : in) {
+    if (x < 10) expected.push_back(x);
+    expected.push_back(totals[x % 3] += x);
+  }
+  CHECK(everything == expected);
+}

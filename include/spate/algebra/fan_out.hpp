@@ -16,7 +16,9 @@
 //
 // branch(tag) takes a side output instead of the stream (algebra/
 // side_output.hpp): the records a stage before the fan-out emitted under
-// that tag, e.g. a window's late records.
+// that tag, e.g. a window's late records. branch(main_stream, tag, ...) and
+// branch(tag1, tag2, ...) merge their inputs (of one record type) into one
+// unkeyed stream, as Flink's union.
 //
 // State: every stateful stage of a branch is checkpointed with the fan-out
 // (the job's sink, under the sink's uid), under the identity
@@ -59,6 +61,28 @@ namespace spate {
 namespace detail {
 /// What feeds a branch that takes the stream itself (not a side output).
 struct main_feed {};
+/// A branch fed by several: the stream and side outputs, or side outputs.
+template <class... Feeds>
+struct merged_feed {};
+/// Whether a branch fed by Feed takes the records of From.
+template <class Feed, class From>
+inline constexpr bool feeds_from = std::is_same_v<Feed, From>;
+template <class... Fs, class From>
+inline constexpr bool feeds_from<merged_feed<Fs...>, From> = (std::is_same_v<Fs, From> || ...);
+template <class T>
+struct feed_of {
+  using type = T;  // an output_tag
+};
+}  // namespace detail
+
+/// In branch(main_stream, tag...): the stream itself, merged with side outputs.
+struct main_stream_t {};
+inline constexpr main_stream_t main_stream{};
+namespace detail {
+template <>
+struct feed_of<main_stream_t> {
+  using type = main_feed;
+};
 }  // namespace detail
 
 /// A branch being written: branch(...) | stage | ... (no sink yet).
@@ -86,6 +110,19 @@ branch_builder<output_tag<N, T>> branch(const output_tag<N, T>&) {
   return {"side:" + std::string(output_tag<N, T>::tag_name()), {}};
 }
 
+/// A branch of several inputs merged (Flink's union): the stream and side
+/// outputs, branch(main_stream, tag), or side outputs, branch(tag1, tag2),
+/// all of one record type. The merged stream is not keyed.
+template <class A, class B, class... Cs>
+  requires((is_output_tag_v<A> || std::is_same_v<A, main_stream_t>) &&
+           (is_output_tag_v<B> || std::is_same_v<B, main_stream_t>) &&
+           ((is_output_tag_v<Cs> || std::is_same_v<Cs, main_stream_t>) && ...))
+branch_builder<detail::merged_feed<typename detail::feed_of<A>::type, typename detail::feed_of<B>::type,
+                                   typename detail::feed_of<Cs>::type...>>
+branch(const A&, const B&, const Cs&...) {
+  return {{}, {}};
+}
+
 template <class Feed, class... Ds, stage_descriptor D>
 auto operator|(branch_builder<Feed, Ds...> b, D&& d) {
   using Dd = std::remove_cvref_t<D>;
@@ -104,6 +141,13 @@ namespace diagnostic {
 template <class Argument>
 struct fan_out_needs_branches {
   static_assert(always_false<Argument>, "spate: fan_out takes branches: branch() | stages... | sink");
+};
+// READ THIS IF YOUR COMPILE BREAKS HERE: branch(a, b, ...) merges streams
+// (the stream itself, main_stream, and side output tags) whose records
+// differ in type; first argument: the branch's inputs, second: the stream.
+template <class Feeds, class Flow>
+struct merged_records_differ {
+  static_assert(always_false<Feeds>, "spate: branch(...) merges streams of different record types");
 };
 }  // namespace diagnostic
 
@@ -140,6 +184,24 @@ template <fixed_string N, class T, class Flow>
 struct feed_flow<output_tag<N, T>, Flow> {
   using type = flow<T>;
 };
+template <class Feed, class Flow>
+struct record_of {
+  using type = std::remove_cvref_t<typename Flow::value_type>;
+};
+template <fixed_string N, class T, class Flow>
+struct record_of<output_tag<N, T>, Flow> {
+  using type = T;
+};
+template <class F, class... Fs, class Flow>
+struct feed_flow<merged_feed<F, Fs...>, Flow> {
+  using type = flow<typename record_of<F, Flow>::type>;
+  // (a mismatch is reported by the branch's check: merged_records_differ)
+};
+template <class Feed, class Flow>
+inline constexpr bool merged_records_agree = true;
+template <class F, class... Fs, class Flow>
+inline constexpr bool merged_records_agree<merged_feed<F, Fs...>, Flow> =
+    (std::is_same_v<typename record_of<F, Flow>::type, typename record_of<Fs, Flow>::type> && ...);
 
 /// A branch as a job from its input, composed with the same `|` as any
 /// pipeline (so each stage is checked, and window(...) | f fuses).
@@ -153,7 +215,16 @@ template <class Flow, class Spec>
 using branch_job_t = decltype(branch_job<Flow>(std::declval<const Spec&>()));
 
 template <class Flow, class Spec>
-inline constexpr bool branch_ok = !std::is_same_v<branch_job_t<typename feed_flow<typename Spec::feed, Flow>::type, Spec>,
+constexpr bool branch_records_agree() {
+  if constexpr (merged_records_agree<typename Spec::feed, Flow>) {
+    return true;
+  } else {
+    (void)&diagnostic::report<diagnostic::merged_records_differ<typename Spec::feed, Flow>>;
+    return false;
+  }
+}
+template <class Flow, class Spec>
+inline constexpr bool branch_ok = branch_records_agree<Flow, Spec>() && !std::is_same_v<branch_job_t<typename feed_flow<typename Spec::feed, Flow>::type, Spec>,
                                                   error_pipeline>;
 
 template <class D>
@@ -253,20 +324,25 @@ struct built_branch {
 };
 
 /// The built fan-out: the branches side by side.
+template <class Feed>
+inline constexpr bool is_merged = false;
+template <class... Fs>
+inline constexpr bool is_merged<merged_feed<Fs...>> = true;
+
 template <class... Bs>
 struct fan_out_built {
   using is_fan_out = void;
   std::tuple<Bs...> branches;
 
   template <class Tag>
-  static constexpr bool has_side = (std::is_same_v<typename Bs::feed, Tag> || ...);
+  static constexpr bool has_side = (feeds_from<typename Bs::feed, Tag> || ...);
 
  private:
   static constexpr std::size_t n = sizeof...(Bs);
   /// The last branch fed by Feed (n if none): it may take the record itself.
   template <class Feed>
   static constexpr std::size_t last_of = [] {
-    constexpr bool is[] = {std::is_same_v<typename Bs::feed, Feed>...};
+    constexpr bool is[] = {feeds_from<typename Bs::feed, Feed>...};
     std::size_t last = n;
     for (std::size_t i = 0; i < n; ++i)
       if (is[i]) last = i;
@@ -277,8 +353,8 @@ struct fan_out_built {
   [[gnu::always_inline]] void one(const K* k, R&& r) {
     auto& b = std::get<I>(branches);
     if (!b.alive) return;
-    if constexpr (std::is_same_v<K, no_key>)
-      b.alive = b.chain.push(std::forward<R>(r));
+    if constexpr (std::is_same_v<K, no_key> || is_merged<typename std::remove_cvref_t<decltype(b)>::feed>)
+      b.alive = b.chain.push(std::forward<R>(r));  // a merged stream is not keyed
     else
       b.alive = push_to(b.chain, k, std::forward<R>(r));
   }
@@ -287,7 +363,7 @@ struct fan_out_built {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       (
           [&] {
-            if constexpr (std::is_same_v<typename std::tuple_element_t<I, std::tuple<Bs...>>::feed, Feed>) {
+            if constexpr (feeds_from<typename std::tuple_element_t<I, std::tuple<Bs...>>::feed, Feed>) {
               if constexpr (I == last_of<Feed>)
                 one<I>(k, std::forward<R>(r));
               else
