@@ -15,14 +15,25 @@
 // state. count_by_window (Spark: map(_ => 1L).reduceByWindow(_ + _, _ - _))
 // has no filter: once it has counted a record it emits every window, 0 for an
 // empty one. Like Spark, the work per batch end visits every key it keeps.
+// Checkpoints store every key's state (this batch's pane, the window's value,
+// the panes still in the window with their batch times); keyed, it moves to
+// another parallelism by key group. A value or key type with no binary
+// encoding makes checkpointing refuse the job (keeps_state, no snapshot).
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <tuple>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "../algebra/stage.hpp"
+#include "../core/key_group.hpp"
 #include "../state/hash_map.hpp"
+#include "../state/snapshot.hpp"
 #include "result.hpp"
 
 namespace spate {
@@ -143,6 +154,64 @@ struct reduce_by_window_stage : stage_tag {
         return false;
       });
       this->down.on_batch_end(b);
+    }
+
+    /// A key's state as encoded: (key, this batch's pane, the window's
+    /// value, the panes in the window as (batch time, pane), oldest first).
+    using pane_list = std::vector<std::pair<std::int64_t, V>>;
+    using entry = std::tuple<SK, std::optional<V>, std::optional<V>, pane_list>;
+    static constexpr bool keeps_state = true;
+    void snapshot(std::string& out) const
+      requires serde::Encodable<std::vector<entry>>
+    {
+      pane_list panes;
+      detail::snapshot_entries<SK, std::optional<V>, std::optional<V>, pane_list>(
+          keys.size(),
+          [&](auto&& emit) {
+            keys.for_each([&](const SK& k, const key_state& s) {
+              panes.assign(s.panes.begin(), s.panes.end());
+              emit(k, s.batch, s.running, panes);
+            });
+          },
+          out);
+    }
+    bool restore(std::string_view in)
+      requires serde::Encodable<std::vector<entry>>
+    {
+      return restore_from({&in, 1}, [](const SK&) { return true; });
+    }
+    /// Restores at another parallelism: the keys of the key groups `mine`
+    /// from every old subtask's snapshot.
+    bool restore_rescaled(const std::vector<std::string_view>& parts, key_group_range mine)
+      requires(!Count && serde::Encodable<std::vector<entry>>)
+    {
+      const key_groups kg;
+      return restore_from(parts, [&](const SK& k) { return mine.contains(kg.group_of(k)); });
+    }
+
+   private:
+    // Decodes every part first: a snapshot that does not decode, or holds a
+    // state this stage cannot have made, leaves the state as it was.
+    template <class Mine>
+    bool restore_from(std::span<const std::string_view> parts, const Mine& mine) {
+      state::hash_map<SK, key_state> fresh;
+      for (std::string_view in : parts) {
+        auto v = detail::restore_value<std::vector<entry>>(in);
+        if (!v) return false;
+        for (auto& [k, batch, running, panes] : *v) {
+          if (!mine(std::as_const(k))) continue;
+          if (!batch && !running) return false;          // a key is made by a record
+          if (!panes.empty() && !running) return false;  // panes are in the value
+          auto [slot, inserted] = fresh.try_emplace(k);
+          if (!inserted) return false;  // one key twice: not one job's state
+          key_state& s = slot->second;
+          s.batch = std::move(batch);
+          s.running = std::move(running);
+          for (auto& p : panes) s.panes.push_back(std::move(p));
+        }
+      }
+      keys = std::move(fresh);
+      return true;
     }
   };
   template <class Flow, class Env, class Down>
