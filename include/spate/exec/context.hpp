@@ -17,8 +17,10 @@
 #include <filesystem>
 #include <optional>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -58,6 +60,7 @@ class context {
   /// restart_strategy (options.hpp), in any order.
   template <class... Opts>
   explicit context(Opts... opts) : ctl_(std::make_unique<exec::control>()) {
+    ctl_->counters = &counters_;
     (apply(opts), ...);
   }
   context(const context&) = delete;
@@ -217,6 +220,7 @@ class context {
     ckpt_.reset();
     for (auto& j : jobs_) j->drop_checkpoints();
     ctl_ = std::make_unique<exec::control>();
+    ctl_->counters = &counters_;
     try {
       if (ckpt_opts_) ckpt_ = std::make_unique<exec::checkpoint_runtime>(*ckpt_opts_);
       launch_all();
@@ -344,6 +348,10 @@ class context {
   }
   /// Completed micro-batches (the latest 1000), oldest first.
   std::vector<batch_metrics> batches() const { return ctl_->metrics.history(); }
+  /// The counters rich functions made (runtime_context::counter), each
+  /// summed over the stage's instances, by "<stage uid>/<name>"; restarts of
+  /// a restart strategy add to them (records replayed are counted again).
+  std::map<std::string, std::uint64_t> counters() const { return counters_.read(); }
   /// Calls f after each completed micro-batch (from an executor thread).
   void on_batch_completed(std::function<void(const batch_metrics&)> f) { ctl_->metrics.add_listener(std::move(f)); }
 
@@ -391,6 +399,7 @@ class context {
   mutable std::mutex m_;
   state state_ = state::initialized;
   exec::exec_config cfg_;
+  counter_registry counters_;  // before ctl_, which points to it
   std::unique_ptr<exec::control> ctl_;
   std::unique_ptr<exec::checkpoint_runtime> ckpt_;
   std::optional<checkpointing> ckpt_opts_;

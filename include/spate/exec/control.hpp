@@ -8,6 +8,7 @@
 #include <mutex>
 #include <vector>
 
+#include "../algebra/rich.hpp"
 #include "barriers.hpp"
 #include "metrics.hpp"
 #include "queue.hpp"
@@ -22,6 +23,8 @@ struct control {
   metrics_registry metrics;
   /// Checkpointing, when the context has it on (exec/checkpointing.hpp).
   checkpoint_hooks* checkpoints = nullptr;
+  /// Where rich functions' counters go (the context's, kept across restarts).
+  counter_registry* counters = nullptr;
 
   /// Records the first error and aborts.
   void fail(std::exception_ptr e) {

@@ -32,6 +32,7 @@
 
 #include "../algebra/key_by.hpp"
 #include "../algebra/pipeline.hpp"
+#include "../algebra/rich.hpp"
 #include "../fuse/build.hpp"
 #include "barriers.hpp"
 #include "control.hpp"
@@ -350,6 +351,17 @@ class job_runner final : public job_runner_base {
     return "stages " + std::to_string(from + 1) + ".." + std::to_string(to) + " of job " + std::to_string(index_);
   }
 
+  /// The runtime context of a rich function at layer `depth` of a segment
+  /// (exec/../algebra/rich.hpp).
+  auto functions_context(control& ctl, shard part, const layer_uids& uids) const {
+    return [this, &ctl, part, &uids](std::size_t depth, stage_label where) {
+      return runtime_context{part.index, part.count, index_, where,
+                             depth < uids.size() && !uids[depth].empty() ? uids[depth] : std::string(where.name),
+                             ctl.counters ? ctl.counters : &fallback_counters_};
+    };
+  }
+  mutable counter_registry fallback_counters_;
+
   /// No stage in front of a segment's stages (see spawn_segment).
   struct no_front {
     template <class Flow>
@@ -394,7 +406,9 @@ class job_runner final : public job_runner_base {
           head.on_end();  // it had ended before the checkpoint: nothing to read again
           return;
         }
+        function_scope functions{chain, functions_context(ctl, part, *uids)};
         in.template run<Env>(job_, head, ctl, cfg);
+        if (!ctl.abort()) functions.close();  // stopped or failed: closed, what they throw dropped
       };
       if constexpr (std::is_same_v<Front, no_front>) {
         auto chain = fuse::build_segment<In, From>(env, stages, out);
@@ -561,7 +575,9 @@ class job_runner final : public job_runner_base {
         head.on_end();
         return;
       }
+      function_scope functions{s, functions_context(ctl, shard{0, 1}, *uids)};
       sinkm->run(head, ctl, cfg.tick, !cfg.one_batch, cfg.alignment);
+      if (!ctl.abort()) functions.close();
     });
     return sinkm;
   }

@@ -10,6 +10,7 @@
 //                       comparison (fused == unfused is a law the tests check)
 // Exceptions from user code leave as spate::stage_error naming the stage.
 #include "../algebra/pipeline.hpp"
+#include "../algebra/rich.hpp"
 #include "../fuse/build.hpp"
 #include "../fuse/unfused.hpp"
 #include "../io/source.hpp"
@@ -50,7 +51,17 @@ template <class Env, class J>
 void run_fused(const J& j) {
   Env env;
   auto head = fuse::build(env, j);
+  counter_registry counters;
+  // Rich functions see one instance of job 0; identities as a context gives them.
+  function_scope functions{head, [&](std::size_t depth, stage_label where) {
+    std::string uid;
+    if (depth < J::stage_count) uid = !j.pins.stage(depth).empty() ? j.pins.stage(depth)
+                                      : "j0." + std::to_string(depth + 1) + ":" + std::string(where.name);
+    else uid = !j.pins.sink.empty() ? j.pins.sink : "j0.sink:" + std::string(where.name);
+    return runtime_context{0, 1, 0, where, std::move(uid), &counters};
+  }};
   drive(env, j, head);
+  functions.close();
 }
 template <class Env, class J>
 void run_virtual(const J& j) {
