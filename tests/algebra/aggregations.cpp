@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <map>
+#include <ostream>
 #include <random>
 #include <string>
 #include <tuple>
@@ -93,4 +94,58 @@ TEST_CASE("aggregations: fused == unfused, parallel == sequential, restore law",
         },
         events, events.size() / 2);
   }
+}
+
+namespace {
+struct sale {
+  std::string shop;
+  std::int64_t ts = 0;
+  int amount = 0;
+  friend bool operator==(const sale&, const sale&) = default;
+  friend std::ostream& operator<<(std::ostream& os, const sale& s) {
+    return os << '{' << s.shop << ", " << s.ts << ", " << s.amount << '}';
+  }
+};
+}  // namespace
+
+TEST_CASE("aggregations as window functions: per key and window, the record as the keyed forms give it",
+          "[algebra][aggregations][window]") {
+  using namespace std::chrono_literals;
+  std::vector<sale> in{{"a", 0, 5}, {"b", 10, 7}, {"a", 20, 3}, {"a", 40, 9}, {"a", 120, 1}, {"a", 130, 4}, {"b", 150, 2}};
+  auto windowed = [&] {
+    return spate::from_collection(in) | spate::with_watermarks(&sale::ts, spate::bounded_out_of_orderness(0ms))
+           | spate::key_by(&sale::shop) | spate::window(spate::tumbling(100ms));
+  };
+  using R = spate::window_result<std::string, sale>;
+  std::vector<R> sums, mins, max_bys;
+  // [doc:window_sum]
+  spate::run(windowed() | spate::sum(&sale::amount) | spate::collect_into(sums));  // window(...).sum("amount")
+  // [end]
+  spate::run(windowed() | spate::min(&sale::amount) | spate::collect_into(mins));
+  spate::run(windowed() | spate::max_by(&sale::amount) | spate::collect_into(max_bys));
+  auto at = [](std::int64_t ms) { return spate::from_millis(ms); };
+  auto sorted = [](std::vector<R> v) {
+    std::sort(v.begin(), v.end(), [](const R& x, const R& y) { return std::tie(x.start, x.key) < std::tie(y.start, y.key); });
+    return v;
+  };
+  CHECK(sorted(sums) == std::vector<R>{{"a", at(0), at(100), {"a", 0, 17}},
+                                       {"b", at(0), at(100), {"b", 10, 7}},
+                                       {"a", at(100), at(200), {"a", 120, 5}},
+                                       {"b", at(100), at(200), {"b", 150, 2}}});
+  CHECK(sorted(mins) == std::vector<R>{{"a", at(0), at(100), {"a", 0, 3}},
+                                       {"b", at(0), at(100), {"b", 10, 7}},
+                                       {"a", at(100), at(200), {"a", 120, 1}},
+                                       {"b", at(100), at(200), {"b", 150, 2}}});
+  CHECK(sorted(max_bys) == std::vector<R>{{"a", at(0), at(100), {"a", 40, 9}},
+                                          {"b", at(0), at(100), {"b", 10, 7}},
+                                          {"a", at(100), at(200), {"a", 130, 4}},
+                                          {"b", at(100), at(200), {"b", 150, 2}}});
+  // Sliding windows merge partial results: a reduce, so they are allowed.
+  std::vector<R> sliding;
+  spate::run(spate::from_collection(in) | spate::with_watermarks(&sale::ts, spate::bounded_out_of_orderness(0ms))
+             | spate::key_by(&sale::shop) | spate::window(spate::sliding(100ms, 50ms)) | spate::sum(&sale::amount)
+             | spate::collect_into(sliding));
+  std::int64_t total = 0;
+  for (const auto& r : sliding) total += r.value.amount;
+  CHECK(total == 2 * (5 + 7 + 3 + 9 + 1 + 4 + 2));  // every record in two windows
 }

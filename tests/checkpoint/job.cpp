@@ -640,6 +640,16 @@ TEST_CASE("uid: where a pin lands, and pins that clash", "[checkpoint][uid]") {
                 | spate::count() | spate::collect_into(wout)) == window_pinned);
   CHECK(uids_of(events() | spate::key_by(&ev::k) | spate::window(spate::tumbling(10ms), &ev::ts) | spate::count()
                 | spate::uid("w") | spate::collect_into(wout)) == window_pinned);
+  // A chain stage that puts a stage of its own in front (reduce_by_key on
+  // pairs adds a key_by): the pin stays on the stage it was given to.
+  std::vector<std::pair<int, std::uint64_t>> sums;
+  auto summed = spate::map([](std::uint64_t i) { return std::pair<int, std::uint64_t>(static_cast<int>(i % 7), i); })
+                | spate::reduce_by_key(std::plus<>{}) | spate::uid("r");
+  const auto ids = uids_of(src() | summed | spate::collect_into(sums));
+  REQUIRE(ids.size() == 5);
+  CHECK(ids[1] == "j0.1:map");
+  CHECK(ids[2].starts_with("j0.2:"));
+  CHECK(ids[3] == "r");
   CHECK_THROWS_WITH(spate::uid(""), Contains("must not be empty"));
   {
     spate::context ctx{spate::continuous{}};

@@ -7,7 +7,6 @@
 #include <catch2/catch.hpp>
 
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,26 +24,14 @@
 #include <vector>
 
 #include "../checkpoint/support.hpp"
+#include "child_process.hpp"
 
-extern char** environ;
 namespace fs = std::filesystem;
 
 namespace {
 
-pid_t start_job(const std::vector<std::string>& args) {
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  REQUIRE(posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ) == 0);
-  return pid;
-}
-
-int wait_job(pid_t pid) {
-  int status = 0;
-  REQUIRE(::waitpid(pid, &status, 0) == pid);
-  return status;
-}
+using spate_test::start_job;
+using spate_test::wait_job;
 
 // SPATE_FILE_KILLS=100 for a long run by hand; the suite kills 10 times.
 int kills_or(int n) {

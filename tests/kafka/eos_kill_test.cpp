@@ -7,7 +7,6 @@
 #include <catch2/catch.hpp>
 
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,27 +23,13 @@
 #include <spate/kafka.hpp>
 #include <spate/spate.hpp>
 
+#include "child_process.hpp"
 #include "kafka_support.hpp"
-
-extern char** environ;
 
 namespace {
 
-pid_t start_job(const std::vector<std::string>& args) {
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  int rc = posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ);
-  REQUIRE(rc == 0);
-  return pid;
-}
-
-int wait_job(pid_t pid) {
-  int status = 0;
-  REQUIRE(::waitpid(pid, &status, 0) == pid);
-  return status;
-}
+using spate_test::start_job;
+using spate_test::wait_job;
 
 struct kill_run {
   int kills = 10;

@@ -120,3 +120,61 @@ TEST_CASE("watermarks flow through fused stages into windows", "[time][window]")
   CHECK(log == std::vector<std::string>{"W99", "([0, 1000), 1)", "W1499", "([1000, 2000), 1)", "W2599",
                                         "([2000, 3000), 1)", "Wmax", "end"});
 }
+
+namespace {
+struct Click {
+  int user = 0;
+  spate::event_time ts{};
+};
+// Emits each record's ctx.timestamp() in milliseconds.
+struct stamp_of {
+  using output_type = std::int64_t;
+  void process(const Click&, auto& ctx, auto& out) { out(spate::to_millis(ctx.timestamp())); }
+};
+}  // namespace
+
+TEST_CASE("timestamps travel: windows and process functions after with_watermarks need no timestamp again",
+          "[time][timestamp][window]") {
+  std::vector<Click> clicks;
+  for (int i = 0; i < 200; ++i) clicks.push_back({i % 3, from_millis((i * 37) % 1000 + i * 5)});
+  using result = spate::window_result<int, std::int64_t>;
+  auto timed = [&] {
+    return spate::from_collection(clicks) | spate::with_watermarks(&Click::ts, spate::bounded_out_of_orderness(1s));
+  };
+  std::vector<result> told, travelled, in_chain;
+  spate::run(timed() | spate::key_by(&Click::user) | spate::window(spate::tumbling(100ms), &Click::ts) | spate::count()
+             | spate::collect_into(told));
+  // [doc:travel]
+  spate::run(spate::from_collection(clicks) | spate::with_watermarks(&Click::ts, spate::bounded_out_of_orderness(1s))
+             | spate::key_by(&Click::user) | spate::window(spate::tumbling(100ms)) | spate::count()  // no &Click::ts
+             | spate::collect_into(travelled));
+  // [end]
+  auto per_window = spate::window(spate::tumbling(100ms)) | spate::count();  // a reusable piece, no timestamp
+  spate::run(timed() | spate::key_by(&Click::user) | per_window | spate::collect_into(in_chain));
+  REQUIRE(!told.empty());
+  CHECK(travelled == told);
+  CHECK(in_chain == told);
+  std::int64_t total = 0;
+  for (const auto& r : travelled) total += r.value;
+  CHECK(total == 200);  // nothing late, nothing lost
+
+  // window_all too; and a timestamp given to the stage is used as given.
+  std::vector<spate::window_result<spate::no_key, std::int64_t>> all_told, all_travelled, shifted;
+  spate::run(timed() | spate::window_all(spate::tumbling(100ms), &Click::ts) | spate::count() | spate::collect_into(all_told));
+  spate::run(timed() | spate::window_all(spate::tumbling(100ms)) | spate::count() | spate::collect_into(all_travelled));
+  CHECK(all_travelled == all_told);
+  spate::run(timed()
+             | spate::window_all(spate::tumbling(100ms), [](const Click& c) { return c.ts + std::chrono::milliseconds(50); })
+             | spate::count() | spate::collect_into(shifted));
+  CHECK(shifted != all_told);
+  std::int64_t shifted_total = 0;
+  for (const auto& r : shifted) shifted_total += r.value;
+  CHECK(shifted_total == 200);
+
+  // process(f): ctx.timestamp() is the record's event time.
+  std::vector<std::int64_t> stamps;
+  spate::run(timed() | spate::key_by(&Click::user) | spate::process(stamp_of{}) | spate::collect_into(stamps));
+  std::vector<std::int64_t> expected;
+  for (const auto& c : clicks) expected.push_back(spate::to_millis(c.ts));
+  CHECK(stamps == expected);
+}

@@ -142,11 +142,25 @@ chain<As..., Bs...> concat(chain<As...>&& a, chain<Bs...>&& b) {
   return {{}, std::tuple_cat(std::move(a.stages), std::move(b.stages)), std::move(a.pins)};
 }
 
+// Appends the chain's stages one by one; a stage's pin goes to where the
+// stage landed (an append may put a stage of its own in front, as
+// reduce_by_key does with a key_by, or merge it with the one before, as a
+// window function does).
+template <std::size_t I, class P, class... Cs>
+auto append_chain_from(P&& p, chain<Cs...>& c) {
+  if constexpr (I == sizeof...(Cs) || !requires { p.pins; }) {
+    return std::forward<P>(p);
+  } else {
+    auto r = std::forward<P>(p) | std::get<I>(std::move(c.stages));
+    if constexpr (requires { r.pins; typename decltype(r)::output_flow; })
+      if (const auto& pin = c.pins.stage(I); !pin.empty())
+        r.pins.pin(std::tuple_size_v<decltype(r.stages)> - 1, pin);
+    return append_chain_from<I + 1>(std::move(r), c);
+  }
+}
 template <class Src, class... Ds, class... Cs, std::size_t... I>
 auto append_chain(pipeline<Src, Ds...>&& p, chain<Cs...>&& c, std::index_sequence<I...>) {
-  auto r = (std::move(p) | ... | std::get<I>(std::move(c.stages)));
-  if constexpr (requires { r.pins; }) r.pins.append(c.pins, sizeof...(Ds));
-  return r;
+  return append_chain_from<0>(std::move(p), c);
 }
 }  // namespace detail
 

@@ -25,11 +25,13 @@
 // Idle: no record between ticks for `idleness`. For a single input it changes
 // nothing: an idle input simply does not advance event time.
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
@@ -67,6 +69,7 @@ struct with_watermarks_stage : stage_tag {
   duration period{0};    // 0: per record
   duration idleness{0};  // 0: never idle
   static constexpr const char* name = "with_watermarks";
+  using watermark_timestamp_type = TsFn;  // a later window or process(f) takes it (time/travel.hpp)
 
   /// Emit on on_tick, at most once per `interval` of processing time.
   with_watermarks_stage periodic(duration interval) const {
@@ -192,5 +195,29 @@ template <class TsFn, WatermarkStrategy Strategy>
 constexpr auto with_watermarks(TsFn ts, Strategy strategy) {
   return with_watermarks_stage<TsFn, Strategy>{{}, std::move(ts), std::move(strategy)};
 }
+
+namespace detail {
+/// The timestamp function of the last with_watermarks among stages Ds...
+/// (what a later window or process function takes when not told): found
+/// when there is one.
+template <class... Ds>
+struct upstream_timestamp;
+template <>
+struct upstream_timestamp<> {
+  static constexpr bool found = false;
+  static constexpr std::size_t index = 0;
+};
+template <class D, class... Ds>
+struct upstream_timestamp<D, Ds...> {
+  using later = upstream_timestamp<Ds...>;
+  static constexpr bool here = requires { typename D::watermark_timestamp_type; };
+  static constexpr bool found = later::found || here;
+  static constexpr std::size_t index = later::found ? 1 + later::index : 0;
+};
+template <class... Ds, class Tuple>
+decltype(auto) upstream_timestamp_of(const Tuple& stages) {
+  return std::get<upstream_timestamp<Ds...>::index>(stages).ts;
+}
+}  // namespace detail
 
 }  // namespace spate
