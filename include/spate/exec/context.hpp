@@ -35,9 +35,11 @@
 #include "../core/key_group.hpp"
 #include "checkpointing.hpp"
 #include "control.hpp"
+#include "explain.hpp"
 #include "job_runner.hpp"
 #include "metrics.hpp"
 #include "options.hpp"
+#include "plan_facts.hpp"
 #include "signals.hpp"
 
 namespace spate {
@@ -84,6 +86,7 @@ class context {
     auto runner = std::make_unique<exec::job_runner<J>>(std::move(job));
     runner->set_index(jobs_.size());
     check_unique_uids(*runner);
+    facts_.push_back(exec::facts_of<J>(*runner));
     jobs_.push_back(std::move(runner));
     return *this;
   }
@@ -337,15 +340,16 @@ class context {
   std::vector<exec::plan> plans() const {
     std::lock_guard lock(m_);
     std::vector<exec::plan> out;
-    for (const auto& j : jobs_) out.push_back(j->make_plan(cfg_));
+    for (std::size_t i = 0; i < jobs_.size(); ++i) {
+      out.push_back(jobs_[i]->make_plan(cfg_));
+      facts_[i].fill(out.back(), i, cfg_.batched);
+    }
     return out;
   }
-  /// The plans as text, one job after another.
-  std::string explain() const {
-    std::string s;
-    for (const auto& p : plans()) s += p.to_string();
-    return s;
-  }
+  /// The plans, one job after another: as text (each segment's line, then
+  /// the stages that keep state and why its fused loop ends there), as
+  /// Graphviz DOT or as JSON (exec/explain.hpp, docs/observability.md).
+  std::string explain(explain_format format = explain_format::text) const { return exec::explain(plans(), format); }
   /// Completed micro-batches (the latest 1000), oldest first.
   std::vector<batch_metrics> batches() const { return ctl_->metrics.history(); }
   /// The counters rich functions made (runtime_context::counter), each
@@ -407,6 +411,7 @@ class context {
   std::size_t restarts_ = 0;
   bool stop_called_ = false;
   std::vector<std::unique_ptr<exec::job_runner_base>> jobs_;
+  std::vector<exec::job_facts> facts_;  // jobs_[i]'s, for its plan
   std::vector<std::thread> threads_;
   std::mutex done_m_;
   std::condition_variable done_cv_;
@@ -437,6 +442,15 @@ void run_batch(const J& j, parallelism p) {
   ctx.add(j);
   ctx.start();
   ctx.await_termination();
+}
+/// The plan of `job` under a context made with `opts` (continuous{} or
+/// micro_batch{...}, parallelism{P}, ...), without running it:
+///   std::cout << spate::explain(job, spate::explain_format::dot, spate::parallelism{4});
+template <Job J, class... Opts>
+std::string explain(const J& job, explain_format format = explain_format::text, Opts... opts) {
+  context ctx{opts...};
+  ctx.add(job);
+  return ctx.explain(format);
 }
 inline void run(error_pipeline, parallelism) {}
 inline void run_batch(error_pipeline, parallelism) {}

@@ -40,9 +40,28 @@ struct plan {
     bool merges_partials = false;  ///< input shuffle only: see `combined`
   };
 
+  /// What the plan knows about each stage of the pipeline (filled by the
+  /// context from the job's type; empty in a plan made without it).
+  struct stage_facts {
+    std::size_t position = 0;  ///< 1-based, as in error messages
+    std::string_view name;
+    std::string uid;           ///< its identity in checkpoints (exec/job_runner.hpp)
+    bool keeps_state = false;  ///< it holds state across records (a checkpoint stores it)
+  };
+
   std::string_view source;
   std::string_view sink;
   std::vector<segment> segments;
+  std::size_t job = 0;                 ///< the job's place in its context
+  std::vector<stage_facts> stages{};   ///< by position: stages[k] is stage k + 1
+  std::string source_uid{}, sink_uid{};
+  bool sink_keeps_state = false;
+  bool batched = false;                ///< micro-batch (compacted) or continuous
+
+  /// The facts of stage `position` (1-based), or null when unknown.
+  const stage_facts* stage(std::size_t position) const {
+    return position >= 1 && position <= stages.size() ? &stages[position - 1] : nullptr;
+  }
 
   std::size_t threads() const {
     std::size_t n = 0;
