@@ -31,5 +31,6 @@
 // Serializers; event time, windows and keyed state; executors and the
 // streaming context. Kafka is in <spate/kafka.hpp> (it links librdkafka).
 #include "exec.hpp"
+#include "join.hpp"
 #include "serde.hpp"
 #include "window.hpp"
