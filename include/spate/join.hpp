@@ -4,3 +4,6 @@
 #include "join/co_process.hpp"
 #include "join/connect.hpp"
 #include "join/either.hpp"
+#include "join/batch_join.hpp"
+#include "join/interval_join.hpp"
+#include "join/window_join.hpp"

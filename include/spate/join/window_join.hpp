@@ -1,0 +1,173 @@
+#pragma once
+// Window joins after connect(a, b) | key_by(ka, kb) (Flink's
+// DataStream.join(...).where(...).equalTo(...).window(...).apply(f) and
+// coGroup), in event time:
+//   connect(orders, payments) | key_by(&Order::id, &Payment::order)
+//       | window_join(tumbling(1min), [](const Order& o, const Payment& p) { return Paid{o.id, p.amount}; })
+//   ... | co_group(session(30s), [](const std::vector<Order>& os, const std::vector<Payment>& ps) { ... })
+// window_join emits f(a, b) for every pair of an A and a B of one key in one
+// window, when the window fires (inner join: a window with records of only
+// one side emits nothing); co_group calls f(as, bs) once per key and window
+// that has records of either side (so left, right and full outer joins can
+// be written) and emits window_result<K, R>{key, start, end, f(as, bs)}.
+// Both are window(assigner, either_time) | process(...) underneath
+// (window/window.hpp), so tumbling, sliding and session windows, allowed
+// lateness (a late record re-fires its window, which emits the join again,
+// as Flink's does), late records (.late_to(tag): the either<A, B> records
+// too late even for the lateness; otherwise counted, .count_late_into(n)),
+// checkpoints and rescaling are the window operator's.
+#include <cstdint>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "../algebra/flat_map.hpp"
+#include "../algebra/pipeline.hpp"
+#include "../state/process.hpp"
+#include "../window/window.hpp"
+#include "either.hpp"
+#include "interval_join.hpp"
+
+namespace spate {
+
+namespace detail {
+// The event time of a connected record; untimed records are refused.
+struct joined_time {
+  const char* stage = "window_join";
+  template <class A, class B>
+  event_time operator()(const either<A, B>& e) const {
+    if (!e.timed()) throw std::runtime_error(untimed_record_message(stage, e.side()));
+    return e.timestamp();
+  }
+};
+
+template <class A, class B, class E>
+void split_sides(const std::vector<E>& records, std::vector<A>& as, std::vector<B>& bs) {
+  for (const E& e : records) {
+    if (e.is_first()) as.push_back(e.first());
+    else bs.push_back(e.second());
+  }
+}
+
+// window_join's function per window: every pair, input 1's records in order
+// of arrival, each with input 2's in order of arrival (Flink's order).
+template <class F>
+struct pairs_in_window {
+  F fn;
+  template <class K, class A, class B>
+  auto operator()(const K&, time_window, const std::vector<either<A, B>>& records) {
+    using R = std::remove_cvref_t<std::invoke_result_t<F&, const A&, const B&>>;
+    std::vector<const A*> as;
+    std::vector<const B*> bs;
+    for (const auto& e : records) {
+      if (e.is_first()) as.push_back(&e.first());
+      else bs.push_back(&e.second());
+    }
+    std::vector<R> out;
+    out.reserve(as.size() * bs.size());
+    for (const A* a : as)
+      for (const B* b : bs) out.push_back(std::invoke(fn, *a, *b));
+    return out;
+  }
+};
+// window_result<K, std::vector<R>> -> the R's.
+struct window_values {
+  template <class W>
+  const auto& operator()(const W& w) const noexcept {
+    return w.value;
+  }
+};
+
+template <class F>
+struct groups_in_window {
+  F fn;
+  template <class K, class A, class B>
+  auto operator()(const K&, time_window, const std::vector<either<A, B>>& records) {
+    std::vector<A> as;
+    std::vector<B> bs;
+    split_sides(records, as, bs);
+    return std::invoke(fn, std::as_const(as), std::as_const(bs));
+  }
+};
+}  // namespace detail
+
+/// What window_join and co_group hold until they meet a connected, keyed
+/// stream at `|`.
+template <class Assigner, class F, bool Group, class LateSink = no_late_sink>
+struct window_join_spec {
+  static_assert(Assigner::event_time, "spate: window_join and co_group run on event-time windows");
+  window_stage<Assigner, detail::joined_time, LateSink> win;
+  F fn;
+  static constexpr const char* name = Group ? "co_group" : "window_join";
+
+  window_join_spec allowed_lateness(duration d) const { return {win.allowed_lateness(d), fn}; }
+  /// Sends records too late for their windows (either<A, B>) to `sink`, e.g. an output_tag.
+  template <sink_descriptor S>
+  auto late_to(S&& sink) const {
+    return window_join_spec<Assigner, F, Group, std::remove_cvref_t<S>>{win.late_to(std::forward<S>(sink)), fn};
+  }
+  window_join_spec count_late_into(std::uint64_t& counter) const { return {win.count_late_into(counter), fn}; }
+};
+
+/// Joins the records of both inputs of one key in one window: f(a, b) for
+/// every pair, when the window fires.
+template <class Assigner, class F>
+constexpr auto window_join(Assigner a, F f) {
+  auto w = window(std::move(a), detail::joined_time{"window_join"});
+  return window_join_spec<Assigner, F, false>{std::move(w), std::move(f)};
+}
+/// Both inputs' records of one key in one window, f(as, bs) -> R, emitted
+/// as window_result<K, R>.
+template <class Assigner, class F>
+constexpr auto co_group(Assigner a, F f) {
+  auto w = window(std::move(a), detail::joined_time{"co_group"});
+  return window_join_spec<Assigner, F, true>{std::move(w), std::move(f)};
+}
+
+namespace diagnostic {
+// READ THIS IF YOUR COMPILE BREAKS HERE: co_group's function must accept
+// (const std::vector<A>&, const std::vector<B>&): A and B are the inputs'
+// record types, then the function you gave.
+template <class A, class B, class Function>
+struct co_group_function_cannot_accept {
+  static_assert(always_false<Function>,
+                "spate: co_group's function cannot be called with (std::vector<A>, std::vector<B>) of the two inputs");
+};
+}  // namespace diagnostic
+
+// pipeline (connected, keyed) | window_join(...) or co_group(...).
+template <class Src, class... Ds, class Assigner, class F, bool Group, class LateSink>
+auto operator|(pipeline<Src, Ds...> p, window_join_spec<Assigner, F, Group, LateSink> j) {
+  using Flow = typename pipeline<Src, Ds...>::output_flow;
+  using T = typename Flow::value_type;
+  constexpr fixed_string<(Group ? 9 : 12)> stage = [] {
+    if constexpr (Group) return fixed_string("co_group");
+    else return fixed_string("window_join");
+  }();
+  if constexpr (!is_either_v<T>) {
+    (void)&diagnostic::report<diagnostic::stage_needs_connected_stream<stage, T>>;
+    return error_pipeline{};
+  } else if constexpr (!Flow::keyed) {
+    (void)&diagnostic::report<diagnostic::stage_needs_keyed_stream<stage, T>>;
+    return error_pipeline{};
+  } else {
+    using A = typename T::first_type;
+    using B = typename T::second_type;
+    if constexpr (Group) {
+      if constexpr (!stage_invocable<F, const std::vector<A>&, const std::vector<B>&>) {
+        (void)&diagnostic::report<diagnostic::co_group_function_cannot_accept<A, B, F>>;
+        return error_pipeline{};
+      } else {
+        return std::move(p) | std::move(j.win) | process(detail::groups_in_window<F>{std::move(j.fn)});
+      }
+    } else if constexpr (!stage_invocable<F, const A&, const B&> || std::is_void_v<stage_result_t<F, const A&, const B&>>) {
+      (void)&diagnostic::report<diagnostic::join_function_cannot_accept<"window_join", A, B, F>>;
+      return error_pipeline{};
+    } else {
+      return std::move(p) | std::move(j.win) | process(detail::pairs_in_window<F>{std::move(j.fn)}) |
+             flat_map(detail::window_values{});
+    }
+  }
+}
+
+}  // namespace spate
