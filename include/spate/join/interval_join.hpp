@@ -55,6 +55,22 @@ struct join_function_cannot_accept {
 struct no_late_tag {};
 
 namespace detail {
+// f(a, b) must be callable and give a record (not void).
+template <class A, class B, class F>
+constexpr bool join_function_fits() {
+  if constexpr (stage_invocable<F, const A&, const B&>) return !std::is_void_v<stage_result_t<F, const A&, const B&>>;
+  else return false;
+}
+template <fixed_string Stage, class A, class B, class F>
+constexpr bool check_join_function() {
+  if constexpr (join_function_fits<A, B, F>()) {
+    return true;
+  } else {
+    (void)&diagnostic::report<diagnostic::join_function_cannot_accept<Stage, A, B, F>>;
+    return false;
+  }
+}
+
 template <fixed_string Stage, class Flow, class F>
 constexpr bool check_join_input() {
   using T = typename Flow::value_type;
@@ -64,13 +80,8 @@ constexpr bool check_join_input() {
   } else if constexpr (!Flow::keyed) {
     (void)&diagnostic::report<diagnostic::stage_needs_keyed_stream<Stage, T>>;
     return false;
-  } else if constexpr (!stage_invocable<F, const typename T::first_type&, const typename T::second_type&> ||
-                       std::is_void_v<stage_result_t<F, const typename T::first_type&, const typename T::second_type&>>) {
-    (void)&diagnostic::report<
-        diagnostic::join_function_cannot_accept<Stage, typename T::first_type, typename T::second_type, F>>;
-    return false;
   } else {
-    return true;
+    return check_join_function<Stage, typename T::first_type, typename T::second_type, F>();
   }
 }
 

@@ -160,8 +160,7 @@ auto operator|(pipeline<Src, Ds...> p, window_join_spec<Assigner, F, Group, Late
       } else {
         return std::move(p) | std::move(j.win) | process(detail::groups_in_window<F>{std::move(j.fn)});
       }
-    } else if constexpr (!stage_invocable<F, const A&, const B&> || std::is_void_v<stage_result_t<F, const A&, const B&>>) {
-      (void)&diagnostic::report<diagnostic::join_function_cannot_accept<"window_join", A, B, F>>;
+    } else if constexpr (!detail::check_join_function<"window_join", A, B, F>()) {
       return error_pipeline{};
     } else {
       return std::move(p) | std::move(j.win) | process(detail::pairs_in_window<F>{std::move(j.fn)}) |
