@@ -15,6 +15,16 @@ using namespace std::chrono_literals;
 using namespace joins_test;
 
 namespace {
+struct order {
+  int id = 0;
+  std::int64_t ts = 0;
+};
+struct payment {
+  int order = 0;
+  std::int64_t ts = 0;
+  int cents = 0;
+};
+
 auto interval_job(const std::vector<left_rec>& as, const std::vector<right_rec>& bs, int disorder,
                   spate::duration lo, spate::duration hi, std::vector<id_pair>& out) {
   return spate::connect(timed_left(as, disorder), timed_right(bs, disorder)) |
@@ -32,6 +42,21 @@ TEST_CASE("interval_join: Flink's example, between(-2 ms, 1 ms) (golden)", "[joi
   std::vector<id_pair> out;
   spate::run(interval_job(orange, green, 0, -2ms, 1ms, out));
   CHECK(sorted(out) == std::vector<id_pair>{{0, 0}, {0, 1}, {2, 0}, {2, 1}, {3, 1}, {5, 6}, {7, 6}, {7, 7}});
+}
+
+TEST_CASE("interval_join: orders paid within 10 s", "[joins][interval_join]") {
+  // [doc:interval_join]
+  std::vector<order> orders{{1, 1'000}, {2, 2'000}, {3, 3'000}};
+  std::vector<payment> payments{{3, 3'000, 900}, {1, 4'000, 500}, {2, 15'000, 700}};
+  std::vector<std::pair<int, int>> paid;  // (order, cents)
+  auto os = spate::from_collection(orders) | spate::with_watermarks(&order::ts, spate::bounded_out_of_orderness(1s));
+  auto ps = spate::from_collection(payments) | spate::with_watermarks(&payment::ts, spate::bounded_out_of_orderness(1s));
+  spate::run(spate::connect(os, ps) | spate::key_by(&order::id, &payment::order) |
+             spate::interval_join(0s, 10s, [](const order& o, const payment& p) { return std::pair{o.id, p.cents}; }) |
+             spate::collect_into(paid));
+  // order 2 was paid 13 s after it was placed: no match
+  // [end]
+  CHECK(sorted(paid) == std::vector<std::pair<int, int>>{{1, 500}, {3, 900}});
 }
 
 TEST_CASE("interval_join: exclusive bounds", "[joins][interval_join]") {

@@ -36,6 +36,33 @@ std::vector<id_pair> window_joined(const std::vector<left_rec>& as, const std::v
 }
 }  // namespace
 
+TEST_CASE("window_join: clicks and impressions per minute", "[joins][window_join]") {
+  // [doc:window_join]
+  struct impression {
+    std::string ad;
+    std::int64_t ts = 0;
+  };
+  struct click {
+    std::string ad;
+    std::int64_t ts = 0;
+  };
+  std::vector<impression> shown{{"ad1", 1'000}, {"ad2", 2'000}, {"ad1", 70'000}};
+  std::vector<click> clicked{{"ad2", 3'000}, {"ad1", 5'000}, {"ad1", 61'000}};
+  std::vector<std::string> out;
+  auto is = spate::from_collection(shown) | spate::with_watermarks(&impression::ts, spate::monotonous());
+  auto cs = spate::from_collection(clicked) | spate::with_watermarks(&click::ts, spate::monotonous());
+  spate::run(spate::connect(is, cs) | spate::key_by(&impression::ad, &click::ad) |
+             spate::window_join(spate::tumbling(1min),
+                                [](const impression& i, const click& c) {
+                                  return i.ad + "@" + std::to_string(i.ts) + "+" + std::to_string(c.ts);
+                                }) |
+             spate::collect_into(out));
+  // [0, 60 s): ad1 shown at 1 s, clicked at 5 s; ad2 shown at 2 s, clicked at 3 s.
+  // [60 s, 120 s): ad1 shown at 70 s, clicked at 61 s (same window, any order).
+  // [end]
+  CHECK(sorted(out) == std::vector<std::string>{"ad1@1000+5000", "ad1@70000+61000", "ad2@2000+3000"});
+}
+
 TEST_CASE("window_join: tumbling windows of 2 ms (golden)", "[joins][window_join]") {
   // [0,2): 0 and 1 with 0 and 1; [2,4): 2 and 3 with 3; [4,6): 4 and 5 with 4
   // and 5; [6,8): no green element, nothing is emitted (an inner join).
