@@ -12,13 +12,21 @@
 // function per side sends both sides of a key to the same worker.
 // Each record keeps the event time its input's last with_watermarks gave it
 // (either::ts), which event-time joins and co_process's ctx.timestamp() use.
+// With checkpointing, connect resumes each input where the checkpoint saw it
+// when both inputs can (open_at / position, as a collection or a generator):
+// a barrier enters both inputs at once, so the two positions it saves are
+// one consistent cut.
 #include <functional>
+#include <memory>
+#include <stdexcept>
+#include <tuple>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
 
 #include "../algebra/key_by.hpp"
+#include "../exec/barriers.hpp"
 #include "../algebra/pipeline.hpp"
 #include "../io/merge.hpp"
 #include "../state/hash_map.hpp"
@@ -113,6 +121,89 @@ struct connected_key {
 };
 }  // namespace detail
 
+namespace detail {
+template <class Src>
+concept replayable_source = requires(const Src& s, rolling_env& e, shard sh, exec::any_down& d,
+                                     const exec::restored_input& r) { s.open_at(e, sh, d, r); };
+
+// A merge's driver that also reports both inputs' positions, one after the
+// other: "<length of the first>:<first><second>".
+template <class Base>
+struct connected_driver : Base {
+  void position(std::string& out) const
+    requires requires(std::string& p) {
+      std::get<0>(this->drivers).position(p);
+      std::get<1>(this->drivers).position(p);
+    }
+  {
+    std::string a, b;
+    std::get<0>(this->drivers).position(a);
+    std::get<1>(this->drivers).position(b);
+    out = std::to_string(a.size()) + ":" + a + b;
+  }
+};
+
+// One input's part of a connected source's saved positions.
+inline std::string_view connected_part(std::string_view pos, std::size_t input) {
+  const std::size_t colon = pos.find(':');
+  std::size_t n = 0;
+  bool ok = colon != std::string_view::npos && colon > 0;
+  for (std::size_t i = 0; ok && i < colon; ++i) {
+    ok = pos[i] >= '0' && pos[i] <= '9';
+    n = n * 10 + static_cast<std::size_t>(pos[i] - '0');
+  }
+  if (!ok || n > pos.size() - colon - 1)
+    throw std::runtime_error("spate: the connect source's saved position '" + std::string(pos) + "' is not one");
+  return input == 0 ? pos.substr(colon + 1, n) : pos.substr(colon + 1 + n);
+}
+}  // namespace detail
+
+/// The source connect makes: a merge of the two tagged inputs that can
+/// resume from a checkpoint when both inputs can.
+template <class PA, class PB>
+struct connected_source : merge_source<PA, PB> {
+  using base = merge_source<PA, PB>;
+  static constexpr const char* name = "connect";
+
+  /// Reads at most n records (at least 1) of an input before turning to the other.
+  connected_source turn(std::size_t n) const {
+    auto c = *this;
+    c.turn_records = n == 0 ? 1 : n;
+    return c;
+  }
+  template <class Env, class Head>
+  auto open(Env& env, shard sh, Head& head) const {
+    return detail::connected_driver<decltype(base::open(env, sh, head))>{base::open(env, sh, head)};
+  }
+  /// Shard `sh` resumed at the positions a checkpoint saved for both inputs.
+  template <class Env, class Head>
+    requires detail::replayable_source<typename PA::source_type> && detail::replayable_source<typename PB::source_type>
+  auto open_at(Env& env, shard sh, Head& head, const exec::restored_input& at) const {
+    using State = detail::union_state<2, Head>;
+    auto st = std::make_unique<State>();
+    st->head = &head;
+    auto make_chains = [&] {
+      return std::tuple{
+          fuse::build_segment<detail::source_flow<typename PA::source_type>>(
+              env, std::get<0>(this->inputs).stages, union_port_sink<0, 2, Head>{st.get()}),
+          fuse::build_segment<detail::source_flow<typename PB::source_type>>(
+              env, std::get<1>(this->inputs).stages, union_port_sink<1, 2, Head>{st.get()})};
+    };
+    using Chains = decltype(make_chains());
+    auto chains = std::make_unique<Chains>(make_chains());
+    exec::restored_input at_a{at.count, {}}, at_b{at.count, {}};
+    for (std::string_view p : at.shards) {
+      at_a.shards.push_back(detail::connected_part(p, 0));
+      at_b.shards.push_back(detail::connected_part(p, 1));
+    }
+    auto drivers = std::tuple{std::get<0>(this->inputs).source.open_at(env, sh, std::get<0>(*chains), at_a),
+                              std::get<1>(this->inputs).source.open_at(env, sh, std::get<1>(*chains), at_b)};
+    using Base = merge_driver<State, Chains, decltype(drivers)>;
+    return detail::connected_driver<Base>{
+        Base{std::move(st), std::move(chains), std::move(drivers), this->turn_records}};
+  }
+};
+
 /// One stream of both inputs' records, each an either<A, B> (A: the first
 /// input's records, B: the second's). Each input is a source or a pipeline.
 template <class PA, class PB>
@@ -121,7 +212,15 @@ auto connect(PA&& a, PB&& b) {
   auto pb = detail::as_pipeline(std::forward<PB>(b));
   using A = typename decltype(pa)::value_type;
   using B = typename decltype(pb)::value_type;
-  return merge(detail::tag_side<0, A, B>(std::move(pa)), detail::tag_side<1, A, B>(std::move(pb)));
+  auto m = merge(detail::tag_side<0, A, B>(std::move(pa)), detail::tag_side<1, A, B>(std::move(pb)));
+  using M = decltype(m);
+  if constexpr (std::is_same_v<M, error_pipeline>) {
+    return m;
+  } else {
+    return [&]<class QA, class QB>(merge_source<QA, QB>& ms) {
+      return connected_source<QA, QB>{std::move(ms)};
+    }(m);
+  }
 }
 
 /// After connect: keys input 1 by key_1 and input 2 by key_2 (functions or
