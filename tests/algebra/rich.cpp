@@ -149,3 +149,51 @@ TEST_CASE("rich functions: errors in open and close are stage errors; a failed o
   ctx.await_termination();
   CHECK(log->events == std::vector<std::string>{"sink open for_each", "sink close 6"});
 }
+
+namespace {
+// A window function with open/close: a reduce that must be opened first.
+struct opened_sum {
+  std::shared_ptr<journal> log;
+  bool open_ = false;
+  void open(const spate::runtime_context& ctx) {
+    open_ = true;
+    log->add("open " + std::string(ctx.stage_name()) + " " + std::to_string(ctx.index()));
+  }
+  template <class T>
+  T operator()(T a, const T& b) const {
+    if (!open_) throw std::logic_error("called before open");
+    a.value += b.value;
+    return a;
+  }
+  void close() { log->add("close"); }
+};
+struct timed {
+  int key = 0;
+  std::int64_t value = 0;
+  std::int64_t ms = 0;
+};
+}  // namespace
+
+TEST_CASE("rich functions: a window's function is opened and closed on each instance", "[rich][window]") {
+  std::vector<timed> in;
+  for (int i = 0; i < 2000; ++i) in.push_back({i % 7, i, i * 2});
+  auto ts = [](const timed& t) { return spate::event_time{std::chrono::milliseconds(t.ms)}; };
+  for (std::size_t p : {1u, 2u}) {
+    CAPTURE(p);
+    auto log = std::make_shared<journal>();
+    std::vector<spate::window_result<int, timed>> out;
+    spate::context ctx{spate::continuous{}, spate::parallelism{p}};
+    ctx.add(spate::from_collection(in) | spate::with_watermarks(ts, spate::bounded_out_of_orderness(std::chrono::milliseconds(0))) |
+            spate::key_by(&timed::key) | spate::window(spate::tumbling(std::chrono::milliseconds(100))) |
+            spate::reduce(opened_sum{log}) |
+            spate::collect_into(out));
+    ctx.start();
+    ctx.await_termination();
+    std::int64_t total = 0;
+    for (const auto& w : out) total += w.value.value;
+    CHECK(total == 1999 * 2000 / 2);
+    CHECK(std::count_if(log->events.begin(), log->events.end(), [](const auto& e) { return e.starts_with("open"); }) ==
+          static_cast<long>(p));
+    CHECK(std::count(log->events.begin(), log->events.end(), "close") == static_cast<long>(p));
+  }
+}

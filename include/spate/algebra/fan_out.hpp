@@ -29,12 +29,19 @@
 // branches restores at another parallelism (restore_rescaled).
 //
 // Parallelism: the fan-out runs where the job's sink runs. When every
-// branch's sink runs one instance per worker (collect_into, sum_into, ...)
-// each worker runs its own fan-out, fused after the stages before it;
-// otherwise the fan-out runs on the sink thread. A branch with its own key_by
-// cannot run in parallel yet: under parallelism > 1 the job fails at its
-// start naming the branch (put the key_by before the fan-out, or run the
-// branch as a job of its own).
+// branch's sink runs one instance per worker (collect_into, sum_into, ...),
+// or the branch has a key_by of its own, each worker runs its own fan-out,
+// fused after the stages before it; otherwise the fan-out runs on the sink
+// thread. A branch with its own key_by keeps its own shuffle: under
+// parallelism P its stages before the key_by run in the fan-out, and the
+// stages after it run on P workers of their own, fed by a shuffle from
+// every fan-out instance (exec/job_runner.hpp launches them), to its sink
+// (one per worker, or a sink thread of its own). Those stages are
+// checkpointed under "<the sink's uid>/<branch>/<position>:<stage>"; at
+// parallelism 1 the whole branch runs in the fan-out, so a checkpoint of such
+// a job restores from one parallel run to another (rescaled), but not
+// between parallelism 1 and more (the restore names the state it cannot
+// place).
 #include <algorithm>
 #include <array>
 #include <concepts>
@@ -161,6 +168,7 @@ inline constexpr bool is_branch_spec_v<branch_spec<Feed, Sink, Ds...>> = true;
 template <class T>
 struct branch_input : source_tag {
   using value_type = T;
+  using is_branch_input = void;  // never read: the fan-out feeds the branch
   static constexpr const char* name = "fan_out";
 };
 /// The first stage of a branch's pipeline: gives the rest the fan-out's
@@ -240,6 +248,18 @@ constexpr bool branch_has_key_by() {
     return (has_key_by<Ds>() || ...);
   }(static_cast<const Spec*>(nullptr));
 }
+/// The index of the first key_by among a branch job's stages (its entry
+/// being stage 0).
+template <class Tuple>
+constexpr std::size_t first_key_by_in() {
+  return []<class... Ds>(const std::tuple<Ds...>*) {
+    constexpr bool is[] = {is_key_by_v<Ds>..., false};
+    for (std::size_t i = 0; i < sizeof...(Ds); ++i)
+      if (is[i]) return i;
+    return sizeof...(Ds);
+  }(static_cast<const Tuple*>(nullptr));
+}
+
 template <class Sink>
 constexpr bool runs_per_worker() {
   if constexpr (requires { Sink::per_worker_instances; })
@@ -538,15 +558,33 @@ struct fan_out_sink : sink_tag {
   }
 
   static constexpr bool any_key_by = (detail::branch_has_key_by<Bs>() || ...);
-  /// One fan-out per worker when every branch's sink runs per worker; also
-  /// when a branch has a key_by, so that build_part sees the parallelism
-  /// and refuses it.
+  /// One fan-out per worker when every branch's sink runs per worker or the
+  /// branch has a key_by of its own (whose sink then runs behind its shuffle).
   static constexpr bool per_worker_instances =
-      (detail::runs_per_worker<typename Bs::sink_type>() && ...) || any_key_by;
+      ((detail::runs_per_worker<typename Bs::sink_type>() || detail::branch_has_key_by<Bs>()) && ...);
+
+  // For the runner (exec/job_runner.hpp), which launches the part of each
+  // branch with a key_by after it and gives the fan-out "tails": per branch,
+  // detail::no_tail or, per fan-out instance, the shuffle the branch's
+  // stages before its key_by end in.
+  using branch_types = std::tuple<Bs...>;
+  static constexpr std::size_t branch_count = sizeof...(Bs);
+  template <std::size_t I>
+  static constexpr bool branch_keyed = detail::branch_has_key_by<std::tuple_element_t<I, branch_types>>();
+  /// Branch I as a job of its own, fed by the fan-out's flow Flow.
+  template <class Flow, std::size_t I>
+  auto branch_as_job() const {
+    using B = std::tuple_element_t<I, branch_types>;
+    return detail::branch_job<typename detail::feed_flow<typename B::feed, Flow>::type>(std::get<I>(branches));
+  }
+  template <std::size_t I>
+  const std::string& branch_name() const {
+    return std::get<I>(branches).name;
+  }
 
   template <class Flow, class Env>
   auto build(Env& env, stage_label label) const {
-    return make<Flow, false>(env, label, shard{});
+    return make<Flow, false>(env, label, shard{}, no_tails());
   }
   template <class Flow, class Env>
   auto build_part(Env& env, stage_label label, shard sh) const {
@@ -560,56 +598,75 @@ struct fan_out_sink : sink_tag {
                ...);
             },
             branches);
-        throw std::runtime_error("spate: fan_out branch '" + which + "' has a key_by of its own, which cannot run at " +
-                                 "parallelism " + std::to_string(sh.count) +
-                                 " yet: key the stream before the fan_out, run the branch as a job of its own, or run "
-                                 "at parallelism 1");
+        throw std::runtime_error("spate: fan_out branch '" + which + "' has a key_by of its own, which this runner " +
+                                 "cannot run at parallelism " + std::to_string(sh.count) +
+                                 " (a context's parallel executors can): key the stream before the fan_out, run the " +
+                                 "branch as a job of its own, or run at parallelism 1");
       }
     }
-    return make<Flow, true>(env, label, sh);
+    return make<Flow, true>(env, label, sh, no_tails());
+  }
+  /// With the runner's tails: on the sink thread (instance 0 of 1) ...
+  template <class Flow, class Env, class Tails>
+  auto build(Env& env, stage_label label, const Tails& tails) const {
+    return make<Flow, false>(env, label, shard{0, 1}, tails);
+  }
+  /// ... or as worker instance sh.
+  template <class Flow, class Env, class Tails>
+  auto build_part(Env& env, stage_label label, shard sh, const Tails& tails) const {
+    return make<Flow, true>(env, label, sh, tails);
   }
 
  private:
-  template <class Flow, bool Part, class Env, class B>
-  static auto build_branch(Env& env, stage_label label, shard sh, const B& b) {
+  static auto no_tails() {
+    return []<std::size_t... I>(std::index_sequence<I...>) {
+      return std::tuple<decltype((void)I, detail::no_tail{})...>{};
+    }(std::make_index_sequence<sizeof...(Bs)>{});
+  }
+  template <class Flow, bool Part, class Env, class B, class Tail>
+  static auto build_branch(Env& env, stage_label label, shard sh, const B& b, const Tail& tail) {
     using In = typename detail::feed_flow<typename B::feed, Flow>::type;
     auto j = detail::branch_job<In>(b);
     using J = decltype(j);
     using Stages = decltype(j.stages);
+    constexpr bool whole = std::is_same_v<Tail, detail::no_tail>;
+    // a branch with a tail runs its stages before the key_by, into the shuffle
+    constexpr std::size_t to = whole ? std::tuple_size_v<Stages> : detail::first_key_by_in<Stages>();
     std::vector<std::string> uids;
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       ((uids.push_back(b.name + "/" + std::to_string(I + 1) + ":" +
                        std::string(detail::stage_name_of<std::tuple_element_t<I + 1, Stages>>()))),
        ...);
-    }(std::make_index_sequence<std::tuple_size_v<Stages> - 1>{});
-    uids.push_back(b.name + "/sink:" + std::string(J::sink_type::name));
+    }(std::make_index_sequence<to - 1>{});
+    uids.push_back(whole ? b.name + "/sink:" + std::string(J::sink_type::name) : std::string());
     auto chain = [&] {
-      if constexpr (Part)
+      if constexpr (!whole) {
+        auto front = [&]<std::size_t... I>(std::index_sequence<I...>) {
+          return std::tuple(std::get<I>(j.stages)...);
+        }(std::make_index_sequence<to>{});
+        return fuse::build_segment<In, 1>(env, front, tail[sh.index], label.position);
+      } else if constexpr (Part) {
         return fuse::build_segment<In, 1>(env, j.stages, detail::sink_part<typename J::sink_type>{&j.sink, sh},
                                           label.position);
-      else
+      } else {
         return fuse::build_segment<In, 1>(env, j.stages, j.sink, label.position);
+      }
     }();
     return detail::built_branch<typename B::feed, decltype(chain)>{std::move(chain), std::move(uids), true};
   }
-  template <class Flow, bool Part, class Env>
-  auto make(Env& env, stage_label label, shard sh) const {
+  template <class Flow, bool Part, class Env, class Tails>
+  auto make(Env& env, stage_label label, shard sh, const Tails& tails) const {
     if constexpr (!(detail::branch_ok<Flow, Bs> && ...)) {
       // only on a sink thread: every other build has passed check<Flow>()
       (void)&diagnostic::report<diagnostic::fan_out_branches_lose_the_key<Flow>>;
       return detail::fan_out_built<>{};
     } else {
-      return make_branches<Flow, Part>(env, label, sh);
+      return [&]<std::size_t... I>(std::index_sequence<I...>) {
+        return detail::fan_out_built<decltype(build_branch<Flow, Part>(env, label, sh, std::get<I>(branches),
+                                                                       std::get<I>(tails)))...>{
+            {build_branch<Flow, Part>(env, label, sh, std::get<I>(branches), std::get<I>(tails))...}};
+      }(std::make_index_sequence<sizeof...(Bs)>{});
     }
-  }
-  template <class Flow, bool Part, class Env>
-  auto make_branches(Env& env, stage_label label, shard sh) const {
-    return std::apply(
-        [&](const auto&... b) {
-          return detail::fan_out_built<decltype(build_branch<Flow, Part>(env, label, sh, b))...>{
-              {build_branch<Flow, Part>(env, label, sh, b)...}};
-        },
-        branches);
   }
 };
 

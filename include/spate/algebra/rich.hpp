@@ -20,7 +20,9 @@
 //
 // Which functions: those held by the stages that take one (map, filter,
 // flat_map, reduce, fold, process, update_state_by_key, map_with_state,
-// transform, for_each, ...: the built stage keeps it as `fn` or `pred`). Runs through
+// transform, for_each, ...: the built stage keeps it as `fn` or `pred`), and
+// a window's function (reduce, fold, aggregate, process after window(...):
+// its window_fn gives it through wrapped_function()). Runs through
 // run(), run_batch() and every context; the unfused runners (run_unfused, a
 // test oracle) do not call them.
 #include <atomic>
@@ -112,10 +114,12 @@ concept opens_plain = requires(F& f) { f.open(); };
 template <class F>
 concept closes = requires(F& f) { f.close(); };
 
-/// The user function a built stage holds (`fn`, a filter's `pred`), or null.
+/// The user function a built stage holds (`fn`, a filter's `pred`, the
+/// function a window operator wraps), or null.
 template <class S>
 auto* function_of(S& st) {
-  if constexpr (requires { st.fn; }) return &st.fn;
+  if constexpr (requires { st.fn.wrapped_function(); }) return &st.fn.wrapped_function();
+  else if constexpr (requires { st.fn; }) return &st.fn;
   else if constexpr (requires { st.pred; }) return &st.pred;
   else return static_cast<std::nullptr_t*>(nullptr);
 }

@@ -153,4 +153,12 @@ struct basic_env {
 using rolling_env = basic_env<emit_mode::rolling>;
 using compacted_env = basic_env<emit_mode::compacted>;
 
+namespace detail {
+/// Where a runner launches a fan_out branch's stages after its key_by on
+/// threads of their own (exec/job_runner.hpp), it gives the fan-out the
+/// shuffles they are fed by; for a branch that runs whole in the fan-out it
+/// gives this (algebra/fan_out.hpp).
+struct no_tail {};
+}  // namespace detail
+
 }  // namespace spate

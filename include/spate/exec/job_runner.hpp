@@ -64,15 +64,26 @@ auto build_sink_part(const Sink& sink, Env& env, stage_label label, shard sh) {
     return sink.template build<Flow>(env, label);
 }
 
+/// A fan_out with a branch that has a key_by of its own: under parallelism
+/// the runner launches each such branch's stages after its key_by and gives
+/// the fan-out the shuffles that feed them (its "tails", algebra/fan_out.hpp).
+template <class Sink>
+concept fan_out_with_keyed_branches = requires {
+  { Sink::any_key_by } -> std::convertible_to<bool>;
+  Sink::branch_count;
+} && bool(Sink::any_key_by);
+
 /// Wraps the user's sink: reports batch completion to the metrics.
-/// `part` says which instance it is when the sink runs per worker.
-template <class Sink, bool Part = false>
+/// `part` says which instance it is when the sink runs per worker; `tails`,
+/// for a fan_out with keyed branches, what the runner launched behind them.
+template <class Sink, bool Part = false, class Tails = void>
 struct metered_sink {
   static constexpr const char* name = Sink::name;
   using is_metered_sink = void;  // the user's sink (a segment ending here holds its state)
   const Sink* sink;
   control* ctl;
   shard part{0, 1};
+  const Tails* tails = nullptr;
   template <class Inner>
   struct built {
     Inner inner;
@@ -126,7 +137,13 @@ struct metered_sink {
   };
   template <class Flow, class Env>
   auto build(Env& env, stage_label label) const {
-    if constexpr (Part) {
+    if constexpr (!std::is_void_v<Tails> && Part) {
+      using Inner = decltype(sink->template build_part<Flow>(env, label, part, *tails));
+      return built<Inner>{sink->template build_part<Flow>(env, label, part, *tails), ctl, ctl->metrics.join_sink()};
+    } else if constexpr (!std::is_void_v<Tails>) {
+      using Inner = decltype(sink->template build<Flow>(env, label, *tails));
+      return built<Inner>{sink->template build<Flow>(env, label, *tails), ctl, ctl->metrics.join_sink()};
+    } else if constexpr (Part) {
       using Inner = decltype(build_sink_part<Flow>(*sink, env, label, part));
       return built<Inner>{build_sink_part<Flow>(*sink, env, label, part), ctl, ctl->metrics.join_sink()};
     } else {
@@ -210,10 +227,15 @@ class job_runner final : public job_runner_base {
   explicit job_runner(J j) : job_(std::move(j)) {}
 
   void launch(control& ctl, const exec_config& cfg, const std::function<void(std::function<void()>)>& spawn) override {
-    if (cfg.batched)
+    tails_.clear();  // a restart: the threads of the last launch have ended
+    kept_.clear();
+    if constexpr (requires { typename src_t::is_branch_input; }) {
+      throw std::logic_error("spate: a fan_out branch is launched by its fan_out");
+    } else if (cfg.batched) {
       launch_as<compacted_env>(ctl, cfg, spawn);
-    else
+    } else {
       launch_as<rolling_env>(ctl, cfg, spawn);
+    }
   }
 
   plan make_plan(const exec_config& cfg) const override {
@@ -249,11 +271,17 @@ class job_runner final : public job_runner_base {
       p.segments.back().merges_partials = merges;
       add(plan::link::sink_boundary, plan::link::sink, 1, n_stages, n_stages, p.sink);
     }
+    if constexpr (fan_out_with_keyed_branches<sink_t>) add_branch_segments(p, cfg.parallelism);
     return p;
   }
 
   std::size_t sink_instances(const exec_config& cfg) const override {
-    return cfg.parallelism > 1 && per_worker_sink<sink_t> ? cfg.parallelism : 1;
+    std::size_t n = cfg.parallelism > 1 && per_worker_sink<sink_t> ? cfg.parallelism : 1;
+    if constexpr (fan_out_with_keyed_branches<sink_t>) {
+      if (cfg.parallelism > 1)  // each keyed branch's own sink, behind its shuffle
+        n += branch_sinks(cfg.parallelism, std::make_index_sequence<sink_t::branch_count>{});
+    }
+    return n;
   }
 
   void drop_checkpoints() override {
@@ -312,6 +340,7 @@ class job_runner final : public job_runner_base {
   }
   std::string stage_uid(std::size_t k) const {
     if (const auto& pin = job_.pins.stage(k); !pin.empty()) return pin;
+    if (!uid_prefix_.empty()) return uid_prefix_ + "/" + std::to_string(k) + ":" + std::string(stage_name(k));
     return "j" + std::to_string(index_) + "." + std::to_string(k + 1) + ":" + std::string(stage_name(k));
   }
   std::string source_uid() const {
@@ -320,7 +349,13 @@ class job_runner final : public job_runner_base {
   }
   std::string sink_uid() const {
     if (!job_.pins.sink.empty()) return job_.pins.sink;
+    if (!uid_prefix_.empty()) return uid_prefix_ + "/sink:" + std::string(name_of<sink_t>());
     return "j" + std::to_string(index_) + ".sink:" + std::string(name_of<sink_t>());
+  }
+  /// Where this job's threads are, in messages: " of job 0", or, for a
+  /// fan_out branch launched behind its shuffle, " of branch 'b' of job 0".
+  std::string of_job() const {
+    return (branch_.empty() ? std::string() : " of branch '" + branch_ + "'") + " of job " + std::to_string(index_);
   }
 
  public:
@@ -331,8 +366,173 @@ class job_runner final : public job_runner_base {
     for (std::size_t k = 0; k < n_stages; ++k)
       out.emplace_back(stage_uid(k), "stage " + std::to_string(k + 1) + " (" + std::string(stage_name(k)) + ")" + job);
     out.emplace_back(sink_uid(), "the sink (" + std::string(name_of<sink_t>()) + ")" + job);
+    if constexpr (fan_out_with_keyed_branches<sink_t>)  // what their threads claim under parallelism
+      branch_identities(out, job, std::make_index_sequence<sink_t::branch_count>{});
     return out;
   }
+
+ private:
+  template <class>
+  friend class job_runner;
+  template <std::size_t... I>
+  static std::size_t branch_sinks(std::size_t P, std::index_sequence<I...>) {
+    return ((sink_t::template branch_keyed<I>
+                 ? (per_worker_sink<typename std::tuple_element_t<I, typename sink_t::branch_types>::sink_type> ? P : 1)
+                 : 0) +
+            ... + std::size_t{0});
+  }
+  template <std::size_t... I>
+  void branch_identities(std::vector<std::pair<std::string, std::string>>& out, const std::string& job,
+                         std::index_sequence<I...>) const {
+    (branch_identity<I>(out, job), ...);
+  }
+  template <std::size_t I>
+  void branch_identity(std::vector<std::pair<std::string, std::string>>& out, const std::string& job) const {
+    if constexpr (sink_t::template branch_keyed<I>) {
+      using B = std::tuple_element_t<I, typename sink_t::branch_types>;
+      using Ds = std::remove_cvref_t<decltype(std::declval<const B&>().stages)>;
+      const std::string& b = job_.sink.template branch_name<I>();
+      const std::string prefix = sink_uid() + "/" + b;
+      const std::string where = " of branch '" + b + "'" + job;
+      constexpr std::size_t n = std::tuple_size_v<Ds>;
+      static constexpr auto names = []<std::size_t... K>(std::index_sequence<K...>) {
+        return std::array<std::string_view, n>{name_of<std::tuple_element_t<K, Ds>>()...};
+      }(std::make_index_sequence<n>{});
+      static constexpr auto keyed = []<std::size_t... K>(std::index_sequence<K...>) {
+        return std::array<bool, n + 1>{is_key_by_v<std::tuple_element_t<K, Ds>>..., false};
+      }(std::make_index_sequence<n>{});
+      bool after = false;
+      for (std::size_t k = 0; k < n; ++k) {
+        if (after)
+          out.emplace_back(prefix + "/" + std::to_string(k + 1) + ":" + std::string(names[k]),
+                           "stage " + std::to_string(k + 1) + " (" + std::string(names[k]) + ")" + where);
+        after = after || keyed[k];
+      }
+      const std::string sink(name_of<typename B::sink_type>());
+      out.emplace_back(prefix + "/sink:" + sink, "the sink (" + sink + ")" + where);
+    }
+  }
+  std::string uid_prefix_;  // a fan_out branch's: "<the fan-out's uid>/<branch>"
+  std::string branch_;      // that branch's name
+  /// The runners of the keyed branches of a fan_out sink, launched with
+  /// this job (they own the stages their threads run).
+  std::vector<std::unique_ptr<job_runner_base>> tails_;
+
+  /// The plan's segments of each keyed branch of a fan_out sink under
+  /// parallelism P: from its first key_by on, as launch_branch_tail runs
+  /// them (a key_by inside a reusable chain is not split out here).
+  void add_branch_segments(plan& p, std::size_t P) const {
+    if (P <= 1) return;
+    add_branch_segments(p, P, std::make_index_sequence<sink_t::branch_count>{});
+  }
+  template <std::size_t... I>
+  void add_branch_segments(plan& p, std::size_t P, std::index_sequence<I...>) const {
+    (add_branch_segment<I>(p, P), ...);
+  }
+  template <std::size_t I>
+  void add_branch_segment(plan& p, std::size_t P) const {
+    if constexpr (sink_t::template branch_keyed<I>)
+      add_spec_segments<std::tuple_element_t<I, typename sink_t::branch_types>>(p, P, job_.sink.template branch_name<I>());
+  }
+  template <class B>
+  static void add_spec_segments(plan& p, std::size_t P, std::string_view branch) {
+    using Ds = std::remove_cvref_t<decltype(std::declval<const B&>().stages)>;
+    constexpr std::size_t n = std::tuple_size_v<Ds>;
+    static constexpr auto names = []<std::size_t... I>(std::index_sequence<I...>) {
+      return std::array<std::string_view, n>{name_of<std::tuple_element_t<I, Ds>>()...};
+    }(std::make_index_sequence<n>{});
+    static constexpr auto keyed = []<std::size_t... I>(std::index_sequence<I...>) {
+      return std::array<bool, n + 1>{is_key_by_v<std::tuple_element_t<I, Ds>>..., false};
+    }(std::make_index_sequence<n>{});
+    using S = typename B::sink_type;
+    std::size_t k = 0;
+    while (k < n && !keyed[k]) ++k;
+    for (std::size_t from = k + 1; from <= n;) {
+      std::size_t to = from;
+      while (to < n && !keyed[to]) ++to;
+      plan::segment s{plan::link::shuffle, plan::link::sink, P, from + 1, to + 1,
+                      {names.begin() + from, names.begin() + to}, name_of<S>()};
+      s.stages.insert(s.stages.begin(), branch);  // the stages' first is the branch's name
+      if (to < n) {
+        s.output = plan::link::shuffle;
+        s.output_name = names[to];
+        p.segments.push_back(std::move(s));
+      } else if (per_worker_sink<S>) {
+        p.segments.push_back(std::move(s));
+      } else {
+        s.output = plan::link::sink_boundary;
+        s.output_name = {};
+        p.segments.push_back(std::move(s));
+        p.segments.push_back(plan::segment{plan::link::sink_boundary, plan::link::sink, 1, to + 1, to + 1, {}, name_of<S>()});
+      }
+      from = to + 1;
+    }
+  }
+
+  /// For a fan_out branch run as a job (its stage 0 the fan-out's entry):
+  /// launches the stages after its first key_by on cfg.parallelism workers
+  /// fed by `inputs` fan-out instances, and gives each instance the shuffle
+  /// its part of the branch ends in.
+  template <class Env>
+  auto launch_branch_tail(std::size_t inputs, control& ctl, const exec_config& cfg, const spawner& spawn) {
+    constexpr std::size_t K = detail::first_key_by(static_cast<const stages_t*>(nullptr));
+    using N = level<K, detail::flow_between<flow0, stages_t, 0, K>>;
+    std::vector<std::shared_ptr<merger<typename N::shuffled>>> mergers;
+    for (std::size_t w = 0; w < cfg.parallelism; ++w)
+      mergers.push_back(std::make_shared<merger<typename N::shuffled>>(inputs, cfg.queue_capacity, &ctl.abort));
+    ctl.on_wake([mergers] {
+      for (auto& m : mergers) m->wake();
+    });
+    std::vector<from_merger<typename N::shuffled>> behind;
+    for (auto& m : mergers) behind.push_back({m});
+    launch_from<Env, K + 1, typename N::down_flow>(behind, ctl, cfg, spawn);
+    const auto& kb = std::get<K>(job_.stages);
+    const stage_label kb_label{N::key_by_t::name, K};
+    std::vector<typename N::shuffle> outs;
+    for (std::size_t i = 0; i < inputs; ++i) {
+      std::vector<channel<typename N::shuffled>*> chans;
+      for (auto& m : mergers) chans.push_back(m->input(i));
+      outs.push_back(typename N::shuffle{make_router(kb, kb_label), std::move(chans), mergers[0]->block_limit()});
+    }
+    return outs;
+  }
+  /// What a fan_out sink with keyed branches gets: per branch, no tail or
+  /// the shuffles of its launched tail (the sink's input flow being AtSink).
+  template <class Env, class AtSink>
+  auto make_tails(std::size_t inputs, control& ctl, const exec_config& cfg, const spawner& spawn) {
+    return make_tails_of<Env, AtSink>(inputs, ctl, cfg, spawn, std::make_index_sequence<sink_t::branch_count>{});
+  }
+  template <class Env, class AtSink, std::size_t... I>
+  auto make_tails_of(std::size_t inputs, control& ctl, const exec_config& cfg, const spawner& spawn,
+                     std::index_sequence<I...>) {
+    // in order: braced initialization evaluates left to right
+    return std::tuple<decltype(make_tail<Env, AtSink, I>(inputs, ctl, cfg, spawn))...>{
+        make_tail<Env, AtSink, I>(inputs, ctl, cfg, spawn)...};
+  }
+  template <class Env, class AtSink, std::size_t I>
+  auto make_tail(std::size_t inputs, control& ctl, const exec_config& cfg, const spawner& spawn) {
+    if constexpr (!sink_t::template branch_keyed<I>) {
+      return spate::detail::no_tail{};
+    } else {
+      auto jb = job_.sink.template branch_as_job<AtSink, I>();
+      auto sub = std::make_unique<job_runner<decltype(jb)>>(std::move(jb));
+      sub->set_index(index_);
+      sub->branch_ = job_.sink.template branch_name<I>();
+      sub->uid_prefix_ = sink_uid() + "/" + sub->branch_;
+      auto outs = sub->template launch_branch_tail<Env>(inputs, ctl, cfg, spawn);
+      tails_.push_back(std::move(sub));
+      return outs;
+    }
+  }
+  template <class T>
+  std::shared_ptr<T> keep(T t) {
+    auto p = std::make_shared<T>(std::move(t));
+    kept_.push_back(p);
+    return p;
+  }
+  std::vector<std::shared_ptr<void>> kept_;  // the tails the fan-out instances are built from
+
+ public:
 
  private:
   /// The uid of each layer of a segment of stages [first, to) ending in
@@ -348,7 +548,7 @@ class job_runner final : public job_runner_base {
   template <class Out>
   static constexpr bool is_user_sink = requires { typename Out::is_metered_sink; };
   std::string segment_what(std::size_t from, std::size_t to) const {
-    return "stages " + std::to_string(from + 1) + ".." + std::to_string(to) + " of job " + std::to_string(index_);
+    return "stages " + std::to_string(from + 1) + ".." + std::to_string(to) + of_job();
   }
 
   /// The runtime context of a rich function at layer `depth` of a segment
@@ -389,9 +589,8 @@ class job_runner final : public job_runner_base {
     if (hooks) {
       auto claimed = *uids;
       if (at_source) claimed.push_back(source_uid());
-      p = hooks->participant("segment " + std::to_string(first + 1) + ".." + std::to_string(To) + " of job " +
-                                 std::to_string(index_),
-                             part.index, part.count, claimed);
+      p = hooks->participant("segment " + std::to_string(first + 1) + ".." + std::to_string(To) + of_job(), part.index,
+                             part.count, claimed);
     }
     spawn([this, in = std::move(in), out = std::move(out), front = std::move(front), &ctl, &cfg, hooks, p, uids,
            part] {
@@ -501,10 +700,14 @@ class job_runner final : public job_runner_base {
     const std::size_t P = inputs.size();
     if constexpr (next == n_stages && per_worker_sink<sink_t>) {
       // The sink ends each worker's segment: no queue, no sink thread.
+      using at_sink = detail::flow_between<Mid, stages_t, From, n_stages>;
+      using Tails = tails_for<Env, at_sink>;
+      const Tails* tails_of = nullptr;
+      if constexpr (!std::is_void_v<Tails>) tails_of = keep(make_tails<Env, at_sink>(P, ctl, cfg, spawn)).get();
       for (std::size_t w = 0; w < P; ++w)
         spawn_segment<Env, In, From, n_stages>(ctl, cfg, spawn, inputs[w],
-                                               metered_sink<sink_t, true>{&job_.sink, &ctl, shard{w, P}}, shard{w, P},
-                                               front);
+                                               metered_sink<sink_t, true, Tails>{&job_.sink, &ctl, shard{w, P}, tails_of},
+                                               shard{w, P}, front);
     } else if constexpr (next == n_stages) {
       using out_t = owned_t<typename detail::flow_between<Mid, stages_t, From, n_stages>::value_type>;
       auto sinkm = start_sink<Env, out_t>(P, ctl, cfg, spawn);
@@ -556,20 +759,35 @@ class job_runner final : public job_runner_base {
     }
   }
 
+  /// The tails a fan_out sink with keyed branches is built with (void: none).
+  template <class Env, class AtSink, bool = fan_out_with_keyed_branches<sink_t>>
+  struct tails_for_s {
+    using type = void;
+  };
+  template <class Env, class AtSink>
+  struct tails_for_s<Env, AtSink, true> {
+    using type = decltype(std::declval<job_runner&>().template make_tails<Env, AtSink>(
+        0, std::declval<control&>(), std::declval<const exec_config&>(), std::declval<const spawner&>()));
+  };
+  template <class Env, class AtSink>
+  using tails_for = typename tails_for_s<Env, AtSink>::type;
+
   /// The sink thread: the user's sink, built once, fed by P channels of Out.
-  template <class Env, class Out>
+  template <class Env, class Out, class Tails = tails_for<Env, flow<Out>>>
   std::shared_ptr<merger<Out>> start_sink(std::size_t P, control& ctl, const exec_config& cfg, const spawner& spawn) {
     auto sinkm = std::make_shared<merger<Out>>(P, cfg.queue_capacity, &ctl.abort);
     ctl.on_wake([sinkm] { sinkm->wake(); });
     checkpoint_hooks* hooks = ctl.checkpoints;
     auto uids = std::make_shared<layer_uids>(layer_uids{sink_uid()});
-    const std::size_t p = hooks ? hooks->participant("the sink of job " + std::to_string(index_), 0, 1, *uids) : 0;
-    spawn([this, sinkm, &ctl, &cfg, hooks, p, uids] {
+    const std::size_t p = hooks ? hooks->participant("the sink" + of_job(), 0, 1, *uids) : 0;
+    const Tails* tails_of = nullptr;
+    if constexpr (!std::is_void_v<Tails>) tails_of = keep(make_tails<Env, flow<Out>>(1, ctl, cfg, spawn)).get();
+    spawn([this, sinkm, &ctl, &cfg, hooks, p, uids, tails_of] {
       if (hooks && !hooks->await_launch()) return;
       Env env;
-      metered_sink<sink_t> m{&job_.sink, &ctl};
+      metered_sink<sink_t, false, Tails> m{&job_.sink, &ctl, shard{0, 1}, tails_of};
       auto s = m.template build<flow<Out>>(env, stage_label{sink_t::name, n_stages + 1});
-      if (hooks) restore_segment(*hooks, s, *uids, 0, 1, "the sink of job " + std::to_string(index_));
+      if (hooks) restore_segment(*hooks, s, *uids, 0, 1, "the sink" + of_job());
       barrier_tap<decltype(s)> head{&s, hooks, p, uids.get(), {}, {}, {}};
       if (hooks && hooks->restored_finished(p)) {
         head.on_end();

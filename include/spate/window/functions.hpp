@@ -43,6 +43,7 @@ struct window_fn<reduce_stage<F>, T> {
   static constexpr bool mergeable = true;
   using acc_type = T;
   explicit window_fn(const reduce_stage<F>& d) : fn(d.fn) {}
+  F& wrapped_function() noexcept { return fn; }  // the user's, for open/close (algebra/rich.hpp)
   acc_type init(const T& r) { return r; }
   void add(acc_type& a, const T& r) { a = std::invoke(fn, std::as_const(a), r); }
   void merge(acc_type& a, const acc_type& b) { a = std::invoke(fn, std::as_const(a), b); }
@@ -58,6 +59,7 @@ struct window_fn<fold_stage<Acc, F>, T> {
   static constexpr bool mergeable = std::is_same_v<F, detail::count_one>;
   using acc_type = Acc;
   explicit window_fn(const fold_stage<Acc, F>& d) : init_value(d.init), fn(d.fn) {}
+  F& wrapped_function() noexcept { return fn; }
   acc_type init(const T& r) { return std::invoke(fn, init_value, r); }
   void add(acc_type& a, const T& r) { a = std::invoke(fn, std::move(a), r); }
   void merge(acc_type& a, const acc_type& b)
@@ -76,6 +78,7 @@ struct window_fn<aggregate_stage<Agg>, T> {
   static constexpr bool mergeable = MergeableAggregate<Agg>;
   using acc_type = typename aggregate_stage<Agg>::acc_type;
   explicit window_fn(const aggregate_stage<Agg>& d) : agg(d.agg) {}
+  Agg& wrapped_function() noexcept { return agg; }
   acc_type init(const T& r) { return agg.add(r, agg.create_accumulator()); }
   void add(acc_type& a, const T& r) { a = agg.add(r, std::move(a)); }
   void merge(acc_type& a, const acc_type& b)
@@ -97,6 +100,7 @@ struct window_fn<process_stage<F, TsFn>, T> {
   static constexpr bool mergeable = true;
   using acc_type = std::vector<T>;
   explicit window_fn(const process_stage<F, TsFn>& d) : fn(d.fn) {}
+  F& wrapped_function() noexcept { return fn; }
   acc_type init(const T& r) { return acc_type{r}; }
   void add(acc_type& a, const T& r) { a.push_back(r); }
   void merge(acc_type& a, const acc_type& b) { a.insert(a.end(), b.begin(), b.end()); }
