@@ -6,6 +6,10 @@
 //   fused        spate::run / spate::run_batch (stages inlined into one loop)
 //   unfused      spate::run_unfused / run_batch_unfused (a virtual call per stage)
 //   rangev3      the same with range-v3 views, where range-v3 can express it
+//   context_metrics_on / context_metrics_off
+//                a spate::context (continuous, one thread) with its stage
+//                metrics published (the default) or metering{false}: the
+//                cost of the metrics (docs/observability.md)
 // Every variant checks its result against the hand-written one and reports
 // an error instead of a time when they differ. Results: docs/benchmarks.md.
 #include <benchmark/benchmark.h>
@@ -126,6 +130,23 @@ void map_filter_sum_rangev3(benchmark::State& state) {
   finish(state, sum == map_filter_sum_expected(), v.size());
 }
 
+// The same job in a context, with and without the stage metrics.
+void map_filter_sum_context(benchmark::State& state, bool metrics) {
+  std::int64_t sum = 0;
+  const auto job = map_filter_sum_job(sum);
+  for (auto _ : state) {
+    sum = 0;
+    spate::context ctx{spate::continuous{}, spate::metering{metrics}};
+    ctx.add(job);
+    ctx.start();
+    ctx.await_termination();
+    benchmark::DoNotOptimize(sum);
+  }
+  finish(state, sum == map_filter_sum_expected(), n_ints);
+}
+void map_filter_sum_metrics_on(benchmark::State& state) { map_filter_sum_context(state, true); }
+void map_filter_sum_metrics_off(benchmark::State& state) { map_filter_sum_context(state, false); }
+
 // ---------------------------------------------------------------- flatmap_cart
 // Each x emits x * y for the 10 values y of a small table; all summed.
 
@@ -185,6 +206,22 @@ void flatmap_cart_fused_emit(benchmark::State& state) {
   }
   finish(state, sum == flatmap_cart_expected(), n_ints);
 }
+
+void flatmap_cart_context(benchmark::State& state, bool metrics) {
+  std::int64_t sum = 0;
+  const auto job = flatmap_cart_job(sum);
+  for (auto _ : state) {
+    sum = 0;
+    spate::context ctx{spate::continuous{}, spate::metering{metrics}};
+    ctx.add(job);
+    ctx.start();
+    ctx.await_termination();
+    benchmark::DoNotOptimize(sum);
+  }
+  finish(state, sum == flatmap_cart_expected(), n_ints);
+}
+void flatmap_cart_metrics_on(benchmark::State& state) { flatmap_cart_context(state, true); }
+void flatmap_cart_metrics_off(benchmark::State& state) { flatmap_cart_context(state, false); }
 
 void flatmap_cart_unfused(benchmark::State& state) {
   std::int64_t sum = 0;
@@ -557,6 +594,8 @@ BENCHMARK(map_filter_sum_fused)->Name("fusion/map_filter_sum/fused");
 BENCHMARK(map_filter_sum_fused_for_each)->Name("fusion/map_filter_sum/fused_for_each");
 BENCHMARK(map_filter_sum_unfused)->Name("fusion/map_filter_sum/unfused");
 BENCHMARK(map_filter_sum_rangev3)->Name("fusion/map_filter_sum/rangev3");
+BENCHMARK(map_filter_sum_metrics_off)->Name("fusion/map_filter_sum/context_metrics_off");
+BENCHMARK(map_filter_sum_metrics_on)->Name("fusion/map_filter_sum/context_metrics_on");
 BENCHMARK(wordcount_handwritten)->Name("fusion/wordcount/handwritten");
 BENCHMARK(wordcount_handwritten_flat)->Name("fusion/wordcount/handwritten_flat");
 BENCHMARK(wordcount_fused)->Name("fusion/wordcount/fused");
@@ -566,6 +605,8 @@ BENCHMARK(flatmap_cart_fused)->Name("fusion/flatmap_cart/fused");
 BENCHMARK(flatmap_cart_fused_emit)->Name("fusion/flatmap_cart/fused_emit");
 BENCHMARK(flatmap_cart_unfused)->Name("fusion/flatmap_cart/unfused");
 BENCHMARK(flatmap_cart_rangev3)->Name("fusion/flatmap_cart/rangev3");
+BENCHMARK(flatmap_cart_metrics_off)->Name("fusion/flatmap_cart/context_metrics_off");
+BENCHMARK(flatmap_cart_metrics_on)->Name("fusion/flatmap_cart/context_metrics_on");
 BENCHMARK(struct_keyby_sum_handwritten)->Name("fusion/struct_keyby_sum/handwritten");
 BENCHMARK(struct_keyby_sum_handwritten_flat)->Name("fusion/struct_keyby_sum/handwritten_flat");
 BENCHMARK(struct_keyby_sum_fused)->Name("fusion/struct_keyby_sum/fused");

@@ -52,16 +52,21 @@ TEST_CASE("explain: one thread is one fused loop") {
 TEST_CASE("explain: a shuffle at each key_by, the state behind it, the sink thread") {
   std::vector<std::string> lines{"a b", "b c"};
   std::ostringstream os;
+  // [doc:explain]
   const auto job = spate::from_collection(lines) |
                    spate::flat_map([](const std::string& l) { return spate::words(l); }) |
                    spate::key_by([](std::string_view w) { return std::string(w); }) | spate::count() |
                    spate::print(os);
   const std::string text = spate::explain(job, spate::explain_format::text, spate::parallelism{3});
+  const std::string dot = spate::explain(job, spate::explain_format::dot, spate::parallelism{3});    // Graphviz
+  const std::string json = spate::explain(job, spate::explain_format::json, spate::parallelism{3});  // for tools
+  // [end]
+  CHECK(dot.find("digraph") == 0);
   CHECK(text.find("key_by #2 => shuffle") != std::string::npos);
   CHECK(text.find("fusion ends: key_by #2 repartitions by key") != std::string::npos);
   CHECK(text.find("fusion ends: print runs once, on a thread of its own") != std::string::npos);
 
-  const auto j = json::parse(spate::explain(job, spate::explain_format::json, spate::parallelism{3}));
+  const auto j = json::parse(json);
   const auto& p = j["jobs"][0];
   CHECK(p["threads"] == 3 + 3 + 1);
   const auto& segs = p["segments"];

@@ -36,11 +36,15 @@
 #include "checkpointing.hpp"
 #include "control.hpp"
 #include "explain.hpp"
+#include "checkpoint_log.hpp"
 #include "job_runner.hpp"
 #include "metrics.hpp"
+#include "metrics_snapshot.hpp"
 #include "options.hpp"
 #include "plan_facts.hpp"
+#include "progress.hpp"
 #include "signals.hpp"
+#include "stage_metrics.hpp"
 
 namespace spate {
 
@@ -52,6 +56,13 @@ struct whole_input_batch {};
 
 enum class stop_mode { graceful, immediate };
 
+/// The context option metering{false}: stages report no figures to
+/// ctx.metrics() (they still count in a register: the cost is in the
+/// publishing, see docs/observability.md). On by default.
+struct metering {
+  bool on = true;
+};
+
 class context {
  public:
   enum class state { initialized, active, stopped };
@@ -59,7 +70,8 @@ class context {
   /// Options: continuous{} or micro_batch{interval} (default continuous{}),
   /// parallelism{P}, max_rate{n}, queue_capacity{n}, combine_keys{n},
   /// checkpointing{interval, folder} (exec/checkpointing.hpp),
-  /// restart_strategy (options.hpp), in any order.
+  /// restart_strategy (options.hpp), metering{false} (no stage figures),
+  /// progress_line{...} (exec/progress.hpp), in any order.
   template <class... Opts>
   explicit context(Opts... opts) : ctl_(std::make_unique<exec::control>()) {
     ctl_->counters = &counters_;
@@ -117,6 +129,7 @@ class context {
       throw std::logic_error("spate::context::start: a stopped context cannot be restarted; create a new context");
     if (jobs_.empty()) throw std::logic_error("spate::context::start: no pipelines added (add a pipeline with a sink first)");
     launch_all();
+    progress_ = std::make_unique<exec::progress_reporter>(stage_registry_, progress_opts_, cfg_.one_batch);
   }
 
  private:
@@ -154,31 +167,40 @@ class context {
       cfg_.alignment = ckpt_->alignment();
       if (cfg_.batched && !cfg_.one_batch) ckpt_->set_batches(cfg_.first_batch, cfg_.interval);
       ctl_->checkpoints = ckpt_.get();
+      ckpt_->add_completion_listener([log = &checkpoint_log_, c = ckpt_.get()](checkpoint_id n) {
+        log->completed(n, checkpoint_bytes(*c, n));
+      });
+      ckpt_->add_abort_listener([log = &checkpoint_log_](checkpoint_id n) { log->aborted(n); });
       ctl_->on_wake([c = ckpt_.get(), ctl = ctl_.get()] { c->wake(ctl->abort()); });
     }
     std::size_t sinks = 0;
     for (const auto& j : jobs_) sinks += j->sink_instances(cfg_);
     ctl_->metrics.expect_sinks(sinks);
     state_ = state::active;
-    auto spawn = [this](std::function<void()> body) {
-      {
-        std::lock_guard l(done_m_);
-        ++running_;
-      }
-      threads_.emplace_back([this, body = std::move(body)] {
-        on_executor_thread() = true;
-        try {
-          body();
-        } catch (...) {
-          ctl_->fail(std::current_exception());
+    // Each job's threads report their stages' figures as that job's.
+    auto spawn_for = [this](std::size_t job, bool metered) {
+      return [this, job, metered](std::function<void()> body) {
+        {
+          std::lock_guard l(done_m_);
+          ++running_;
         }
-        exec::flush_rings();
-        std::lock_guard l(done_m_);
-        if (--running_ == 0) done_cv_.notify_all();
-      });
+        threads_.emplace_back([this, body = std::move(body), job, metered] {
+          on_executor_thread() = true;
+          if (metered) exec::current_metering() = {&stage_registry_, &checkpoint_log_, job, false};
+          try {
+            body();
+          } catch (...) {
+            ctl_->fail(std::current_exception());
+          }
+          exec::flush_rings();
+          std::lock_guard l(done_m_);
+          if (--running_ == 0) done_cv_.notify_all();
+        });
+      };
     };
+    const auto spawn = spawn_for(0, false);
     try {
-      for (auto& j : jobs_) j->launch(*ctl_, cfg_, spawn);
+      for (std::size_t i = 0; i < jobs_.size(); ++i) jobs_[i]->launch(*ctl_, cfg_, spawn_for(i, metered_));
       if (ckpt_) {
         ckpt_->launched(cfg_.parallelism);
         spawn([this] { ckpt_->run(*ctl_); });
@@ -356,6 +378,26 @@ class context {
   /// summed over the stage's instances, by "<stage uid>/<name>"; restarts of
   /// a restart strategy add to them (records replayed are counted again).
   std::map<std::string, std::uint64_t> counters() const { return counters_.read(); }
+  /// Every figure of the running (or finished) context at this moment:
+  /// per stage records in and out and watermarks, micro-batches,
+  /// checkpoints, counters (exec/metrics_snapshot.hpp). Counts reach it
+  /// within a tick of being made; thread-safe, cheap enough to call each
+  /// second.
+  metrics_snapshot metrics() const {
+    metrics_snapshot m;
+    m.taken_ms = to_millis(std::chrono::time_point_cast<duration>(std::chrono::system_clock::now()));
+    const auto readings = stage_registry_.read();
+    for (const auto& p : plans()) exec::add_stage_metrics(m.stages, p, readings, m.taken_ms);
+    {
+      std::lock_guard lock(m_);
+      m.restarts = restarts_;
+      m.batches = ctl_->metrics.history();
+      m.batches_completed = ctl_->metrics.completed();
+    }
+    m.checkpoints = checkpoint_log_.read();
+    m.counters = counters_.read();
+    return m;
+  }
   /// Calls f after each completed micro-batch (from an executor thread).
   void on_batch_completed(std::function<void(const batch_metrics&)> f) { ctl_->metrics.add_listener(std::move(f)); }
 
@@ -386,6 +428,19 @@ class context {
     ckpt_opts_ = c;
   }
   void apply(restart_strategy r) { restart_ = r; }
+  void apply(metering m) { metered_ = m.on; }
+  void apply(progress_line p) { progress_opts_ = p; }
+
+  // The size of checkpoint n's state files, from its manifest (0 if unreadable).
+  static std::uint64_t checkpoint_bytes(exec::checkpoint_runtime& rt, checkpoint_id n) {
+    auto bytes = rt.store().backend().read(checkpoint::detail::join(checkpoint::checkpoint_folder(n), checkpoint::manifest_name));
+    if (!bytes) return 0;
+    auto m = checkpoint::decode_manifest(*bytes);
+    if (!m) return 0;
+    std::uint64_t total = 0;
+    for (const auto& f : m->files) total += f.size;
+    return total;
+  }
 
   static bool& on_executor_thread() {
     thread_local bool yes = false;
@@ -397,6 +452,7 @@ class context {
     for (auto& t : threads_)
       if (t.joinable()) t.join();
     threads_.clear();
+    if (progress_) progress_->finish();
     state_ = state::stopped;
   }
 
@@ -412,6 +468,11 @@ class context {
   bool stop_called_ = false;
   std::vector<std::unique_ptr<exec::job_runner_base>> jobs_;
   std::vector<exec::job_facts> facts_;  // jobs_[i]'s, for its plan
+  exec::stage_registry stage_registry_;  // every stage instance's figures, across restarts
+  exec::checkpoint_log checkpoint_log_;
+  bool metered_ = true;
+  progress_line progress_opts_;
+  std::unique_ptr<exec::progress_reporter> progress_;
   std::vector<std::thread> threads_;
   std::mutex done_m_;
   std::condition_variable done_cv_;

@@ -6,9 +6,18 @@
 //   processing_time    from that moment until every sink has seen the batch end
 //   total_delay        batch time to completion (the sum of the two)
 // Records are processed as they arrive, so "processing" here is the tail of a
-// batch: what is left to do once its input is complete.
+// batch: what is left to do once its input is complete. Spark's processing
+// time (the time the job worked on the batch) is work_time:
+//   work_time          the time the source shards spent reading and pushing
+//                      the batch's records (the busiest shard; blocked on a
+//                      full queue included), plus the tail. A job keeps up
+//                      while it stays below the batch interval, as in Spark.
+//   source_blocked_time  of that, the time the busiest shard waited on a full
+//                      queue downstream (backpressure); 0 where queues do not
+//                      report it (see docs/observability.md)
 #include <chrono>
 #include <cstddef>
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -28,6 +37,8 @@ struct batch_metrics {
   std::chrono::microseconds scheduling_delay{0};
   std::chrono::microseconds processing_time{0};
   std::chrono::microseconds total_delay{0};
+  std::chrono::microseconds work_time{0};
+  std::chrono::microseconds source_blocked_time{0};
 };
 
 namespace exec {
@@ -63,13 +74,18 @@ class metrics_registry {
   }
 
   /// A source shard closed batch `number` after reading `records` for it.
-  void source_closed(std::uint64_t number, event_time time, std::uint64_t records, clock::time_point at) {
+  /// `busy`: the time the shard spent reading and pushing this batch's
+  /// records, `blocked` the part of it spent waiting on a full queue.
+  void source_closed(std::uint64_t number, event_time time, std::uint64_t records, clock::time_point at,
+                     std::chrono::nanoseconds busy = {}, std::chrono::nanoseconds blocked = {}) {
     std::lock_guard lock(m_);
     auto& p = pending_[number];
     p.m.number = number;
     p.m.time = time;
     p.m.records += records;
     if (at > p.closed) p.closed = at;
+    p.busy = std::max(p.busy, busy);
+    p.blocked = std::max(p.blocked, blocked);
   }
   /// Sink instance `sink` has seen the end of batch `number` (each instance
   /// sees its batches in order).
@@ -120,6 +136,8 @@ class metrics_registry {
       // A last batch closed early (end of input, stop) starts at its close.
       p.m.processing_time = std::max(us{0}, std::chrono::duration_cast<us>(at - std::max(p.closed, t)));
       p.m.total_delay = std::max(us{0}, std::chrono::duration_cast<us>(at - t));
+      p.m.work_time = std::chrono::duration_cast<us>(p.busy) + p.m.processing_time;
+      p.m.source_blocked_time = std::chrono::duration_cast<us>(p.blocked);
       done.push_back(p.m);
       history_.push_back(p.m);
       if (history_.size() > 1000) history_.pop_front();
@@ -152,6 +170,7 @@ class metrics_registry {
     batch_metrics m;
     clock::time_point closed{};
     std::size_t sinks = 0;
+    std::chrono::nanoseconds busy{0}, blocked{0};
   };
   static constexpr std::uint64_t none = ~std::uint64_t{0};
   mutable std::mutex m_;

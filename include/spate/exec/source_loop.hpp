@@ -19,7 +19,9 @@
 #include "../core/valve.hpp"
 #include "../io/source.hpp"
 #include "barriers.hpp"
+#include "checkpoint_log.hpp"
 #include "control.hpp"
+#include "stage_metrics.hpp"
 
 namespace spate::exec {
 
@@ -55,6 +57,8 @@ struct source_port {
   event_time batch_time{};
   std::uint64_t batch_records = 0;
   bool ended = false;
+  std::chrono::nanoseconds busy{0};  // in the driver's poll, this batch
+  std::uint64_t blocked_base = blocked_nanoseconds();
 
   template <class R>
   bool push(R&& r) {
@@ -77,9 +81,13 @@ struct source_port {
   /// batch to announce.
   batch_info take_batch() {
     // Reported first: with one thread the batch completes inside on_batch_end.
-    ctl->metrics.source_closed(batch, batch_time, batch_records, std::chrono::system_clock::now());
+    const std::uint64_t blocked_now = blocked_nanoseconds();
+    ctl->metrics.source_closed(batch, batch_time, batch_records, std::chrono::system_clock::now(), busy,
+                               std::chrono::nanoseconds(blocked_now - blocked_base));
     batch_info b{batch_time, batch};
     batch_records = 0;
+    busy = {};
+    blocked_base = blocked_now;
     ++batch;
     batch_time += cfg->interval;
     return b;
@@ -145,10 +153,59 @@ void inject_barrier(Drv& drv, Port& port, Tap& tap, checkpoint_id n) {
     port.on_barrier(n);
 }
 
+/// The figures a source shard reports to its context's metrics (none under
+/// a thread without a metering scope).
+struct source_meter {
+  stage_cell* cell = nullptr;
+  checkpoint_log* checkpoints = nullptr;
+  std::uint64_t records = 0;
+  source_meter() {
+    auto& scope = current_metering();
+    if (scope.stages) cell = scope.stages->join(scope.job, 0);
+    checkpoints = scope.checkpoints;
+  }
+  // After each chunk: the shard's count, and the counts of the chain behind
+  // it (a segment's head holds its chain by `head`, as barrier_tap does).
+  std::uint64_t first_offset = 0;
+  bool has_first_offset = false;
+  template <class Drv>
+  void start(const Drv& drv) {
+    if constexpr (requires { drv.size_at_open; drv.lines.offset(); })
+      if (cell) {
+        first_offset = static_cast<std::uint64_t>(drv.lines.offset());
+        has_first_offset = true;
+      }
+  }
+  template <class Head, class Drv>
+  void chunk(const Head& head, const Drv& drv, std::uint64_t n) {
+    if (!cell) return;
+    records += n;
+    cell->in.store(records, std::memory_order_relaxed);
+    // A file's driver (io/text_file.hpp) knows its size and where it reads.
+    if constexpr (requires { drv.size_at_open; drv.lines.offset(); }) {
+      const auto at = static_cast<std::uint64_t>(drv.lines.offset());
+      if (!has_first_offset) {
+        first_offset = at;
+        has_first_offset = true;
+      }
+      cell->bytes_read.store(at - std::min(at, first_offset), std::memory_order_relaxed);
+      cell->bytes_total.store(static_cast<std::uint64_t>(drv.size_at_open), std::memory_order_relaxed);
+    }
+    if constexpr (requires { *head.head; })
+      publish_chain(*head.head);
+    else
+      publish_chain(head);
+  }
+  void triggered(checkpoint_id n) {
+    if (checkpoints) checkpoints->triggered(n);
+  }
+};
+
 template <class Env, bool Counting, class Src, class Head>
 void run_source_as(const Src& src, shard sh, Head& head, const exec_config& cfg, control& ctl) {
   using clock = std::chrono::system_clock;
   Env env;
+  source_meter meter;
   source_port<Head, Counting> port{&head, &ctl, &cfg, 0, cfg.first_batch, 0, false};
   checkpoint_hooks* hooks = nullptr;
   if constexpr (requires { head.hooks; }) hooks = head.hooks;
@@ -156,6 +213,7 @@ void run_source_as(const Src& src, shard sh, Head& head, const exec_config& cfg,
   if constexpr (requires { head.hooks; })
     if (hooks) at = hooks->restored_positions(head.source_uid);
   auto drv = open_source(src, env, sh, port, at);
+  meter.start(drv);
   checkpoint_id injected = 0;
   bool asked_final = false;
   // A source shard's end goes to the checkpoints with its last position.
@@ -192,6 +250,7 @@ void run_source_as(const Src& src, shard sh, Head& head, const exec_config& cfg,
           if (hooks)
             if (const auto t = hooks->triggered_at(); t.id > injected && t.batch == (b.number & 0xffffffffu)) {
               injected = t.id;
+              meter.triggered(t.id);
               inject_barrier(drv, port, head, t.id);
             }
       }
@@ -204,6 +263,7 @@ void run_source_as(const Src& src, shard sh, Head& head, const exec_config& cfg,
       if (hooks) {
         if (const checkpoint_id n = hooks->triggered(); n > injected && !(cfg.batched && !cfg.one_batch)) {
           injected = n;
+          meter.triggered(n);
           inject_barrier(drv, port, head, n);
         }
         if (ctl.stop_requested.load(std::memory_order_acquire)) {
@@ -244,6 +304,8 @@ void run_source_as(const Src& src, shard sh, Head& head, const exec_config& cfg,
     auto before = clock::now();
     poll_result r = drv.poll(max);
     flush_rings();
+    if (r.records) port.busy += clock::now() - before;
+    meter.chunk(head, drv, r.records);
     total += r.records;
     taken_in_batch += r.records;
     if (r.finished()) {

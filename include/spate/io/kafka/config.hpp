@@ -17,8 +17,10 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 
+#include "../../core/log.hpp"
 #include "errors.hpp"
 
 namespace spate::kafka {
@@ -70,6 +72,27 @@ struct conf_deleter {
 };
 using conf_ptr = std::unique_ptr<rd_kafka_conf_t, conf_deleter>;
 
+/// librdkafka's log lines (syslog levels) through spate's logger
+/// (core/log.hpp) instead of its raw "%3|..." lines on stderr.
+inline log_level log_level_of(int syslog_level, std::string_view message) {
+  // Retried on its own at every exactly-once start while the broker sets
+  // the transaction coordinator up: not a failure.
+  if (message.find("Failed to acquire transactional PID") != std::string_view::npos) return log_level::debug;
+  if (syslog_level <= 3) return log_level::error;
+  if (syslog_level == 4) return log_level::warn;
+  if (syslog_level <= 6) return log_level::info;
+  return log_level::debug;
+}
+inline void log_callback(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
+  const std::string_view msg = message ? message : "";
+  const log_level l = log_level_of(level, msg);
+  if (!logger::global().enabled(l)) return;
+  std::string text = rk ? std::string(rd_kafka_name(rk)) + " " : std::string();
+  if (facility) text += std::string("[") + facility + "] ";
+  text += msg;
+  log(l, "kafka", text);
+}
+
 inline void conf_set(rd_kafka_conf_t* c, const std::string& k, const std::string& v, const char* who) {
   char err[512];
   if (rd_kafka_conf_set(c, k.c_str(), v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK)
@@ -84,6 +107,7 @@ inline conf_ptr make_conf(const config& cfg, const std::map<std::string, std::st
   if (cfg.bootstrap.empty() && !cfg.props.count("bootstrap.servers") && !cfg.props.count("test.mock.num.brokers"))
     throw kafka_error(std::string(who) + ": no bootstrap servers configured", RD_KAFKA_RESP_ERR__INVALID_ARG);
   conf_ptr c(rd_kafka_conf_new());
+  rd_kafka_conf_set_log_cb(c.get(), &log_callback);
   if (!cfg.bootstrap.empty()) conf_set(c.get(), "bootstrap.servers", cfg.bootstrap, who);
   for (auto& [k, v] : defaults)
     if (!cfg.props.count(k) && !forced.count(k)) conf_set(c.get(), k, v, who);

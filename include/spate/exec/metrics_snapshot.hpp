@@ -1,0 +1,103 @@
+#pragma once
+// What ctx.metrics() returns: every figure of a running context at one
+// moment, by value (the pull API; the exporters in spate/observe/ render it).
+//   per stage     records in and out (summed over instances), instances, the
+//                 watermark (least over instances) and its lag behind the
+//                 wall clock; position 0 is the source, stage_count + 1 the sink
+//   batches       the latest completed micro-batches (exec/metrics.hpp)
+//   checkpoints   completed, aborted, the last one's duration and size
+//   counters      the rich functions' counters by "<uid>/<name>"
+// Rates are differences of two snapshots over their `taken_ms`.
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "checkpoint_log.hpp"
+#include "metrics.hpp"
+#include "plan.hpp"
+#include "stage_metrics.hpp"
+
+namespace spate {
+
+struct stage_metrics {
+  std::size_t job = 0;
+  std::size_t position = 0;  ///< 0: the source; 1..n: stages; n + 1: the sink
+  std::string name;
+  std::string uid;
+  std::uint64_t records_in = 0;
+  std::uint64_t records_out = 0;  ///< the sink: none (0)
+  std::size_t instances = 0;      ///< parallel instances that reported
+  bool keeps_state = false;
+  std::optional<std::int64_t> watermark_ms;      ///< event time reached, ms since the epoch
+  std::optional<std::int64_t> watermark_lag_ms;  ///< wall clock minus watermark
+};
+
+struct metrics_snapshot {
+  std::int64_t taken_ms = 0;  ///< wall clock, ms since the epoch
+  std::vector<stage_metrics> stages{};
+  std::vector<batch_metrics> batches{};  ///< the latest (up to 1000), oldest first
+  std::uint64_t batches_completed = 0;
+  checkpoint_metrics checkpoints{};
+  std::map<std::string, std::uint64_t> counters{};
+  std::size_t restarts = 0;
+
+  /// The figures of stage `position` of job `job`, or null.
+  const stage_metrics* stage(std::size_t job, std::size_t position) const {
+    for (const auto& s : stages)
+      if (s.job == job && s.position == position) return &s;
+    return nullptr;
+  }
+};
+
+namespace exec {
+
+/// Per-stage figures of one job from the registry's readings and its plan.
+inline void add_stage_metrics(std::vector<stage_metrics>& out, const plan& p,
+                              const std::vector<stage_registry::reading>& readings, std::int64_t now_ms) {
+  const std::size_t n = p.stages.size();
+  std::vector<const stage_registry::reading*> at(n + 2, nullptr);
+  for (const auto& r : readings)
+    if (r.job == p.job && r.position < at.size()) at[r.position] = &r;
+  std::vector<std::uint64_t> in(n + 2, 0);
+  for (std::size_t k = 0; k < n + 2; ++k) {
+    if (at[k]) in[k] = at[k]->in;
+    // A stage not measured itself (an aggregation combined before its
+    // shuffle, built in the shuffle): what the stage before it let through.
+    else if (k > 0) in[k] = in[k - 1];
+  }
+  for (std::size_t k = 0; k < n + 2; ++k) {
+    stage_metrics m;
+    m.job = p.job;
+    m.position = k;
+    if (k == 0) {
+      m.name = std::string(p.source);
+      m.uid = p.source_uid;
+    } else if (k == n + 1) {
+      m.name = std::string(p.sink);
+      m.uid = p.sink_uid;
+      m.keeps_state = p.sink_keeps_state;
+    } else {
+      m.name = std::string(p.stages[k - 1].name);
+      m.uid = p.stages[k - 1].uid;
+      m.keeps_state = p.stages[k - 1].keeps_state;
+    }
+    m.records_in = in[k];
+    m.records_out = k == 0 ? in[0] : k <= n ? in[k + 1] : 0;
+    if (k == 0 && !at[0] && n + 1 < in.size()) m.records_in = m.records_out = in[1];
+    if (at[k]) {
+      m.instances = at[k]->instances;
+      if (at[k]->watermark_ms != stage_cell::no_watermark) {
+        m.watermark_ms = at[k]->watermark_ms;
+        if (*m.watermark_ms < now_ms + 365LL * 24 * 3600 * 1000)  // not the end of input's watermark
+          m.watermark_lag_ms = now_ms - *m.watermark_ms;
+      }
+    }
+    out.push_back(std::move(m));
+  }
+}
+
+}  // namespace exec
+}  // namespace spate

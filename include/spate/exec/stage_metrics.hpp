@@ -1,0 +1,124 @@
+#pragma once
+// Per-stage figures of a running context: records in, the watermark. Each
+// parallel instance of a stage counts into a member of its own (a plain
+// increment, which the compiler keeps in a register and vectorizes like the
+// rest of the fused loop) and publishes the count into its cell at control
+// calls (ticks, batch ends, barriers, watermarks, the end), so readers see it
+// within one tick (10 ms by default). Readers sum the cells: counting is
+// per-thread and increment-only, aggregated when read.
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+#include "../core/time.hpp"
+
+namespace spate::exec {
+
+/// One instance's figures of one stage: written by its thread, read by any.
+struct alignas(64) stage_cell {
+  static constexpr std::int64_t no_watermark = std::numeric_limits<std::int64_t>::min();
+  std::atomic<std::uint64_t> in{0};
+  std::atomic<std::int64_t> watermark_ms{no_watermark};
+  /// Sources only (position 0), where the input's size is known (a file):
+  /// bytes read by this shard, and the input's size.
+  std::atomic<std::uint64_t> bytes_read{0};
+  std::atomic<std::uint64_t> bytes_total{0};
+  /// The owner's 32-bit count (fused/build.hpp's metered) folded into `in`.
+  void publish(std::uint32_t count) noexcept {
+    total_ += static_cast<std::uint32_t>(count - low_);
+    low_ = count;
+    in.store(total_, std::memory_order_relaxed);
+  }
+
+ private:
+  std::uint64_t total_ = 0;  // the owner's only
+  std::uint32_t low_ = 0;
+};
+
+/// Every stage cell of a context's jobs; cells live as long as the context
+/// (a restart adds instances, so counts stay increment-only across it).
+class stage_registry {
+ public:
+  /// A new cell for an instance of stage `position` (1-based; the sink is
+  /// stage_count + 1) of job `job`.
+  stage_cell* join(std::size_t job, std::size_t position) {
+    std::lock_guard lock(m_);
+    cells_.emplace_back();
+    auto* c = &cells_.back();
+    index_[{job, position}].push_back(c);
+    return c;
+  }
+
+  struct reading {
+    std::size_t job = 0, position = 0;
+    std::uint64_t in = 0;
+    std::size_t instances = 0;
+    /// The least watermark over the instances that have one (Flink's
+    /// operator watermark), or stage_cell::no_watermark.
+    std::int64_t watermark_ms = stage_cell::no_watermark;
+    std::uint64_t bytes_read = 0;   ///< summed over shards (sources)
+    std::uint64_t bytes_total = 0;  ///< the largest size a shard reported (sources)
+  };
+  /// Sums over instances, by job and position.
+  std::vector<reading> read() const {
+    std::lock_guard lock(m_);
+    std::vector<reading> out;
+    for (const auto& [key, cells] : index_) {
+      reading r{key.first, key.second, 0, cells.size(), stage_cell::no_watermark};
+      for (const auto* c : cells) {
+        r.in += c->in.load(std::memory_order_relaxed);
+        r.bytes_read += c->bytes_read.load(std::memory_order_relaxed);
+        r.bytes_total = std::max<std::uint64_t>(r.bytes_total, c->bytes_total.load(std::memory_order_relaxed));
+        const auto w = c->watermark_ms.load(std::memory_order_relaxed);
+        if (w != stage_cell::no_watermark && (r.watermark_ms == stage_cell::no_watermark || w < r.watermark_ms))
+          r.watermark_ms = w;
+      }
+      out.push_back(r);
+    }
+    return out;
+  }
+
+ private:
+  mutable std::mutex m_;
+  std::deque<stage_cell> cells_;  // stable addresses
+  std::map<std::pair<std::size_t, std::size_t>, std::vector<const stage_cell*>> index_;
+};
+
+/// Where the segments a thread builds report: set by the context on each
+/// thread it starts (null elsewhere, e.g. under spate::run: nothing reported).
+class checkpoint_log;
+struct metering_scope {
+  stage_registry* stages = nullptr;
+  checkpoint_log* checkpoints = nullptr;
+  std::size_t job = 0;
+  bool building = false;  // inside a segment's build (nested chains are not metered)
+};
+inline metering_scope& current_metering() noexcept {
+  thread_local metering_scope scope;
+  return scope;
+}
+
+/// Nanoseconds this thread spent waiting on a full queue (backpressure): a
+/// bounded queue adds to it where its producer waits, the source loop reads
+/// it per batch.
+inline std::uint64_t& blocked_nanoseconds() noexcept {
+  thread_local std::uint64_t ns = 0;
+  return ns;
+}
+
+/// Publishes the counts of every metered layer of a built chain (after each
+/// chunk a source reads, so that counts move between ticks too).
+template <class Chain>
+void publish_chain(const Chain& c) noexcept {
+  if constexpr (requires { c.publish(); }) c.publish();
+  if constexpr (requires { c.down; }) publish_chain(c.down);
+}
+
+}  // namespace spate::exec

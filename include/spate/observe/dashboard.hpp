@@ -1,0 +1,118 @@
+#pragma once
+// The dashboard: one self-contained HTML page (no CDN, no build step), served
+// at "/" by observe/http_exporter.hpp. It reads /plan.json once and
+// /metrics.json every second, and shows the plan as a graph (segments as
+// columns of fused stages, dashed boundaries between them), each stage's
+// rate, records and watermark lag, and the micro-batch and checkpoint
+// history as small plots. Stage boxes carry data-* attributes (name,
+// records_in, rate) that the browser test reads.
+#include <string_view>
+
+namespace spate::observe {
+
+inline constexpr std::string_view dashboard_html = R"spate(<!doctype html>
+<html><head><meta charset="utf-8"><title>spate</title>
+<style>
+body{font:14px system-ui,sans-serif;margin:16px;background:#fafafa;color:#222}
+h1{font-size:18px;margin:0 0 8px} h2{font-size:15px;margin:18px 0 6px}
+.job{display:flex;gap:8px;align-items:stretch;margin:8px 0}
+.seg{border:1px solid #999;border-radius:8px;padding:6px;background:#fff;min-width:140px}
+.seg .title{font-size:12px;color:#555;margin-bottom:4px}
+.stage{border:1px solid #4a7;border-radius:4px;padding:4px 6px;margin:4px 0;background:#eef8f0}
+.stage.state{border-color:#c90;background:#fdf3d7}
+.stage .rate{font-family:monospace;font-size:12px}
+.boundary{align-self:center;color:#777;font-size:12px;border-top:2px dashed #777;padding-top:2px;min-width:70px;text-align:center}
+svg{background:#fff;border:1px solid #ccc}
+.muted{color:#777;font-size:12px}
+table{border-collapse:collapse} td,th{padding:2px 8px;text-align:right;font-family:monospace;font-size:12px}
+</style></head><body>
+<h1>spate <span id="status" class="muted">loading…</span></h1>
+<div id="plan"></div>
+<h2>Micro-batches <span class="muted">work time (Spark's processing time) and records per batch</span></h2>
+<svg id="batches" width="600" height="90"></svg>
+<h2>Checkpoints <span class="muted">duration (ms) and size (bytes)</span></h2>
+<svg id="checkpoints" width="600" height="90"></svg>
+<div id="checkpoint_last" class="muted"></div>
+<h2>Counters</h2><table id="counters"></table>
+<script>
+"use strict";
+let plan = null, prev = null, rates = {};
+const el = (tag, cls, text) => { const e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined) e.textContent = text; return e; };
+const fmt = x => x >= 1e9 ? (x / 1e9).toFixed(2) + "G" : x >= 1e6 ? (x / 1e6).toFixed(2) + "M" : x >= 1e3 ? (x / 1e3).toFixed(1) + "k" : String(Math.round(x));
+function drawPlan() {
+  const root = document.getElementById("plan"); root.textContent = "";
+  for (const job of plan.jobs) {
+    root.appendChild(el("div", "muted", "job " + job.job + ": " + job.source.name + " → " + job.sink.name + ", " + job.threads + " threads, " + job.mode));
+    const row = el("div", "job");
+    job.segments.forEach((s, i) => {
+      if (i > 0) row.appendChild(el("div", "boundary", job.segments[i - 1].output === "shuffle" ? "shuffle" : "sink thread"));
+      const seg = el("div", "seg"); seg.appendChild(el("div", "title", "segment " + s.id + " ×" + s.parallelism));
+      const boxes = [];
+      if (s.input === "source") boxes.push({position: 0, name: job.source.name, state: false});
+      for (const st of s.stages) boxes.push({position: st.position, name: st.name, state: s.keeps_state.includes(st.position)});
+      if (s.output === "shuffle") boxes.push({position: s.last, name: s.output_name, state: false});
+      if (s.output === "sink") boxes.push({position: job.stages.length + 1, name: job.sink.name, state: job.sink.keeps_state});
+      for (const b of boxes) {
+        const d = el("div", "stage" + (b.state ? " state" : ""));
+        d.id = "stage-" + job.job + "-" + b.position;
+        d.dataset.name = b.name; d.dataset.position = b.position; d.dataset.job = job.job;
+        d.appendChild(el("div", "", b.name + (b.position > 0 && b.position <= job.stages.length ? " #" + b.position : "")));
+        d.appendChild(el("div", "rate", "–"));
+        seg.appendChild(d);
+      }
+      row.appendChild(seg);
+    });
+    root.appendChild(row);
+  }
+}
+function plot(svg, values, color, y0) {
+  const w = svg.width.baseVal.value, h = svg.height.baseVal.value, n = values.length;
+  const max = Math.max(1, ...values);
+  const pts = values.map((v, i) => ((n < 2 ? 0 : i / (n - 1)) * (w - 4) + 2).toFixed(1) + "," + (h - 2 - (v / max) * (h - 16)).toFixed(1)).join(" ");
+  const line = document.createElementNS("http://www.w3.org/2000/svg", "polyline");
+  line.setAttribute("points", pts); line.setAttribute("fill", "none"); line.setAttribute("stroke", color);
+  svg.appendChild(line);
+  const t = document.createElementNS("http://www.w3.org/2000/svg", "text");
+  t.setAttribute("x", 4); t.setAttribute("y", y0); t.setAttribute("font-size", 11); t.setAttribute("fill", color);
+  t.textContent = "max " + fmt(max); svg.appendChild(t);
+}
+function update(m) {
+  const dt = prev ? (m.taken_ms - prev.taken_ms) / 1000 : 0;
+  for (const s of m.stages) {
+    const d = document.getElementById("stage-" + s.job + "-" + s.position);
+    if (!d) continue;
+    const key = s.job + "-" + s.position;
+    const before = prev && prev.stages.find(p => p.job === s.job && p.position === s.position);
+    if (before && dt > 0) rates[key] = (s.records_in - before.records_in) / dt;
+    d.dataset.records_in = s.records_in;
+    d.dataset.rate = rates[key] === undefined ? "" : rates[key].toFixed(1);
+    let text = fmt(s.records_in) + " in" + (rates[key] === undefined ? "" : ", " + fmt(rates[key]) + "/s");
+    if (s.watermark_lag_ms !== null) text += ", wm lag " + (s.watermark_lag_ms / 1000).toFixed(1) + "s";
+    d.querySelector(".rate").textContent = text;
+  }
+  const bs = document.getElementById("batches"); bs.textContent = "";
+  plot(bs, m.batches.map(b => b.work_us / 1000), "#c33", 12);
+  plot(bs, m.batches.map(b => b.records), "#36c", 24);
+  const cs = document.getElementById("checkpoints"); cs.textContent = "";
+  plot(cs, m.checkpoints.history.map(c => c.duration_ms), "#c33", 12);
+  plot(cs, m.checkpoints.history.map(c => c.bytes), "#36c", 24);
+  const last = m.checkpoints.last;
+  document.getElementById("checkpoint_last").textContent = m.checkpoints.completed + " completed, " + m.checkpoints.aborted + " aborted" +
+    (last ? "; last #" + last.id + ": " + last.duration_ms + " ms, " + fmt(last.bytes) + " bytes" : "");
+  const ct = document.getElementById("counters"); ct.textContent = "";
+  for (const [k, v] of Object.entries(m.counters)) { const r = el("tr"); r.appendChild(el("th", "", k)); r.appendChild(el("td", "", fmt(v))); ct.appendChild(r); }
+  document.getElementById("status").textContent = "updated " + new Date(m.taken_ms).toLocaleTimeString();
+  prev = m;
+}
+async function tick() {
+  try {
+    if (!plan) { plan = await (await fetch("plan.json")).json(); drawPlan(); }
+    update(await (await fetch("metrics.json")).json());
+  } catch (e) { document.getElementById("status").textContent = "no connection (" + e + ")"; }
+  setTimeout(tick, 1000);
+}
+tick();
+</script></body></html>
+)spate";
+
+}  // namespace spate::observe

@@ -1,0 +1,55 @@
+#pragma once
+// A metrics snapshot as JSON (what /metrics.json serves; the dashboard reads
+// it): {"taken_ms", "stages": [...], "batches": [...], "checkpoints": {...},
+// "counters": {...}, "restarts"}. Field names follow the C++ members.
+#include <string>
+
+#include "../core/json_text.hpp"
+#include "../exec/metrics_snapshot.hpp"
+
+namespace spate::observe {
+
+inline std::string metrics_json(const metrics_snapshot& m, std::size_t max_batches = 120) {
+  using namespace json_text;
+  std::string out = "{\"taken_ms\":" + number(static_cast<std::int64_t>(m.taken_ms)) + ",\"stages\":[";
+  for (std::size_t i = 0; i < m.stages.size(); ++i) {
+    const auto& s = m.stages[i];
+    if (i) out += ',';
+    out += "{\"job\":" + std::to_string(s.job) + ",\"position\":" + std::to_string(s.position) +
+           ",\"name\":" + quote(s.name) + ",\"uid\":" + quote(s.uid) + ",\"records_in\":" + number(s.records_in) +
+           ",\"records_out\":" + number(s.records_out) + ",\"instances\":" + std::to_string(s.instances) +
+           ",\"keeps_state\":" + boolean(s.keeps_state) + ",\"watermark_ms\":" +
+           (s.watermark_ms ? number(static_cast<std::int64_t>(*s.watermark_ms)) : "null") + ",\"watermark_lag_ms\":" +
+           (s.watermark_lag_ms ? number(static_cast<std::int64_t>(*s.watermark_lag_ms)) : "null") + "}";
+  }
+  out += "],\"batches_completed\":" + number(m.batches_completed) + ",\"batches\":[";
+  const std::size_t from = m.batches.size() > max_batches ? m.batches.size() - max_batches : 0;
+  for (std::size_t i = from; i < m.batches.size(); ++i) {
+    const auto& b = m.batches[i];
+    if (i > from) out += ',';
+    out += "{\"number\":" + number(b.number) + ",\"time_ms\":" + number(static_cast<std::int64_t>(to_millis(b.time))) +
+           ",\"records\":" + number(b.records) + ",\"work_us\":" + number(static_cast<std::int64_t>(b.work_time.count())) +
+           ",\"processing_us\":" + number(static_cast<std::int64_t>(b.processing_time.count())) +
+           ",\"scheduling_delay_us\":" + number(static_cast<std::int64_t>(b.scheduling_delay.count())) +
+           ",\"total_delay_us\":" + number(static_cast<std::int64_t>(b.total_delay.count())) +
+           ",\"source_blocked_us\":" + number(static_cast<std::int64_t>(b.source_blocked_time.count())) + "}";
+  }
+  auto record = [&](const checkpoint_record& c) {
+    return "{\"id\":" + number(c.id) + ",\"completed_ms\":" + number(static_cast<std::int64_t>(c.completed_ms)) +
+           ",\"duration_ms\":" + number(static_cast<std::int64_t>(c.duration.count())) + ",\"bytes\":" + number(c.bytes) + "}";
+  };
+  out += "],\"checkpoints\":{\"completed\":" + number(m.checkpoints.completed) +
+         ",\"aborted\":" + number(m.checkpoints.aborted) +
+         ",\"last\":" + (m.checkpoints.last ? record(*m.checkpoints.last) : std::string("null")) + ",\"history\":[";
+  for (std::size_t i = 0; i < m.checkpoints.history.size(); ++i) out += (i ? "," : "") + record(m.checkpoints.history[i]);
+  out += "]},\"counters\":{";
+  bool first = true;
+  for (const auto& [name, v] : m.counters) {
+    out += (first ? "" : ",") + quote(name) + ":" + number(v);
+    first = false;
+  }
+  out += "},\"restarts\":" + std::to_string(m.restarts) + "}";
+  return out;
+}
+
+}  // namespace spate::observe
