@@ -7,3 +7,4 @@
 #include "join/batch_join.hpp"
 #include "join/interval_join.hpp"
 #include "join/window_join.hpp"
+#include "join/broadcast.hpp"

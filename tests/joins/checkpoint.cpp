@@ -8,6 +8,7 @@
 #include "join_support.hpp"
 
 #include <chrono>
+#include <map>
 #include <thread>
 #include <vector>
 
@@ -58,5 +59,58 @@ TEST_CASE("connect + interval_join: a job stopped with a checkpoint resumes exac
     std::vector<id_pair> all = first;
     all.insert(all.end(), second.begin(), second.end());
     CHECK(sorted(all) == expected);
+  }
+}
+
+namespace {
+struct count_rules {
+  using broadcast_state_type = std::map<std::int64_t, std::int64_t>;
+  using output_type = std::int64_t;
+  void process_element(std::uint64_t, const auto&, auto&) {}
+  void process_broadcast(std::uint64_t r, auto& ctx, auto& out) {
+    ctx.broadcast_state()[std::int64_t(r)] = 1;
+    out(std::int64_t(r));
+  }
+};
+}  // namespace
+
+TEST_CASE("connect + broadcast: every instance resumes the broadcast input where it stood", "[joins][checkpoint]") {
+  const std::uint64_t rules = 400;
+  auto bjob = [&](std::vector<std::int64_t>& out) {
+    return spate::connect(spate::generate([](std::uint64_t i) { return i; }, 2000),
+                          spate::broadcast(spate::generate([](std::uint64_t i) { return i; }, rules))) |
+           spate::broadcast_process(count_rules{}) | spate::collect_into(out);
+  };
+  for (std::size_t p : {std::size_t(1), std::size_t(2)}) {
+    CAPTURE(p);
+    chk_test::temp_dir d("spate_joins_bc");
+    const spate::checkpointing c{.interval = 20ms, .folder = d.path()};
+    std::vector<std::int64_t> first, second;
+    {
+      spate::context ctx{spate::continuous{}, spate::parallelism{p}, spate::max_rate{2000}, c};
+      ctx.add(bjob(first));
+      ctx.start();
+      const auto deadline = std::chrono::steady_clock::now() + 60s;
+      while (ctx.checkpoints()->completed() < 2 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(5ms);
+      REQUIRE(ctx.checkpoints()->completed() >= 2);
+      ctx.stop(spate::stop_mode::graceful);
+      ctx.await_termination();
+    }
+    CHECK(first.size() < p * rules);  // stopped before the end
+    {
+      spate::context ctx{spate::continuous{}, spate::parallelism{p}, c};
+      ctx.add(bjob(second));
+      ctx.start();
+      ctx.await_termination();
+    }
+    std::map<std::int64_t, std::size_t> seen;
+    for (auto r : first) ++seen[r];
+    for (auto r : second) ++seen[r];
+    REQUIRE(seen.size() == rules);
+    for (const auto& [r, times] : seen) {
+      CAPTURE(r);
+      REQUIRE(times == p);  // each instance saw each rule once, across both runs
+    }
   }
 }

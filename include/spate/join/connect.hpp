@@ -159,11 +159,14 @@ inline std::string_view connected_part(std::string_view pos, std::size_t input) 
 }  // namespace detail
 
 /// The source connect makes: a merge of the two tagged inputs that can
-/// resume from a checkpoint when both inputs can.
-template <class PA, class PB>
+/// resume from a checkpoint when both inputs can. With Broadcast (connect(a,
+/// broadcast(b))), every parallel instance reads all of input 2 (and its own
+/// shard of input 1).
+template <class PA, class PB, bool Broadcast = false>
 struct connected_source : merge_source<PA, PB> {
   using base = merge_source<PA, PB>;
-  static constexpr const char* name = "connect";
+  static constexpr const char* name = Broadcast ? "connect (broadcast)" : "connect";
+  static constexpr bool broadcast_second = Broadcast;
 
   /// Reads at most n records (at least 1) of an input before turning to the other.
   connected_source turn(std::size_t n) const {
@@ -173,12 +176,32 @@ struct connected_source : merge_source<PA, PB> {
   }
   template <class Env, class Head>
   auto open(Env& env, shard sh, Head& head) const {
-    return detail::connected_driver<decltype(base::open(env, sh, head))>{base::open(env, sh, head)};
+    return open_with(env, head, [&](const auto& src, auto& chain, std::size_t input) {
+      return src.open(env, shard_of(sh, input), chain);
+    });
   }
   /// Shard `sh` resumed at the positions a checkpoint saved for both inputs.
   template <class Env, class Head>
     requires detail::replayable_source<typename PA::source_type> && detail::replayable_source<typename PB::source_type>
   auto open_at(Env& env, shard sh, Head& head, const exec::restored_input& at) const {
+    exec::restored_input parts[2] = {{at.count, {}}, {at.count, {}}};
+    for (std::string_view p : at.shards)
+      for (std::size_t i : {0, 1}) parts[i].shards.push_back(detail::connected_part(p, i));
+    if constexpr (Broadcast) {  // each instance read all of input 2: its own position only
+      if (sh.index < parts[1].shards.size()) parts[1] = {1, {parts[1].shards[sh.index]}};
+    }
+    return open_with(env, head, [&](const auto& src, auto& chain, std::size_t input) {
+      return src.open_at(env, shard_of(sh, input), chain, parts[input]);
+    });
+  }
+
+ private:
+  static shard shard_of(shard sh, std::size_t input) noexcept {
+    if (Broadcast && input == 1) return shard{0, 1};
+    return sh;
+  }
+  template <class Env, class Head, class Open>
+  auto open_with(Env& env, Head& head, Open&& open_input) const {
     using State = detail::union_state<2, Head>;
     auto st = std::make_unique<State>();
     st->head = &head;
@@ -191,36 +214,57 @@ struct connected_source : merge_source<PA, PB> {
     };
     using Chains = decltype(make_chains());
     auto chains = std::make_unique<Chains>(make_chains());
-    exec::restored_input at_a{at.count, {}}, at_b{at.count, {}};
-    for (std::string_view p : at.shards) {
-      at_a.shards.push_back(detail::connected_part(p, 0));
-      at_b.shards.push_back(detail::connected_part(p, 1));
-    }
-    auto drivers = std::tuple{std::get<0>(this->inputs).source.open_at(env, sh, std::get<0>(*chains), at_a),
-                              std::get<1>(this->inputs).source.open_at(env, sh, std::get<1>(*chains), at_b)};
+    auto drivers = std::tuple{open_input(std::get<0>(this->inputs).source, std::get<0>(*chains), 0),
+                              open_input(std::get<1>(this->inputs).source, std::get<1>(*chains), 1)};
     using Base = merge_driver<State, Chains, decltype(drivers)>;
     return detail::connected_driver<Base>{
         Base{std::move(st), std::move(chains), std::move(drivers), this->turn_records}};
   }
 };
 
+/// connect(a, broadcast(b)): every parallel instance reads all of b (a
+/// low-volume stream: rules, configuration), for broadcast_process
+/// (join/broadcast.hpp).
+template <class P>
+struct broadcast_input {
+  P input;
+};
+template <class P>
+auto broadcast(P&& p) {
+  return broadcast_input<std::remove_cvref_t<decltype(detail::as_pipeline(std::forward<P>(p)))>>{
+      detail::as_pipeline(std::forward<P>(p))};
+}
+
+namespace detail {
+template <class T>
+inline constexpr bool is_broadcast_input = false;
+template <class P>
+inline constexpr bool is_broadcast_input<broadcast_input<P>> = true;
+
+template <bool Broadcast, class PA, class PB>
+auto connect_inputs(PA&& a, PB&& b) {
+  auto pa = as_pipeline(std::forward<PA>(a));
+  auto pb = as_pipeline(std::forward<PB>(b));
+  using A = typename decltype(pa)::value_type;
+  using B = typename decltype(pb)::value_type;
+  auto m = merge(tag_side<0, A, B>(std::move(pa)), tag_side<1, A, B>(std::move(pb)));
+  return [&]<class QA, class QB>(merge_source<QA, QB>& ms) {
+    return connected_source<QA, QB, Broadcast>{std::move(ms)};
+  }(m);
+}
+}  // namespace detail
+
 /// One stream of both inputs' records, each an either<A, B> (A: the first
 /// input's records, B: the second's). Each input is a source or a pipeline.
 template <class PA, class PB>
+  requires(!detail::is_broadcast_input<std::remove_cvref_t<PB>>)
 auto connect(PA&& a, PB&& b) {
-  auto pa = detail::as_pipeline(std::forward<PA>(a));
-  auto pb = detail::as_pipeline(std::forward<PB>(b));
-  using A = typename decltype(pa)::value_type;
-  using B = typename decltype(pb)::value_type;
-  auto m = merge(detail::tag_side<0, A, B>(std::move(pa)), detail::tag_side<1, A, B>(std::move(pb)));
-  using M = decltype(m);
-  if constexpr (std::is_same_v<M, error_pipeline>) {
-    return m;
-  } else {
-    return [&]<class QA, class QB>(merge_source<QA, QB>& ms) {
-      return connected_source<QA, QB>{std::move(ms)};
-    }(m);
-  }
+  return detail::connect_inputs<false>(std::forward<PA>(a), std::forward<PB>(b));
+}
+/// connect(a, broadcast(b)): as connect, but b reaches every parallel instance.
+template <class PA, class PB>
+auto connect(PA&& a, broadcast_input<PB> b) {
+  return detail::connect_inputs<true>(std::forward<PA>(a), std::move(b.input));
 }
 
 /// After connect: keys input 1 by key_1 and input 2 by key_2 (functions or
