@@ -51,6 +51,7 @@ TEST_CASE("broadcast_process: rules steer the data stream (golden)", "[joins][br
   // first reading comes before any rule
   spate::run(spate::connect(spate::from_collection(readings), spate::broadcast(spate::from_collection(rules))).turn(1) |
              spate::broadcast_process(apply_limits{}) | spate::collect_into(out));
+  // out: "rule t1", "t1 above 80", "rule t2", "t2 above 60" (t1 at 50 came before any rule)
   // [end]
   CHECK(out == std::vector<std::string>{"rule t1", "t1 above 80", "rule t2", "t2 above 60"});
 }
