@@ -56,7 +56,7 @@ TEST_CASE("progress: a file read to its end, asked for always") {
   CHECK(text.back() == '\n');
 }
 
-TEST_CASE("progress: automatic shows nothing when the output is not a terminal; never, nothing") {
+TEST_CASE("progress: automatic shows nothing when the output is not a terminal, nor does never") {
   temp_text file(1000);
   for (auto when : {spate::progress_line::when::automatic, spate::progress_line::when::never}) {
     std::FILE* out = std::tmpfile();

@@ -29,6 +29,11 @@ inline std::string_view link_name(plan::link l) {
   return "?";
 }
 
+/// A segment of a fan_out's keyed branch (job_runner's add_branch_segments):
+/// its first stage name is the branch's, and its positions count within the
+/// branch, not the job.
+inline bool branch_segment(const plan::segment& s) { return s.stages.size() != s.last - s.first; }
+
 /// Why segment i's fused loop ends where it does.
 inline std::string fusion_end(const plan& p, std::size_t i) {
   const auto& s = p.segments[i];
@@ -60,6 +65,7 @@ inline std::string fusion_end(const plan& p, std::size_t i) {
 inline std::vector<std::size_t> stateful_positions(const plan& p, std::size_t i) {
   const auto& s = p.segments[i];
   std::vector<std::size_t> out;
+  if (branch_segment(s)) return out;  // its positions are not the job's
   for (std::size_t pos = s.first; pos < s.last; ++pos)
     if (const auto* f = p.stage(pos); f && f->keeps_state) out.push_back(pos);
   if (s.combined)
@@ -130,10 +136,12 @@ inline std::string explain_dot(const std::vector<plan>& plans) {
         nodes.emplace_back(id, label);
       };
       if (s.input == plan::link::source) node(std::string(p.source), false);
+      const bool branch = branch_segment(s);
       for (std::size_t k = 0; k < s.stages.size(); ++k) {
-        const std::size_t pos = s.first + k;
-        const auto* f = p.stage(pos);
-        std::string label = std::string(s.stages[k]) + " #" + std::to_string(pos);
+        const std::size_t pos = s.first + k - (branch ? 1 : 0);
+        const auto* f = branch ? nullptr : p.stage(pos);
+        std::string label = branch && k == 0 ? "branch " + std::string(s.stages[k])
+                                             : std::string(s.stages[k]) + " #" + std::to_string(pos);
         if (k == 0 && s.merges_partials) label += " (merges partials)";
         if (f && f->keeps_state) label += "\nkeeps state";
         node(std::move(label), f && f->keeps_state);
@@ -157,6 +165,7 @@ inline std::string explain_dot(const std::vector<plan>& plans) {
     for (std::size_t i = 0; i + 1 < p.segments.size(); ++i) {
       if (last_node[i].empty() || first_node[i + 1].empty()) continue;
       const auto& s = p.segments[i];
+      if (s.output != plan::link::shuffle && s.output != plan::link::sink_boundary) continue;
       const std::string what = s.output == plan::link::shuffle ? "shuffle by key group" : "to the sink thread";
       out += "    " + last_node[i] + " -> " + first_node[i + 1] + " [style=dashed, label=" + detail::dot_label(what) + "];\n";
     }
@@ -183,6 +192,7 @@ inline std::string explain_json(const std::vector<plan>& plans) {
     std::vector<std::size_t> segment_of(p.stages.size() + 1, 0);
     for (std::size_t i = 0; i < p.segments.size(); ++i) {
       const auto& s = p.segments[i];
+      if (branch_segment(s)) continue;
       for (std::size_t pos = s.first; pos < s.last && pos < segment_of.size(); ++pos) segment_of[pos] = i + 1;
       if (s.output == plan::link::shuffle && s.last < segment_of.size()) segment_of[s.last] = i + 1;
     }
@@ -200,9 +210,12 @@ inline std::string explain_json(const std::vector<plan>& plans) {
       out += "{\"id\":" + std::to_string(i + 1) + ",\"parallelism\":" + std::to_string(s.parallelism) +
              ",\"input\":" + quote(link_name(s.input)) + ",\"output\":" + quote(link_name(s.output)) +
              ",\"output_name\":" + quote(s.output_name) + ",\"first\":" + std::to_string(s.first) +
-             ",\"last\":" + std::to_string(s.last) + ",\"stages\":[";
+             ",\"last\":" + std::to_string(s.last) + ",\"branch\":" + boolean(branch_segment(s)) + ",\"stages\":[";
+      // A branch's segment: its first name is the branch's, positions within the branch.
+      const std::size_t shift = branch_segment(s) ? 1 : 0;
       for (std::size_t k = 0; k < s.stages.size(); ++k)
-        out += (k ? "," : "") + std::string("{\"position\":") + std::to_string(s.first + k) + ",\"name\":" + quote(s.stages[k]) + "}";
+        out += (k ? "," : "") + std::string("{\"position\":") + (k < shift ? std::string("null") : std::to_string(s.first + k - shift)) +
+               ",\"name\":" + quote(s.stages[k]) + "}";
       out += "],\"keeps_state\":[";
       const auto state = stateful_positions(p, i);
       for (std::size_t k = 0; k < state.size(); ++k) out += (k ? "," : "") + std::to_string(state[k]);

@@ -31,6 +31,7 @@ struct stage_metrics {
   std::uint64_t records_out = 0;  ///< the sink: none (0)
   std::size_t instances = 0;      ///< parallel instances that reported
   bool keeps_state = false;
+  bool is_sink = false;
   std::optional<std::int64_t> watermark_ms;      ///< event time reached, ms since the epoch
   std::optional<std::int64_t> watermark_lag_ms;  ///< wall clock minus watermark
 };
@@ -79,6 +80,7 @@ inline void add_stage_metrics(std::vector<stage_metrics>& out, const plan& p,
       m.name = std::string(p.sink);
       m.uid = p.sink_uid;
       m.keeps_state = p.sink_keeps_state;
+      m.is_sink = true;
     } else {
       m.name = std::string(p.stages[k - 1].name);
       m.uid = p.stages[k - 1].uid;

@@ -18,7 +18,7 @@ inline std::string metrics_json(const metrics_snapshot& m, std::size_t max_batch
     out += "{\"job\":" + std::to_string(s.job) + ",\"position\":" + std::to_string(s.position) +
            ",\"name\":" + quote(s.name) + ",\"uid\":" + quote(s.uid) + ",\"records_in\":" + number(s.records_in) +
            ",\"records_out\":" + number(s.records_out) + ",\"instances\":" + std::to_string(s.instances) +
-           ",\"keeps_state\":" + boolean(s.keeps_state) + ",\"watermark_ms\":" +
+           ",\"keeps_state\":" + boolean(s.keeps_state) + ",\"is_sink\":" + boolean(s.is_sink) + ",\"watermark_ms\":" +
            (s.watermark_ms ? number(static_cast<std::int64_t>(*s.watermark_ms)) : "null") + ",\"watermark_lag_ms\":" +
            (s.watermark_lag_ms ? number(static_cast<std::int64_t>(*s.watermark_lag_ms)) : "null") + "}";
   }

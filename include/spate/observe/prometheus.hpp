@@ -2,10 +2,13 @@
 // A metrics snapshot (exec/metrics_snapshot.hpp) in Prometheus' text
 // exposition format (version 0.0.4). Names and labels: docs/observability.md.
 //   spate_stage_records_in_total{job="0",position="2",stage="filter",uid="j0.2:filter"} 1000
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
+#include "../core/json_text.hpp"
 #include "../exec/metrics_snapshot.hpp"
 
 namespace spate::observe {
@@ -52,7 +55,7 @@ inline std::string prometheus_text(const metrics_snapshot& m) {
                [](const stage_metrics& s) { return std::to_string(s.records_in); }, all);
   stage_family("spate_stage_records_out_total", "counter", "Records the stage emitted.",
                [](const stage_metrics& s) { return std::to_string(s.records_out); },
-               [&](const stage_metrics& s) { return s.position + 1 < m.stages.size() + 1 && s.name != ""; });
+               [](const stage_metrics& s) { return !s.is_sink; });
   stage_family("spate_stage_instances", "gauge", "Parallel instances of the stage that reported.",
                [](const stage_metrics& s) { return std::to_string(s.instances); }, all);
   stage_family("spate_stage_keeps_state", "gauge", "1 when the stage keeps state (checkpoints store it).",
