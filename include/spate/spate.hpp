@@ -3,6 +3,7 @@
 // The narrower headers (spate/algebra/..., spate/window.hpp, ...) each stand
 // on their own, for translation units that want less to compile.
 #include "algebra/aggregations.hpp"
+#include "algebra/async_io.hpp"
 #include "algebra/fan_out.hpp"
 #include "algebra/filter.hpp"
 #include "algebra/flat_map.hpp"
