@@ -48,4 +48,7 @@ TEST_CASE("log: librdkafka's lines reach the user's sink, with their level") {
   CHECK(spate::kafka::detail::log_level_of(6, "x") == spate::log_level::info);
   CHECK(spate::kafka::detail::log_level_of(3, "Failed to acquire transactional PID from broker: retrying") ==
         spate::log_level::debug);
+  CHECK(spate::kafka::detail::log_level_of(
+            4, "Failed to acquire idempotence PID from broker 127.0.0.1:1/1: Broker: Coordinator load in progress: retrying") ==
+        spate::log_level::debug);
 }

@@ -77,7 +77,11 @@ using conf_ptr = std::unique_ptr<rd_kafka_conf_t, conf_deleter>;
 inline log_level log_level_of(int syslog_level, std::string_view message) {
   // Retried on its own at every exactly-once start while the broker sets
   // the transaction coordinator up: not a failure.
-  if (message.find("Failed to acquire transactional PID") != std::string_view::npos) return log_level::debug;
+  // ("Failed to acquire transactional PID ...: retrying", the same for the
+  // idempotence PID: the producer retries until the broker is ready.)
+  if (message.find("Failed to acquire") != std::string_view::npos && message.find(" PID") != std::string_view::npos &&
+      message.find("retrying") != std::string_view::npos)
+    return log_level::debug;
   if (syslog_level <= 3) return log_level::error;
   if (syslog_level == 4) return log_level::warn;
   if (syslog_level <= 6) return log_level::info;
