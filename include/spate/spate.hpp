@@ -4,6 +4,8 @@
 // on their own, for translation units that want less to compile.
 #include "algebra/aggregations.hpp"
 #include "algebra/async_io.hpp"
+#include "algebra/dedup.hpp"
+#include "algebra/distinct.hpp"
 #include "algebra/fan_out.hpp"
 #include "algebra/filter.hpp"
 #include "algebra/flat_map.hpp"
@@ -15,6 +17,7 @@
 #include "algebra/pipeline.hpp"
 #include "algebra/reduce.hpp"
 #include "algebra/take.hpp"
+#include "algebra/top_n.hpp"
 #include "algebra/transform.hpp"
 #include "algebra/words.hpp"
 #include "core/format.hpp"

@@ -1,0 +1,236 @@
+#pragma once
+// Exact distinct counts, filtered counts, and several aggregations in one
+// pass (SQL's COUNT(DISTINCT x), COUNT(*) FILTER (WHERE p), and a GROUP BY
+// that computes many of them at once, as Nexmark's q15 and q16 do):
+//   count_distinct(sel)            the number of distinct sel(r) per key
+//   count_distinct_if(sel, pred)   the same over the records with pred(r)
+//   count_if(pred)                 the number of records with pred(r)
+//   aggregates(a, b, ...)          all of a, b, ... (each one of the above,
+//                                  count(), or aggregate(agg)) over one pass,
+//                                  emitting a std::tuple of their results
+//   ... | key_by(&bid::auction) | count_distinct(&bid::bidder)     // (auction, n)
+//   ... | key_by(day) | aggregates(count(), count_if(cheap), count_distinct(&bid::bidder),
+//                                  count_distinct_if(&bid::bidder, cheap))   // (day, tuple<4 x int64>)
+// Each is an aggregate(agg) (algebra/fold.hpp) of a Flink-style
+// AggregateFunction, so it is a rolling keyed aggregation (every update, or
+// each changed key once per batch), a window function after window(...) or
+// window_all(...) (window_result<K, value>), mergeable (sliding and session
+// windows), and its state snapshots, restores and rescales by key group as
+// the table of aggregate() does. A distinct count keeps the distinct values
+// themselves (exact, not a sketch): in a state::hash_map per key.
+//
+// The type of the distinct values is that of the selector's result: a member
+// pointer's member, or the return type of a function with one (non-template)
+// call operator. For a generic lambda or field<"name">, name it:
+// count_distinct<std::int64_t>(field<"bidder">). A view (std::string_view)
+// is stored as a std::string.
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "../serde/codec.hpp"
+#include "../state/hash_map.hpp"
+#include "fold.hpp"
+
+namespace spate {
+
+namespace detail {
+/// A filter that keeps every record.
+struct every_record {
+  template <class R>
+  constexpr bool operator()(const R&) const noexcept {
+    return true;
+  }
+};
+
+// The value type a selector gives, where it can be read off its type.
+template <class F>
+struct call_result {};
+template <class R, class A>
+struct call_result<R (*)(A)> {
+  using type = R;
+};
+template <class R, class C, class A>
+struct call_result<R (C::*)(A) const> {
+  using type = R;
+};
+template <class R, class C, class A>
+struct call_result<R (C::*)(A)> {
+  using type = R;
+};
+template <class R, class C, class A>
+struct call_result<R (C::*)(A) const noexcept> {
+  using type = R;
+};
+template <class R, class C, class A>
+struct call_result<R (C::*)(A) noexcept> {
+  using type = R;
+};
+template <class F>
+struct selector_value : call_result<decltype(&F::operator())> {};
+template <class R, class A>
+struct selector_value<R (*)(A)> {
+  using type = R;
+};
+template <class M, class C>
+  requires(!std::is_function_v<M>)
+struct selector_value<M C::*> {
+  using type = M;
+};
+template <class F>
+using selector_value_t = state::owned_key_t<typename selector_value<F>::type>;
+
+/// The distinct values one key (or window) has seen.
+template <class V>
+struct distinct_values {
+  state::hash_map<V, bool> seen;
+};
+
+/// COUNT(DISTINCT sel(r)) FILTER (WHERE pred(r)).
+template <class V, class Sel, class Pred>
+struct count_distinct_agg {
+  Sel sel;
+  Pred pred;
+  using acc = distinct_values<V>;
+  acc create_accumulator() const { return {}; }
+  template <class R>
+  acc add(const R& r, acc a) {
+    if (std::invoke(pred, r)) a.seen.try_emplace(std::invoke(sel, r));
+    return a;
+  }
+  std::int64_t get_result(const acc& a) const { return static_cast<std::int64_t>(a.seen.size()); }
+  acc merge(acc a, const acc& b) const {
+    b.seen.for_each([&](const V& v, bool) { a.seen.try_emplace(v); });
+    return a;
+  }
+};
+
+/// COUNT(*) FILTER (WHERE pred(r)).
+template <class Pred>
+struct count_if_agg {
+  Pred pred;
+  std::int64_t create_accumulator() const { return 0; }
+  template <class R>
+  std::int64_t add(const R& r, std::int64_t n) {
+    return n + (std::invoke(pred, r) ? 1 : 0);
+  }
+  std::int64_t get_result(std::int64_t n) const { return n; }
+  std::int64_t merge(std::int64_t a, std::int64_t b) const { return a + b; }
+};
+
+// What aggregates(...) takes: the function of aggregate(agg), and count().
+template <class A>
+A part_of(aggregate_stage<A> a) {
+  return std::move(a.agg);
+}
+inline count_if_agg<every_record> part_of(fold_stage<std::int64_t, count_one>) { return {}; }
+template <class D>
+concept aggregates_part = requires(D d) { detail::part_of(std::move(d)); };
+
+/// Several AggregateFunctions over one pass: the accumulator and the result
+/// are tuples of theirs.
+template <class... As>
+struct aggregates_agg {
+  std::tuple<As...> parts;
+  using acc = std::tuple<std::remove_cvref_t<decltype(std::declval<As&>().create_accumulator())>...>;
+  using index = std::index_sequence_for<As...>;
+
+  acc create_accumulator() const { return create(index{}); }
+  template <class R>
+  acc add(const R& r, acc a) {
+    add_all(r, a, index{});
+    return a;
+  }
+  auto get_result(const acc& a) const { return result(a, index{}); }
+  acc merge(acc a, const acc& b) const
+    requires(MergeableAggregate<As> && ...)
+  {
+    merge_all(a, b, index{});
+    return a;
+  }
+
+ private:
+  template <std::size_t... I>
+  acc create(std::index_sequence<I...>) const {
+    return acc(std::get<I>(parts).create_accumulator()...);
+  }
+  template <class R, std::size_t... I>
+  void add_all(const R& r, acc& a, std::index_sequence<I...>) {
+    ((std::get<I>(a) = std::get<I>(parts).add(r, std::move(std::get<I>(a)))), ...);
+  }
+  template <std::size_t... I>
+  auto result(const acc& a, std::index_sequence<I...>) const {
+    return std::tuple<std::remove_cvref_t<decltype(std::get<I>(parts).get_result(std::get<I>(a)))>...>(
+        std::get<I>(parts).get_result(std::get<I>(a))...);
+  }
+  template <std::size_t... I>
+  void merge_all(acc& a, const acc& b, std::index_sequence<I...>) const {
+    ((std::get<I>(a) = std::get<I>(parts).merge(std::move(std::get<I>(a)), std::get<I>(b))), ...);
+  }
+};
+}  // namespace detail
+
+namespace serde {
+// A key's distinct values encode as the vector of them.
+template <class V>
+struct codec<spate::detail::distinct_values<V>> {
+  static void write(writer& w, const spate::detail::distinct_values<V>& s) {
+    std::vector<V> v;
+    v.reserve(s.seen.size());
+    s.seen.for_each([&](const V& x, bool) { v.push_back(x); });
+    codec<std::vector<V>>::write(w, v);
+  }
+  static result<spate::detail::distinct_values<V>> read(reader& r) {
+    auto x = codec<std::vector<V>>::read(r);
+    if (!x) return std::move(x).error();
+    spate::detail::distinct_values<V> s;
+    s.seen.reserve(x->size());
+    for (auto& v : *x) s.seen.try_emplace(v);
+    return s;
+  }
+};
+}  // namespace serde
+
+/// Per key (or window), the number of distinct values of sel(r); the value
+/// type is read off the selector (see the top of this header).
+template <class Sel>
+constexpr auto count_distinct(Sel sel) {
+  using V = detail::selector_value_t<Sel>;
+  return aggregate(detail::count_distinct_agg<V, Sel, detail::every_record>{std::move(sel), {}});
+}
+/// The same with the value type named: count_distinct<std::string>(field<"user">).
+template <class V, class Sel>
+constexpr auto count_distinct(Sel sel) {
+  return aggregate(detail::count_distinct_agg<state::owned_key_t<V>, Sel, detail::every_record>{std::move(sel), {}});
+}
+/// Per key (or window), the number of distinct sel(r) among the records with pred(r).
+template <class Sel, class Pred>
+constexpr auto count_distinct_if(Sel sel, Pred pred) {
+  using V = detail::selector_value_t<Sel>;
+  return aggregate(detail::count_distinct_agg<V, Sel, Pred>{std::move(sel), std::move(pred)});
+}
+template <class V, class Sel, class Pred>
+constexpr auto count_distinct_if(Sel sel, Pred pred) {
+  return aggregate(detail::count_distinct_agg<state::owned_key_t<V>, Sel, Pred>{std::move(sel), std::move(pred)});
+}
+/// Per key (or window), the number of records with pred(r), as std::int64_t.
+template <class Pred>
+constexpr auto count_if(Pred pred) {
+  return aggregate(detail::count_if_agg<Pred>{std::move(pred)});
+}
+/// Several aggregations in one pass, one state entry per key: each part is
+/// count(), count_if, count_distinct(_if) or aggregate(agg); emits (key,
+/// std::tuple of the parts' results), in the order given.
+template <detail::aggregates_part... Ds>
+  requires(sizeof...(Ds) > 0)
+constexpr auto aggregates(Ds... ds) {
+  using agg = detail::aggregates_agg<decltype(detail::part_of(std::move(ds)))...>;
+  return aggregate(agg{{detail::part_of(std::move(ds))...}});
+}
+
+}  // namespace spate

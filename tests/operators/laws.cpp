@@ -1,0 +1,1 @@
+// laws: see below
