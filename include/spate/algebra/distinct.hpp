@@ -39,7 +39,31 @@
 
 namespace spate {
 
+namespace diagnostic {
+// READ THIS IF YOUR COMPILE BREAKS HERE: the distinct values' type is read off
+// the selector's type, which a generic lambda or field<"name"> does not
+// have: name it, count_distinct<V>(sel) / count_distinct_if<V>(sel, pred).
+template <class Selector>
+struct count_distinct_value_type_unknown {
+  static_assert(always_false<Selector>,
+                "spate: count_distinct cannot tell the type of the values from this selector; "
+                "name it: count_distinct<V>(sel)");
+};
+}  // namespace diagnostic
+
 namespace detail {
+/// What count_distinct gives after it reported a mistake: a stage whose check
+/// fails without a word more, so the pipeline becomes error_pipeline.
+struct refused_stage : stage_tag {
+  static constexpr const char* name = "count_distinct";
+  template <class Flow>
+  static constexpr bool check() {
+    return false;
+  }
+  template <class Flow>
+  using output = Flow;
+};
+
 /// A filter that keeps every record.
 struct every_record {
   template <class R>
@@ -72,7 +96,10 @@ struct call_result<R (C::*)(A) noexcept> {
   using type = R;
 };
 template <class F>
-struct selector_value : call_result<decltype(&F::operator())> {};
+struct selector_value {};  // a generic lambda, field<"name">: see value_type_unknown
+template <class F>
+  requires requires { &F::operator(); }
+struct selector_value<F> : call_result<decltype(&F::operator())> {};
 template <class R, class A>
 struct selector_value<R (*)(A)> {
   using type = R;
@@ -83,7 +110,17 @@ struct selector_value<M C::*> {
   using type = M;
 };
 template <class F>
-using selector_value_t = state::owned_key_t<typename selector_value<F>::type>;
+concept value_type_known = requires { typename selector_value<F>::type; };
+template <class F>
+struct selector_value_or_void {
+  using type = void;
+};
+template <value_type_known F>
+struct selector_value_or_void<F> {
+  using type = state::owned_key_t<typename selector_value<F>::type>;
+};
+template <class F>
+using selector_value_t = typename selector_value_or_void<F>::type;
 
 /// The distinct values one key (or window) has seen.
 template <class V>
@@ -200,8 +237,13 @@ struct codec<spate::detail::distinct_values<V>> {
 /// type is read off the selector (see the top of this header).
 template <class Sel>
 constexpr auto count_distinct(Sel sel) {
-  using V = detail::selector_value_t<Sel>;
-  return aggregate(detail::count_distinct_agg<V, Sel, detail::every_record>{std::move(sel), {}});
+  if constexpr (!detail::value_type_known<Sel>) {
+    (void)&diagnostic::report<diagnostic::count_distinct_value_type_unknown<Sel>>;
+    return detail::refused_stage{};
+  } else {
+    using V = detail::selector_value_t<Sel>;
+    return aggregate(detail::count_distinct_agg<V, Sel, detail::every_record>{std::move(sel), {}});
+  }
 }
 /// The same with the value type named: count_distinct<std::string>(field<"user">).
 template <class V, class Sel>
@@ -211,8 +253,13 @@ constexpr auto count_distinct(Sel sel) {
 /// Per key (or window), the number of distinct sel(r) among the records with pred(r).
 template <class Sel, class Pred>
 constexpr auto count_distinct_if(Sel sel, Pred pred) {
-  using V = detail::selector_value_t<Sel>;
-  return aggregate(detail::count_distinct_agg<V, Sel, Pred>{std::move(sel), std::move(pred)});
+  if constexpr (!detail::value_type_known<Sel>) {
+    (void)&diagnostic::report<diagnostic::count_distinct_value_type_unknown<Sel>>;
+    return detail::refused_stage{};
+  } else {
+    using V = detail::selector_value_t<Sel>;
+    return aggregate(detail::count_distinct_agg<V, Sel, Pred>{std::move(sel), std::move(pred)});
+  }
 }
 template <class V, class Sel, class Pred>
 constexpr auto count_distinct_if(Sel sel, Pred pred) {
