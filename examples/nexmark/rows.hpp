@@ -109,3 +109,18 @@ struct q22_row {
 };
 
 }  // namespace nexmark
+
+namespace nexmark {
+struct q9_row {  // the auction and its winning bid
+  BOOST_HANA_DEFINE_STRUCT(q9_row, (auction, a), (bid, b));
+};
+struct q4_row {
+  BOOST_HANA_DEFINE_STRUCT(q4_row, (std::int64_t, category), (std::int64_t, avg_final));
+};
+struct q6_row {
+  BOOST_HANA_DEFINE_STRUCT(q6_row, (std::int64_t, seller), (std::int64_t, avg_price));
+};
+struct q20_row {  // the bid and its auction
+  BOOST_HANA_DEFINE_STRUCT(q20_row, (bid, b), (auction, a));
+};
+}  // namespace nexmark
