@@ -35,6 +35,7 @@
 
 #include "../serde/codec.hpp"
 #include "../state/hash_map.hpp"
+#include "../window/functions.hpp"
 #include "fold.hpp"
 
 namespace spate {
@@ -136,8 +137,12 @@ struct count_distinct_agg {
   using acc = distinct_values<V>;
   acc create_accumulator() const { return {}; }
   template <class R>
-  acc add(const R& r, acc a) {
+  void add_to(acc& a, const R& r) {
     if (std::invoke(pred, r)) a.seen.try_emplace(std::invoke(sel, r));
+  }
+  template <class R>
+  acc add(const R& r, acc a) {
+    add_to(a, r);
     return a;
   }
   std::int64_t get_result(const acc& a) const { return static_cast<std::int64_t>(a.seen.size()); }
@@ -153,8 +158,13 @@ struct count_if_agg {
   Pred pred;
   std::int64_t create_accumulator() const { return 0; }
   template <class R>
+  void add_to(std::int64_t& n, const R& r) {
+    n += std::invoke(pred, r) ? 1 : 0;
+  }
+  template <class R>
   std::int64_t add(const R& r, std::int64_t n) {
-    return n + (std::invoke(pred, r) ? 1 : 0);
+    add_to(n, r);
+    return n;
   }
   std::int64_t get_result(std::int64_t n) const { return n; }
   std::int64_t merge(std::int64_t a, std::int64_t b) const { return a + b; }
@@ -179,6 +189,10 @@ struct aggregates_agg {
 
   acc create_accumulator() const { return create(index{}); }
   template <class R>
+  void add_to(acc& a, const R& r) {
+    add_all(r, a, index{});
+  }
+  template <class R>
   acc add(const R& r, acc a) {
     add_all(r, a, index{});
     return a;
@@ -198,7 +212,15 @@ struct aggregates_agg {
   }
   template <class R, std::size_t... I>
   void add_all(const R& r, acc& a, std::index_sequence<I...>) {
-    ((std::get<I>(a) = std::get<I>(parts).add(r, std::move(std::get<I>(a)))), ...);
+    (add_one(std::get<I>(parts), std::get<I>(a), r), ...);
+  }
+  // In place where the part can (no moves of its accumulator per record).
+  template <class A, class Acc, class R>
+  static void add_one(A& part, Acc& a, const R& r) {
+    if constexpr (requires { part.add_to(a, r); })
+      part.add_to(a, r);
+    else
+      a = part.add(r, std::move(a));
   }
   template <std::size_t... I>
   auto result(const acc& a, std::index_sequence<I...>) const {
@@ -210,6 +232,53 @@ struct aggregates_agg {
     ((std::get<I>(a) = std::get<I>(parts).merge(std::move(std::get<I>(a)), std::get<I>(b))), ...);
   }
 };
+}  // namespace detail
+
+/// aggregate(agg) for an agg with add_to(acc&, r): the same stage, but the
+/// accumulator is updated where it lies in the table, not moved out and back
+/// per record (which costs a distinct count's hash set two moves).
+template <class Agg>
+struct in_place_aggregate_stage : aggregate_stage<Agg> {
+  using base = aggregate_stage<Agg>;
+  template <emit_mode Mode, class Key, class Down>
+  struct built : keyed_table<Mode, Key, typename base::acc_type, typename base::template result_out<Down>> {
+    stage_label label;
+    template <class K, class R>
+    bool push_keyed(const K& k, R&& r) {
+      Agg& agg = this->down.agg;
+      auto* slot = this->upsert(k, [&] { return agg.create_accumulator(); }).first;
+      detail::call_user(label, [&](const auto& x) { agg.add_to(slot->second, x); }, std::as_const(r));
+      return this->updated(slot);
+    }
+  };
+  template <class Flow, class Env, class Down>
+  auto build(Env&, stage_label label, Down&& down) const {
+    using Key = state::owned_key_t<typename Flow::key_type>;
+    using D = std::remove_cvref_t<Down>;
+    using out = typename base::template result_out<D>;
+    return built<Env::mode, Key, D>{{{out{{std::forward<Down>(down)}, this->agg}}, {}}, label};
+  }
+};
+template <class Agg>
+constexpr in_place_aggregate_stage<Agg> in_place_aggregate(Agg agg) {
+  return {{{}, std::move(agg)}};
+}
+
+// After window(...): the window function of aggregate(agg), adding in place.
+template <class Agg, class T>
+struct window_fn<in_place_aggregate_stage<Agg>, T> : window_fn<aggregate_stage<Agg>, T> {
+  using window_fn<aggregate_stage<Agg>, T>::window_fn;
+  using acc_type = typename aggregate_stage<Agg>::acc_type;
+  acc_type init(const T& r) {
+    acc_type a = this->agg.create_accumulator();
+    this->agg.add_to(a, r);
+    return a;
+  }
+  void add(acc_type& a, const T& r) { this->agg.add_to(a, r); }
+};
+namespace detail {
+template <class A>
+inline constexpr bool is_window_function_descriptor<in_place_aggregate_stage<A>> = true;
 }  // namespace detail
 
 namespace serde {
@@ -242,13 +311,13 @@ constexpr auto count_distinct(Sel sel) {
     return detail::refused_stage{};
   } else {
     using V = detail::selector_value_t<Sel>;
-    return aggregate(detail::count_distinct_agg<V, Sel, detail::every_record>{std::move(sel), {}});
+    return in_place_aggregate(detail::count_distinct_agg<V, Sel, detail::every_record>{std::move(sel), {}});
   }
 }
 /// The same with the value type named: count_distinct<std::string>(field<"user">).
 template <class V, class Sel>
 constexpr auto count_distinct(Sel sel) {
-  return aggregate(detail::count_distinct_agg<state::owned_key_t<V>, Sel, detail::every_record>{std::move(sel), {}});
+  return in_place_aggregate(detail::count_distinct_agg<state::owned_key_t<V>, Sel, detail::every_record>{std::move(sel), {}});
 }
 /// Per key (or window), the number of distinct sel(r) among the records with pred(r).
 template <class Sel, class Pred>
@@ -258,17 +327,17 @@ constexpr auto count_distinct_if(Sel sel, Pred pred) {
     return detail::refused_stage{};
   } else {
     using V = detail::selector_value_t<Sel>;
-    return aggregate(detail::count_distinct_agg<V, Sel, Pred>{std::move(sel), std::move(pred)});
+    return in_place_aggregate(detail::count_distinct_agg<V, Sel, Pred>{std::move(sel), std::move(pred)});
   }
 }
 template <class V, class Sel, class Pred>
 constexpr auto count_distinct_if(Sel sel, Pred pred) {
-  return aggregate(detail::count_distinct_agg<state::owned_key_t<V>, Sel, Pred>{std::move(sel), std::move(pred)});
+  return in_place_aggregate(detail::count_distinct_agg<state::owned_key_t<V>, Sel, Pred>{std::move(sel), std::move(pred)});
 }
 /// Per key (or window), the number of records with pred(r), as std::int64_t.
 template <class Pred>
 constexpr auto count_if(Pred pred) {
-  return aggregate(detail::count_if_agg<Pred>{std::move(pred)});
+  return in_place_aggregate(detail::count_if_agg<Pred>{std::move(pred)});
 }
 /// Several aggregations in one pass, one state entry per key: each part is
 /// count(), count_if, count_distinct(_if) or aggregate(agg); emits (key,
@@ -277,7 +346,7 @@ template <detail::aggregates_part... Ds>
   requires(sizeof...(Ds) > 0)
 constexpr auto aggregates(Ds... ds) {
   using agg = detail::aggregates_agg<decltype(detail::part_of(std::move(ds)))...>;
-  return aggregate(agg{{detail::part_of(std::move(ds))...}});
+  return in_place_aggregate(agg{{detail::part_of(std::move(ds))...}});
 }
 
 }  // namespace spate
