@@ -167,7 +167,9 @@ inline std::vector<q4_row> q4(const streams& s) {
 
 inline std::vector<q6_row> q6(const streams& s) {
   auto winners = q9(s);
-  std::stable_sort(winners.begin(), winners.end(), [](const q9_row& x, const q9_row& y) { return x.a.expires < y.a.expires; });
+  std::sort(winners.begin(), winners.end(), [](const q9_row& x, const q9_row& y) {
+    return x.a.expires != y.a.expires ? x.a.expires < y.a.expires : x.a.id < y.a.id;
+  });
   std::map<std::int64_t, std::vector<std::int64_t>> last;
   for (const auto& w : winners) {
     auto& v = last[w.a.seller];
