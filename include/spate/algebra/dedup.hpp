@@ -125,7 +125,10 @@ struct keep_first_stage : stage_tag {
       auto v = detail::restore_value<std::vector<std::tuple<Key, std::int64_t>>>(in);
       if (!v) return false;
       table.clear();
-      for (auto& [k, t] : *v) table.try_emplace_with(k, [&] { return t; });
+      for (const auto& e : *v) {
+        const std::int64_t t = std::get<1>(e);  // not a structured binding: clang 14 cannot capture those
+        table.try_emplace_with(std::get<0>(e), [t] { return t; });
+      }
       return true;
     }
     bool restore_rescaled(const std::vector<std::string_view>& parts, key_group_range mine)
@@ -136,9 +139,10 @@ struct keep_first_stage : stage_tag {
       for (std::string_view in : parts) {
         auto v = detail::restore_value<std::vector<std::tuple<Key, std::int64_t>>>(in);
         if (!v) return false;
-        for (auto& [k, t] : *v) {
-          if (!mine.contains(kg.group_of(k))) continue;
-          if (!table.try_emplace_with(k, [&] { return t; }).second) return false;  // one key in two subtasks
+        for (const auto& e : *v) {
+          if (!mine.contains(kg.group_of(std::get<0>(e)))) continue;
+          const std::int64_t t = std::get<1>(e);
+          if (!table.try_emplace_with(std::get<0>(e), [t] { return t; }).second) return false;  // one key in two subtasks
         }
       }
       return true;
