@@ -10,6 +10,12 @@
 //   spate_peers stateless N P RUNS
 //   spate_peers wc_batch|wc_updates TEXT_DIR WORDS P RUNS
 //   spate_peers tumbling N P RUNS
+//   spate_peers net_wc HOST PORT WORDS P
+//                                       Spark's NetworkWordCount: lines from a
+//                                       TCP server, 1 s micro-batches, words
+//                                       counted per batch; stops once WORDS
+//                                       words were counted; prints a BATCH
+//                                       line per batch (see below)
 //
 // Per run it prints one line
 //   RESULT run=K records=R wall_s=W cpu_s=C checksum=X
@@ -18,6 +24,7 @@
 // order-independent sums as the Java side's.
 #include <sys/resource.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -28,6 +35,7 @@
 #include <iostream>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include <spate/exec.hpp>
 #include <spate/spate.hpp>
@@ -154,9 +162,48 @@ std::uint64_t tumbling(std::uint64_t n, spate::parallelism p) {
   return sum;
 }
 
+// Spark Streaming's NetworkWordCount (examples/network_wordcount.cpp) with
+// the checksum of SparkPeers.java: sum over batches of fnv(word) * count,
+// which does not depend on where the batch boundaries fall. Per batch
+//   BATCH records=R scheduling_ms=S processing_ms=T total_ms=D
+// from ctx.on_batch_completed (processing_ms is work_time, what Spark calls
+// processing time: docs/observability.md); then one RESULT line, cpu_s from
+// ctx.start() to the last word counted.
+struct net_acc {
+  std::uint64_t words = 0, sum = 0;
+};
+int net_wc(const std::string& host, std::uint16_t port, std::uint64_t expected, spate::parallelism p) {
+  std::atomic<std::uint64_t> words{0}, sum{0};
+  spate::context ctx{spate::micro_batch{1s}, p};
+  ctx.add(spate::socket_text(host, port) | spate::flat_map([](const std::string& line) { return spate::words(line); })
+          | spate::key_by([](std::string_view word) { return word; }) | spate::window(spate::per_batch())
+          | spate::count() | spate::for_each([&](const auto& r) {
+              sum.fetch_add(fnv(std::string_view(r.key)) * static_cast<std::uint64_t>(r.value), std::memory_order_relaxed);
+              words.fetch_add(static_cast<std::uint64_t>(r.value), std::memory_order_relaxed);
+            }));
+  ctx.on_batch_completed([](const spate::batch_metrics& b) {
+    std::printf("BATCH records=%llu scheduling_ms=%lld processing_ms=%lld total_ms=%lld\n",
+                static_cast<unsigned long long>(b.records), static_cast<long long>(b.scheduling_delay.count() / 1000),
+                static_cast<long long>(b.work_time.count() / 1000), static_cast<long long>(b.total_delay.count() / 1000));
+    std::fflush(stdout);
+  });
+  const double c0 = cpu_seconds();
+  const auto t0 = std::chrono::steady_clock::now();
+  ctx.start();
+  while (words.load() < expected) std::this_thread::sleep_for(5ms);
+  const double cpu = cpu_seconds() - c0;
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::printf("RESULT run=1 records=%llu wall_s=%.6f cpu_s=%.6f checksum=%lld\n",
+              static_cast<unsigned long long>(words.load()), wall, cpu, static_cast<long long>(sum.load()));
+  std::fflush(stdout);
+  ctx.stop();
+  ctx.await_termination();
+  return 0;
+}
+
 int usage() {
   std::cerr << "usage: spate_peers gen-text DIR BYTES | stateless N P RUNS | wc_batch|wc_updates DIR WORDS P RUNS | "
-               "tumbling N P RUNS\n";
+               "tumbling N P RUNS | net_wc HOST PORT WORDS P\n";
   return 2;
 }
 }  // namespace
@@ -167,6 +214,11 @@ int main(int argc, char** argv) try {
   if (w == "gen-text") {
     if (argc != 4) return usage();
     return gen_text(argv[2], std::stoull(argv[3]));
+  }
+  if (w == "net_wc") {
+    if (argc != 6) return usage();
+    return net_wc(argv[2], static_cast<std::uint16_t>(std::stoi(argv[3])), std::stoull(argv[4]),
+                  spate::parallelism{static_cast<std::size_t>(std::stoul(argv[5]))});
   }
   const bool wc = w.rfind("wc_", 0) == 0;
   if (argc != (wc ? 6 : 5)) return usage();
