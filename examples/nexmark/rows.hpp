@@ -10,10 +10,16 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #include "model.hpp"
 
 namespace nexmark {
+
+template <class T>
+struct is_vector : std::false_type {};
+template <class T, class A>
+struct is_vector<std::vector<T, A>> : std::true_type {};
 
 /// 64-bit FNV-1a over a row's fields, for checksums.
 struct hasher {
@@ -27,6 +33,9 @@ struct hasher {
     if constexpr (std::is_same_v<T, std::string>) {
       bytes(v.data(), v.size());
       bytes("\0", 1);
+    } else if constexpr (is_vector<T>::value) {
+      for (const auto& x : v) add(x);
+      bytes("\1", 1);
     } else if constexpr (std::is_arithmetic_v<T>) {
       bytes(&v, sizeof v);
     } else {
@@ -52,6 +61,10 @@ std::string row_text(const T& row) {
     o << row;
   } else if constexpr (std::is_arithmetic_v<T>) {
     o << row;
+  } else if constexpr (is_vector<T>::value) {
+    o << '[';
+    for (const auto& x : row) o << row_text(x) << '|';
+    o << ']';
   } else {
     spate::for_each_field(row, [&](std::string_view name, const auto& f) { o << name << '=' << row_text(f) << ';'; });
   }
@@ -122,5 +135,27 @@ struct q6_row {
 };
 struct q20_row {  // the bid and its auction
   BOOST_HANA_DEFINE_STRUCT(q20_row, (bid, b), (auction, a));
+};
+}  // namespace nexmark
+
+namespace nexmark {
+struct q15_row {
+  BOOST_HANA_DEFINE_STRUCT(q15_row, (std::string, day), (std::int64_t, total_bids), (std::int64_t, rank1_bids),
+                           (std::int64_t, rank2_bids), (std::int64_t, rank3_bids), (std::int64_t, total_bidders),
+                           (std::int64_t, rank1_bidders), (std::int64_t, rank2_bidders),
+                           (std::int64_t, rank3_bidders), (std::int64_t, total_auctions),
+                           (std::int64_t, rank1_auctions), (std::int64_t, rank2_auctions),
+                           (std::int64_t, rank3_auctions));
+};
+struct q16_row {
+  BOOST_HANA_DEFINE_STRUCT(q16_row, (std::string, channel), (std::string, day), (std::string, minute),
+                           (std::int64_t, total_bids), (std::int64_t, rank1_bids), (std::int64_t, rank2_bids),
+                           (std::int64_t, rank3_bids), (std::int64_t, total_bidders), (std::int64_t, rank1_bidders),
+                           (std::int64_t, rank2_bidders), (std::int64_t, rank3_bidders),
+                           (std::int64_t, total_auctions), (std::int64_t, rank1_auctions),
+                           (std::int64_t, rank2_auctions), (std::int64_t, rank3_auctions));
+};
+struct q19_ranking {  // an auction's ten highest bids, best first (rank = index + 1)
+  BOOST_HANA_DEFINE_STRUCT(q19_ranking, (std::int64_t, auction), (std::vector<bid>, top));
 };
 }  // namespace nexmark
