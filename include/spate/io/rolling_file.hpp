@@ -10,6 +10,13 @@
 //   rolling_text_files("/out", {.prefix = "counts", .max_bytes = 64 << 20})
 // Errors (cannot create, write, rename) throw std::runtime_error naming the file.
 //
+// Under parallelism P the sink runs one instance per worker, each writing
+// parts of its own, with no sink thread: worker i of P numbers its parts
+// i, i + P, i + 2P, ... (after the highest part already committed, with
+// checkpointing), so names never collide and each part holds one worker's
+// records in order. Numbers then have gaps where workers wrote different
+// numbers of parts; readers take the parts in name order, as before.
+//
 // With checkpointing (a context with spate::checkpointing) the sink is
 // exactly-once, as Flink's FileSink: a part goes through three states, and
 // its name says which.
@@ -248,6 +255,8 @@ struct rolling_file_sink : sink_tag {
   /// with checkpoints.
   std::shared_ptr<detail::rolling_commits> commits;
   static constexpr const char* name = "rolling_text_files";
+  /// One instance per worker (parts of its own: see the top of this file).
+  static constexpr bool per_worker_instances = true;
 
   template <class Flow>
   static constexpr bool check() {
@@ -260,6 +269,7 @@ struct rolling_file_sink : sink_tag {
     std::shared_ptr<std::FILE> file;  // shared: built stages are copied while building
     std::string tmp, final_name, text;
     std::uint64_t part = 0, bytes = 0;
+    std::uint64_t stride = 1;  ///< the number of instances: this one's parts are `stride` apart
     // With checkpointing: parts closed since the last barrier, and the id of
     // the last barrier (or of the restored checkpoint).
     std::shared_ptr<detail::rolling_commits> commits;
@@ -318,14 +328,15 @@ struct rolling_file_sink : sink_tag {
       if (commits) {
         detail::sync_file(file.get(), tmp);
         file.reset();
-        closed.push_back(part++);
+        closed.push_back(part);
+        part += stride;
         return;
       }
       if (std::fflush(file.get()) != 0) detail::throw_file_error("rolling_text_files: cannot flush", tmp, -1, errno);
       file.reset();
       if (std::rename(tmp.c_str(), final_name.c_str()) != 0)
         detail::throw_file_error("rolling_text_files: cannot rename to", final_name, -1, errno);
-      ++part;
+      part += stride;
     }
     /// Closes the open part and renames every closed one to pending for
     /// checkpoint n, durably, before the barrier is acknowledged.
@@ -361,14 +372,21 @@ struct rolling_file_sink : sink_tag {
   void drop_checkpoints() { commits.reset(); }
 
   template <class Flow, class Env>
-  built build(Env&, stage_label) const {
+  built build(Env& env, stage_label label) const {
+    return build_part<Flow>(env, label, shard{0, 1});
+  }
+  /// Instance sh.index of sh.count (one per worker).
+  template <class Flow, class Env>
+  built build_part(Env&, stage_label, shard sh) const {
     built b;
     b.names = {dir, opt.prefix};
     b.opt = opt;
     if (commits) {
       b.commits = commits;
-      std::tie(b.part, b.last_barrier) = commits->start();
+      std::tie(b.part, b.last_barrier) = commits->start();  // the first free number, the same for every instance
     }
+    b.part += sh.index;
+    b.stride = sh.count;
     return b;
   }
 };
