@@ -119,11 +119,13 @@ struct q9_winner {
     s.closed.update(true);
   }
 };
+// [doc:nexmark-q9]
 template <class Auctions, class Bids>
 auto q9(Auctions as, Bids bs) {
   return spate::connect(std::move(as), std::move(bs)) | spate::key_by(&auction::id, &bid::auction) |
          spate::co_process(q9_winner{});
 }
+// [end]
 
 // q4: average price per category: the average of the winning bids' prices of
 // the closed auctions of each category (updated at every close).

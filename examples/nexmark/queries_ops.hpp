@@ -107,10 +107,12 @@ struct q19_ranking_of {
     return {p.first, std::forward<P>(p).second};
   }
 };
+// [doc:nexmark-q19]
 template <class Bids>
 auto q19(Bids bids) {
   return std::move(bids) | spate::key_by(&bid::auction) | spate::top_n<10>(spate::descending(&bid::price)) |
          spate::map(q19_ranking_of{});
 }
+// [end]
 
 }  // namespace nexmark

@@ -48,12 +48,14 @@ auto q0(Bids bids) {
 }
 
 // q1: currency conversion, dollars to euros (0.908 * price, three decimals).
+// [doc:nexmark-q1]
 template <class Bids>
 auto q1(Bids bids) {
   return std::move(bids) | spate::map([](auto&& b) {
            return q1_row{b.auction, b.bidder, b.price * 908, b.date_time, std::forward<decltype(b)>(b).extra};
          });
 }
+// [end]
 
 // q2: selection (auction % 123 == 0).
 template <class Bids>

@@ -47,12 +47,14 @@ struct q5_most_bids {
     return rows;
   }
 };
+// [doc:nexmark-q5]
 template <class Bids>
 auto q5(Bids bids) {
   return std::move(bids) | spate::key_by(&bid::auction) | spate::window(spate::sliding(10s, 2s)) | spate::count() |
          spate::key_by(window_start_ms{}) | spate::window(spate::tumbling(2s), last_ms_of_window{}) |
          spate::process(q5_most_bids{}) | spate::flat_map<q5_row>(each_of_value{});
 }
+// [end]
 
 // q7: highest bid. Per 10 s tumbling window, the bids with its highest price:
 // each auction's best bids in the window, then the best of those per window.
@@ -117,11 +119,13 @@ struct q8_rows {
     }
   }
 };
+// [doc:nexmark-q8]
 template <class Persons, class Auctions>
 auto q8(Persons ps, Auctions as) {
   return spate::connect(std::move(ps), std::move(as)) | spate::key_by(&person::id, &auction::seller) |
          spate::co_group(spate::tumbling(10s), q8_match{}) | spate::flat_map<q8_row>(q8_rows{});
 }
+// [end]
 
 // q11: user sessions. Bids per bidder in sessions with a 10 s gap.
 struct q11_row_of {

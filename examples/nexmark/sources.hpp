@@ -56,11 +56,13 @@ struct event_time_fn {
 inline auto events(const generator& g, std::uint64_t n) {
   return spate::generate(g, n) | spate::with_watermarks(event_time_fn{}, watermark_4s{});
 }
+// [doc:nexmark-bids]
 /// The bids among events 0 .. n-1 (the DDL's bid view).
 inline auto bids(const generator& g, std::uint64_t n) {
   return spate::generate(bid_at_fn{g}, n) | spate::filter(has_value_fn{}) | spate::map(unwrap_fn<bid>{}) |
          spate::with_watermarks(&bid::date_time, watermark_4s{});
 }
+// [end]
 inline auto auctions(const generator& g, std::uint64_t n) {
   return spate::generate(auction_at_fn{g}, n) | spate::filter(has_value_fn{}) | spate::map(unwrap_fn<auction>{}) |
          spate::with_watermarks(&auction::date_time, watermark_4s{});
