@@ -4,6 +4,7 @@
 #include <spate/spate.hpp>
 
 #include <map>
+#include <string>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -40,4 +41,31 @@ TEST_CASE("count_distinct: a window function, tumbling and sliding (merging)", "
   std::map<std::int64_t, std::int64_t> at;
   for (auto& r : out) at[spate::to_millis(r.start)] = r.value;
   CHECK(at == std::map<std::int64_t, std::int64_t>{{-50, 1}, {0, 2}, {50, 2}, {100, 1}});
+}
+
+TEST_CASE("max_of, min_of, sum_of: alone, in aggregates, and as window functions", "[distinct]") {
+  std::vector<bid> in{{1, 7, 5, 3}, {1, 8, 50, 1}, {2, 7, 6, 2}, {1, 9, 20, 4}};
+  std::map<std::int64_t, std::int64_t> highest;
+  spate::run(spate::from_collection(in) | spate::key_by(&bid::auction) | spate::max_of(&bid::price)
+             | spate::collect_into(highest));
+  CHECK(highest == std::map<std::int64_t, std::int64_t>{{1, 50}, {2, 6}});
+
+  // A value computed from the record, a string (Nexmark q16's max "HH:mm").
+  auto label = [](const bid& b) -> std::string { return "t" + std::to_string(b.ts); };
+  using row = std::tuple<std::int64_t, std::int64_t, std::string, std::int64_t>;
+  std::map<std::int64_t, row> per;
+  spate::run_batch(spate::from_collection(in) | spate::key_by(&bid::auction)
+                   | spate::aggregates(spate::min_of(&bid::price), spate::sum_of(&bid::price), spate::max_of(label),
+                                       spate::count())
+                   | spate::collect_into(per));
+  CHECK(per[1] == row{5, 75, "t4", 3});
+  CHECK(per[2] == row{6, 6, "t2", 1});
+
+  std::vector<spate::window_result<std::int64_t, std::int64_t>> sums;
+  spate::run(spate::from_collection(in) | spate::with_watermarks(&bid::ts, spate::bounded_out_of_orderness(10ms))
+             | spate::key_by(&bid::auction) | spate::window(spate::session(10ms), &bid::ts)
+             | spate::sum_of(&bid::price) | spate::collect_into(sums));
+  std::map<std::int64_t, std::int64_t> by;
+  for (auto& w : sums) by[w.key] = w.value;
+  CHECK(by == std::map<std::int64_t, std::int64_t>{{1, 75}, {2, 6}});
 }

@@ -72,6 +72,11 @@ auto many = [](auto& out) {
                              spate::count_distinct_if(&bid::bidder, cheap))
          | spate::collect_into(out);
 };
+auto extremes = [](auto& out) {
+  return spate::from_elements(bid{}) | spate::key_by(&bid::auction)
+         | spate::aggregates(spate::max_of(&bid::price), spate::min_of(&bid::ts), spate::sum_of(&bid::price))
+         | spate::collect_into(out);
+};
 auto first_expiring = [](auto& out) {
   return spate::from_elements(bid{}) | spate::key_by(&bid::auction) | spate::keep_first().expire_after(40ms, &bid::ts)
          | spate::collect_into(out);
@@ -94,6 +99,7 @@ auto windowed_top = [](auto& out) {
 using ranking = std::vector<std::pair<std::int64_t, std::vector<bid>>>;
 using four = std::tuple<std::int64_t, std::int64_t, std::int64_t, std::int64_t>;
 using counts = std::vector<std::pair<std::int64_t, four>>;
+using three = std::vector<std::pair<std::int64_t, std::tuple<std::int64_t, std::int64_t, std::int64_t>>>;
 using bids = std::vector<bid>;
 using distinct_windows = std::vector<spate::window_result<std::int64_t, std::tuple<std::int64_t, std::int64_t>>>;
 using top_windows = std::vector<spate::window_result<std::int64_t, std::vector<bid>>>;
@@ -119,6 +125,7 @@ TEST_CASE("restore law: top_n, aggregates, keep_* (rolling and compacted), windo
     if (!batched) {
       spate_laws::restore_equals_uninterrupted<ranking>(top, events, cut, per_key{});
       spate_laws::restore_equals_uninterrupted<counts>(many, events, cut, per_key{});
+      spate_laws::restore_equals_uninterrupted<three>(extremes, events, cut, per_key{});
       spate_laws::restore_equals_uninterrupted<bids>(first_expiring, events, cut, per_key{});
       spate_laws::restore_equals_uninterrupted<bids>(latest, events, cut, per_key{});
       spate_laws::restore_equals_uninterrupted<bids>(last, events, cut, per_key{});
@@ -127,6 +134,7 @@ TEST_CASE("restore law: top_n, aggregates, keep_* (rolling and compacted), windo
     } else {
       spate_laws::restore_equals_uninterrupted<ranking, spate::compacted_env>(top, events, cut, per_key{});
       spate_laws::restore_equals_uninterrupted<counts, spate::compacted_env>(many, events, cut, per_key{});
+      spate_laws::restore_equals_uninterrupted<three, spate::compacted_env>(extremes, events, cut, per_key{});
       spate_laws::restore_equals_uninterrupted<bids, spate::compacted_env>(first_expiring, events, cut, per_key{});
       spate_laws::restore_equals_uninterrupted<bids, spate::compacted_env>(latest, events, cut, per_key{});
       spate_laws::restore_equals_uninterrupted<bids, spate::compacted_env>(last, events, cut, per_key{});
@@ -143,6 +151,7 @@ TEST_CASE("rescale law: top_n, aggregates, keep_* move from P to P' by key group
     for (auto [from, to] : {std::pair<std::size_t, std::size_t>{2, 1}, {1, 3}, {3, 2}}) {
       spate_laws::rescale_equals_uninterrupted<ranking>(top, events, cut, key, from, to, per_key{});
       spate_laws::rescale_equals_uninterrupted<counts>(many, events, cut, key, from, to, per_key{});
+      spate_laws::rescale_equals_uninterrupted<three>(extremes, events, cut, key, from, to, per_key{});
       spate_laws::rescale_equals_uninterrupted<bids>(first_expiring, events, cut, key, from, to, per_key{});
       spate_laws::rescale_equals_uninterrupted<bids>(latest, events, cut, key, from, to, per_key{});
       spate_laws::rescale_equals_uninterrupted<distinct_windows>(windowed_distinct, events, cut, key, from, to, per_key{});

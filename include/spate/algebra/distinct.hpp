@@ -5,8 +5,10 @@
 //   count_distinct(sel)            the number of distinct sel(r) per key
 //   count_distinct_if(sel, pred)   the same over the records with pred(r)
 //   count_if(pred)                 the number of records with pred(r)
+//   max_of(sel), min_of(sel), sum_of(sel)
+//                                  the largest, smallest, sum of sel(r)
 //   aggregates(a, b, ...)          all of a, b, ... (each one of the above,
-//                                  count(), or aggregate(agg)) over one pass,
+//                                  count(), or aggregate(agg)) in one pass,
 //                                  emitting a std::tuple of their results
 //   ... | key_by(&bid::auction) | count_distinct(&bid::bidder)     // (auction, n)
 //   ... | key_by(day) | aggregates(count(), count_if(cheap), count_distinct(&bid::bidder),
@@ -47,8 +49,8 @@ namespace diagnostic {
 template <class Selector>
 struct count_distinct_value_type_unknown {
   static_assert(always_false<Selector>,
-                "spate: count_distinct cannot tell the type of the values from this selector; "
-                "name it: count_distinct<V>(sel)");
+                "spate: count_distinct (or max_of, min_of, sum_of) cannot tell the type of the values "
+                "from this selector; name it: count_distinct<V>(sel)");
 };
 }  // namespace diagnostic
 
@@ -170,6 +172,58 @@ struct count_if_agg {
   std::int64_t merge(std::int64_t a, std::int64_t b) const { return a + b; }
 };
 
+/// MAX(sel(r)) (Max) or MIN(sel(r)): the extreme value, the first of equal ones.
+/// The extreme so far, once there is one (not a std::optional: GCC 12 warns
+/// of an optional string in a table slot as maybe uninitialized).
+template <class V>
+struct extreme_value {
+  V v{};
+  bool set = false;
+};
+template <class V, class Sel, bool Max>
+struct extreme_agg {
+  Sel sel;
+  using acc = extreme_value<V>;
+  acc create_accumulator() const { return {}; }
+  static bool better(const V& v, const V& than) { return Max ? than < v : v < than; }
+  template <class R>
+  void add_to(acc& a, const R& r) {
+    V v = std::invoke(sel, r);
+    if (!a.set || better(v, a.v)) a.v = std::move(v), a.set = true;
+  }
+  template <class R>
+  acc add(const R& r, acc a) {
+    add_to(a, r);
+    return a;
+  }
+  V get_result(const acc& a) const { return a.v; }
+  acc merge(acc a, const acc& b) const {
+    if (b.set && (!a.set || better(b.v, a.v))) a = b;
+    return a;
+  }
+};
+
+/// SUM(sel(r)).
+template <class V, class Sel>
+struct sum_agg {
+  Sel sel;
+  V create_accumulator() const { return V{}; }
+  template <class R>
+  void add_to(V& a, const R& r) {
+    a += std::invoke(sel, r);
+  }
+  template <class R>
+  V add(const R& r, V a) {
+    add_to(a, r);
+    return a;
+  }
+  V get_result(const V& a) const { return a; }
+  V merge(V a, const V& b) const {
+    a += b;
+    return a;
+  }
+};
+
 // What aggregates(...) takes: the function of aggregate(agg), and count().
 template <class A>
 A part_of(aggregate_stage<A> a) {
@@ -282,6 +336,21 @@ inline constexpr bool is_window_function_descriptor<in_place_aggregate_stage<A>>
 }  // namespace detail
 
 namespace serde {
+// An extreme so far encodes as (set, value).
+template <class V>
+struct codec<spate::detail::extreme_value<V>> {
+  static void write(writer& w, const spate::detail::extreme_value<V>& e) {
+    codec<bool>::write(w, e.set);
+    codec<V>::write(w, e.v);
+  }
+  static result<spate::detail::extreme_value<V>> read(reader& r) {
+    auto set = codec<bool>::read(r);
+    if (!set) return std::move(set).error();
+    auto v = codec<V>::read(r);
+    if (!v) return std::move(v).error();
+    return spate::detail::extreme_value<V>{std::move(*v), *set};
+  }
+};
 // A key's distinct values encode as the vector of them.
 template <class V>
 struct codec<spate::detail::distinct_values<V>> {
@@ -339,8 +408,52 @@ template <class Pred>
 constexpr auto count_if(Pred pred) {
   return in_place_aggregate(detail::count_if_agg<Pred>{std::move(pred)});
 }
+/// Per key (or window), the largest / smallest sel(r) and the sum of sel(r)
+/// (SQL's MAX, MIN, SUM of an expression), with the value type read off the
+/// selector as for count_distinct, or named: max_of<std::string>(f).
+template <class Sel>
+constexpr auto max_of(Sel sel) {
+  if constexpr (!detail::value_type_known<Sel>) {
+    (void)&diagnostic::report<diagnostic::count_distinct_value_type_unknown<Sel>>;
+    return detail::refused_stage{};
+  } else {
+    return in_place_aggregate(detail::extreme_agg<detail::selector_value_t<Sel>, Sel, true>{std::move(sel)});
+  }
+}
+template <class V, class Sel>
+constexpr auto max_of(Sel sel) {
+  return in_place_aggregate(detail::extreme_agg<state::owned_key_t<V>, Sel, true>{std::move(sel)});
+}
+template <class Sel>
+constexpr auto min_of(Sel sel) {
+  if constexpr (!detail::value_type_known<Sel>) {
+    (void)&diagnostic::report<diagnostic::count_distinct_value_type_unknown<Sel>>;
+    return detail::refused_stage{};
+  } else {
+    return in_place_aggregate(detail::extreme_agg<detail::selector_value_t<Sel>, Sel, false>{std::move(sel)});
+  }
+}
+template <class V, class Sel>
+constexpr auto min_of(Sel sel) {
+  return in_place_aggregate(detail::extreme_agg<state::owned_key_t<V>, Sel, false>{std::move(sel)});
+}
+template <class Sel>
+constexpr auto sum_of(Sel sel) {
+  if constexpr (!detail::value_type_known<Sel>) {
+    (void)&diagnostic::report<diagnostic::count_distinct_value_type_unknown<Sel>>;
+    return detail::refused_stage{};
+  } else {
+    return in_place_aggregate(detail::sum_agg<detail::selector_value_t<Sel>, Sel>{std::move(sel)});
+  }
+}
+template <class V, class Sel>
+constexpr auto sum_of(Sel sel) {
+  return in_place_aggregate(detail::sum_agg<V, Sel>{std::move(sel)});
+}
+
 /// Several aggregations in one pass, one state entry per key: each part is
-/// count(), count_if, count_distinct(_if) or aggregate(agg); emits (key,
+/// count(), count_if, count_distinct(_if), max_of, min_of, sum_of or
+/// aggregate(agg); emits (key,
 /// std::tuple of the parts' results), in the order given.
 template <detail::aggregates_part... Ds>
   requires(sizeof...(Ds) > 0)
