@@ -1,12 +1,7 @@
 // count_distinct cannot read the values' type off a generic lambda: it asks for it.
 // expect: count_distinct_value_type_unknown
 // expect: name it: count_distinct<V>\(sel\)
-// Only the headers it needs, so that the case compiles quickly.
-#include <spate/algebra/distinct.hpp>
-#include <spate/algebra/key_by.hpp>
-#include <spate/exec/run.hpp>
-#include <spate/io/collect.hpp>
-#include <spate/io/collection.hpp>
+#include <spate/spate.hpp>
 #include <map>
 #include <utility>
 #include <vector>

@@ -1,11 +1,6 @@
 // top_n<0>: a ranking of no records is refused where it is written.
 // expect: top_n<N> needs N > 0
-// Only the headers it needs, so that the case compiles quickly.
-#include <spate/algebra/top_n.hpp>
-#include <spate/algebra/key_by.hpp>
-#include <spate/exec/run.hpp>
-#include <spate/io/collect.hpp>
-#include <spate/io/collection.hpp>
+#include <spate/spate.hpp>
 #include <utility>
 #include <vector>
 int main() {
