@@ -4,6 +4,12 @@
 // Spark's docs ask: local[n] with n > the number of receivers).
 //
 //   SparkPeers net_wc HOST PORT WORDS P
+//   SparkPeers wc_batch TEXT_DIR WORDS P RUNS
+//                 word count of the text as one batch: the job a DStream's
+//                 batch runs (textFile, flatMap, reduceByKey on the RDD API)
+//                 over the whole text at once, on local[P]; RUNS runs in one
+//                 JVM, a RESULT line each, with the word count's checksum
+//                 sum(fnv(word) * (2 * count + 1)) of bench/peers/run
 //
 // It counts the words of each batch (reduceByKey), adds an order- and
 // batch-boundary-independent checksum of each batch's counts,
@@ -44,7 +50,37 @@ public final class SparkPeers {
     return o.isDefined() ? (Long) o.get() : -1;
   }
 
+  static void wcBatch(String[] a) throws Exception {
+    String dir = a[1];
+    long words = Long.parseLong(a[2]);
+    int p = Integer.parseInt(a[3]);
+    int runs = Integer.parseInt(a[4]);
+    SparkConf conf = new SparkConf().setAppName("WordCount").setMaster("local[" + p + "]")
+                         .set("spark.ui.enabled", "false").set("spark.default.parallelism", Integer.toString(p));
+    try (org.apache.spark.api.java.JavaSparkContext sc = new org.apache.spark.api.java.JavaSparkContext(conf)) {
+      sc.setLogLevel("ERROR");
+      for (int run = 1; run <= runs; ++run) {
+        long c0 = cpuNanos(), t0 = System.nanoTime();
+        long sum = sc.textFile(dir, p)
+                       .flatMap(line -> Arrays.asList(line.split(" ")).iterator())
+                       .mapToPair(w -> new Tuple2<>(w, 1L))
+                       .reduceByKey(Long::sum)
+                       .map(t -> fnv(t._1) * (2 * t._2 + 1))
+                       .fold(0L, Long::sum);
+        long c1 = cpuNanos(), t1 = System.nanoTime();
+        System.out.printf("RESULT run=%d records=%d wall_s=%.6f cpu_s=%.6f checksum=%d%n", run, words, (t1 - t0) / 1e9,
+                          (c1 - c0) / 1e9, sum);
+        System.out.flush();
+      }
+    }
+    System.exit(0);
+  }
+
   public static void main(String[] a) throws Exception {
+    if (a[0].equals("wc_batch")) {
+      wcBatch(a);
+      return;
+    }
     String host = a[1];
     int port = Integer.parseInt(a[2]);
     long expected = Long.parseLong(a[3]);
