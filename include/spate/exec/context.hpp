@@ -387,7 +387,12 @@ class context {
     metrics_snapshot m;
     m.taken_ms = to_millis(std::chrono::time_point_cast<duration>(std::chrono::system_clock::now()));
     const auto readings = stage_registry_.read();
-    for (const auto& p : plans()) exec::add_stage_metrics(m.stages, p, readings, m.taken_ms);
+    const auto boundaries = stage_registry_.read_boundaries();
+    for (const auto& p : plans()) {
+      exec::add_stage_metrics(m.stages, p, readings, m.taken_ms);
+      exec::add_boundary_metrics(m.boundaries, p, boundaries);
+    }
+    exec::add_branch_metrics(m.stages, stage_registry_, readings, m.taken_ms);
     {
       std::lock_guard lock(m_);
       m.restarts = restarts_;

@@ -480,12 +480,30 @@ class job_runner final : public job_runner_base {
     std::vector<std::shared_ptr<merger<typename N::shuffled>>> mergers;
     for (std::size_t w = 0; w < cfg.parallelism; ++w)
       mergers.push_back(std::make_shared<merger<typename N::shuffled>>(inputs, cfg.queue_capacity, &ctl.abort));
+    for (auto& m : mergers) m->feeds(K + 2);
     ctl.on_wake([mergers] {
       for (auto& m : mergers) m->wake();
     });
     std::vector<from_merger<typename N::shuffled>> behind;
     for (auto& m : mergers) behind.push_back({m});
-    launch_from<Env, K + 1, typename N::down_flow>(behind, ctl, cfg, spawn);
+    // The branch's threads meter its stages under the branch's own id (its
+    // positions are not the job's).
+    auto info = std::make_shared<stage_registry::branch_info>();
+    info->job = index_;
+    info->branch = branch_;
+    for (std::size_t k = 0; k < n_stages; ++k) {
+      info->names.emplace_back(stage_name(k));
+      info->uids.push_back(stage_uid(k));
+    }
+    info->names.emplace_back(name_of<sink_t>());
+    info->uids.push_back(sink_uid());
+    const spawner& branch_spawn = *keep(spawner([spawn, info](std::function<void()> body) {
+      spawn([info, body = std::move(body)] {
+        if (auto& scope = current_metering(); scope.stages) scope.job = scope.stages->branch_job(*info);
+        body();
+      });
+    }));
+    launch_from<Env, K + 1, typename N::down_flow>(behind, ctl, cfg, branch_spawn);
     const auto& kb = std::get<K>(job_.stages);
     const stage_label kb_label{N::key_by_t::name, K};
     std::vector<typename N::shuffle> outs;
@@ -733,6 +751,7 @@ class job_runner final : public job_runner_base {
     {
       using N = std::conditional_t<combine, combined_level<next, before>, level<next, before>>;
       auto mergers = make_mergers<typename N::shuffled>(P, ctl, cfg);
+      for (auto& m : mergers) m->feeds(next + 2);  // the stage after the key_by
       std::vector<from_merger<typename N::shuffled>> behind;
       for (auto& m : mergers) behind.push_back({m});
       const auto& kb = std::get<next>(job_.stages);
@@ -776,6 +795,7 @@ class job_runner final : public job_runner_base {
   template <class Env, class Out, class Tails = tails_for<Env, flow<Out>>>
   std::shared_ptr<merger<Out>> start_sink(std::size_t P, control& ctl, const exec_config& cfg, const spawner& spawn) {
     auto sinkm = std::make_shared<merger<Out>>(P, cfg.queue_capacity, &ctl.abort);
+    sinkm->feeds(n_stages + 1);
     ctl.on_wake([sinkm] { sinkm->wake(); });
     checkpoint_hooks* hooks = ctl.checkpoints;
     auto uids = std::make_shared<layer_uids>(layer_uids{sink_uid()});

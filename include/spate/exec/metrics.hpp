@@ -13,8 +13,8 @@
 //                      full queue included), plus the tail. A job keeps up
 //                      while it stays below the batch interval, as in Spark.
 //   source_blocked_time  of that, the time the busiest shard waited on a full
-//                      queue downstream (backpressure); 0 where queues do not
-//                      report it (see docs/observability.md)
+//                      queue downstream (backpressure; exec/queue.hpp times
+//                      the waits of a push that finds its queue full)
 #include <chrono>
 #include <cstddef>
 #include <algorithm>

@@ -8,11 +8,13 @@
 //   checkpoints   completed, aborted, the last one's duration and size
 //   counters      the rich functions' counters by "<uid>/<name>"
 // Rates are differences of two snapshots over their `taken_ms`.
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "checkpoint_log.hpp"
@@ -27,6 +29,7 @@ struct stage_metrics {
   std::size_t position = 0;  ///< 0: the source; 1..n: stages; n + 1: the sink
   std::string name;
   std::string uid;
+  std::string branch;  ///< a fan_out branch run behind its own shuffle: its name (its positions are the branch's)
   std::uint64_t records_in = 0;
   std::uint64_t records_out = 0;  ///< the sink: none (0)
   std::size_t instances = 0;      ///< parallel instances that reported
@@ -36,19 +39,37 @@ struct stage_metrics {
   std::optional<std::int64_t> watermark_lag_ms;  ///< wall clock minus watermark
 };
 
+/// One boundary: the queues in front of a stage (a shuffle's, or the sink
+/// thread's), summed over its parallel instances. Fill and capacity count
+/// blocks (a block: up to a few hundred records, exec/shuffle.hpp).
+struct boundary_metrics {
+  std::size_t job = 0;
+  std::size_t position = 0;  ///< the stage the queues feed (the sink: stage_count + 1)
+  std::string name;          ///< that stage's name
+  std::size_t instances = 0;
+  std::uint64_t fill = 0;        ///< blocks queued now (at each consumer's last turn)
+  std::uint64_t capacity = 0;    ///< blocks the queues hold
+  std::uint64_t high_water = 0;  ///< the fullest one queue has been (blocks)
+  std::uint64_t queue_capacity = 0;  ///< one queue's blocks (high_water == queue_capacity: a producer found it full)
+  std::chrono::nanoseconds producer_blocked{0};  ///< producers waiting on a full queue, summed (backpressure)
+  std::chrono::nanoseconds consumer_waiting{0};  ///< consumers waiting on empty queues, summed (starved)
+};
+
 struct metrics_snapshot {
   std::int64_t taken_ms = 0;  ///< wall clock, ms since the epoch
   std::vector<stage_metrics> stages{};
+  std::vector<boundary_metrics> boundaries{};
   std::vector<batch_metrics> batches{};  ///< the latest (up to 1000), oldest first
   std::uint64_t batches_completed = 0;
   checkpoint_metrics checkpoints{};
   std::map<std::string, std::uint64_t> counters{};
   std::size_t restarts = 0;
 
-  /// The figures of stage `position` of job `job`, or null.
-  const stage_metrics* stage(std::size_t job, std::size_t position) const {
+  /// The figures of stage `position` of job `job` (of its fan_out branch
+  /// `branch`, when given), or null.
+  const stage_metrics* stage(std::size_t job, std::size_t position, std::string_view branch = {}) const {
     for (const auto& s : stages)
-      if (s.job == job && s.position == position) return &s;
+      if (s.job == job && s.position == position && s.branch == branch) return &s;
     return nullptr;
   }
 };
@@ -98,6 +119,58 @@ inline void add_stage_metrics(std::vector<stage_metrics>& out, const plan& p,
       }
     }
     out.push_back(std::move(m));
+  }
+}
+
+/// The stages of the fan_out branches run behind their own shuffles: what
+/// their instances counted, by the branch's positions (from its first
+/// key_by on; the positions before it run in the job's fan_out instances).
+inline void add_branch_metrics(std::vector<stage_metrics>& out, const stage_registry& reg,
+                               const std::vector<stage_registry::reading>& readings, std::int64_t now_ms) {
+  for (const auto& [id, b] : reg.branches())
+    for (const auto& r : readings) {
+      if (r.job != id || r.position == 0 || r.position > b.names.size()) continue;
+      stage_metrics m;
+      m.job = b.job;
+      m.branch = b.branch;
+      m.position = r.position;
+      m.name = b.names[r.position - 1];
+      m.uid = b.uids[r.position - 1];
+      m.is_sink = r.position == b.names.size();
+      m.records_in = r.in;
+      m.instances = r.instances;
+      if (r.watermark_ms != stage_cell::no_watermark) {
+        m.watermark_ms = r.watermark_ms;
+        if (*m.watermark_ms < now_ms + 365LL * 24 * 3600 * 1000) m.watermark_lag_ms = now_ms - *m.watermark_ms;
+      }
+      out.push_back(std::move(m));
+    }
+  // records_out: what the next measured position of the branch took in.
+  for (auto& m : out) {
+    if (m.branch.empty() || m.is_sink) continue;
+    for (const auto& n : out)
+      if (n.job == m.job && n.branch == m.branch && n.position == m.position + 1) m.records_out = n.records_in;
+  }
+}
+
+/// The boundaries of one job from the registry's readings and its plan.
+inline void add_boundary_metrics(std::vector<boundary_metrics>& out, const plan& p,
+                                 const std::vector<stage_registry::boundary_reading>& readings) {
+  for (const auto& r : readings) {
+    if (r.job != p.job) continue;
+    boundary_metrics b;
+    b.job = r.job;
+    b.position = r.position;
+    if (r.position >= 1 && r.position <= p.stages.size()) b.name = std::string(p.stages[r.position - 1].name);
+    else if (r.position == p.stages.size() + 1) b.name = std::string(p.sink);
+    b.instances = r.instances;
+    b.fill = r.fill;
+    b.capacity = r.capacity;
+    b.high_water = r.high_water;
+    b.queue_capacity = r.queue_capacity;
+    b.producer_blocked = std::chrono::nanoseconds(r.producer_blocked_ns);
+    b.consumer_waiting = std::chrono::nanoseconds(r.consumer_wait_ns);
+    out.push_back(std::move(b));
   }
 }
 

@@ -18,6 +18,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <mutex>
 #include <new>
 #include <thread>
@@ -25,6 +26,31 @@
 #include <vector>
 
 namespace spate::exec {
+
+/// One boundary instance's figures (a merger: the queues in front of one
+/// consumer), written by its producers and consumer, read by any; see
+/// stage_metrics.hpp's stage_registry::join_boundary.
+struct alignas(64) boundary_cell {
+  std::atomic<std::uint64_t> producer_blocked_ns{0};  ///< producers waiting on a full queue
+  std::atomic<std::uint64_t> consumer_wait_ns{0};     ///< the consumer waiting on empty queues
+  std::atomic<std::uint64_t> fill{0};                 ///< blocks queued, at the consumer's last turn
+  std::atomic<std::uint64_t> high_water{0};           ///< the fullest one queue was seen (blocks)
+  std::atomic<std::uint64_t> capacity{0};             ///< blocks, all queues
+  std::atomic<std::uint64_t> queue_capacity{0};       ///< blocks, one queue
+  void raise_high_water(std::uint64_t v) noexcept {
+    auto h = high_water.load(std::memory_order_relaxed);
+    while (v > h && !high_water.compare_exchange_weak(h, v, std::memory_order_relaxed)) {
+    }
+  }
+};
+
+/// Nanoseconds this thread spent waiting on a full queue (backpressure): a
+/// bounded queue adds to it where its producer waits, the source loop reads
+/// it per batch.
+inline std::uint64_t& blocked_nanoseconds() noexcept {
+  thread_local std::uint64_t ns = 0;
+  return ns;
+}
 
 /// Where a thread sleeps until another thread has news for it.
 class doorbell {
@@ -138,6 +164,23 @@ class spsc_queue {
     std::size_t t = tail_.load(std::memory_order_relaxed);
     if (t - head_cache_ >= buf_.size()) {
       head_cache_ = head_.load(std::memory_order_acquire);
+      // Full: the wait is backpressure, timed (only here, off the fast path)
+      // into this thread's blocked time and the boundary's figures.
+      const auto blocked_from = t - head_cache_ >= buf_.size() ? std::chrono::steady_clock::now()
+                                                                : std::chrono::steady_clock::time_point{};
+      boundary_cell* cell = t - head_cache_ >= buf_.size() ? cell_.load(std::memory_order_acquire) : nullptr;
+      if (cell) cell->raise_high_water(buf_.size());
+      struct timed {
+        std::chrono::steady_clock::time_point from;
+        boundary_cell* cell;
+        ~timed() {
+          if (from == std::chrono::steady_clock::time_point{}) return;
+          const auto ns = static_cast<std::uint64_t>(
+              std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - from).count());
+          blocked_nanoseconds() += ns;
+          if (cell) cell->producer_blocked_ns.fetch_add(ns, std::memory_order_relaxed);
+        }
+      } timing{blocked_from, cell};
       while (t - head_cache_ >= buf_.size()) {
         if ((*abort_)()) return false;
         ring_deferred();  // the consumer may sleep on a ring this thread deferred
@@ -185,6 +228,12 @@ class spsc_queue {
   }
   /// Wakes a producer sleeping on a full queue (abort).
   void wake_producer() { producer_bell_.ring_always(); }
+  /// Blocks queued now (any thread; a moment's view).
+  std::size_t size() const noexcept {
+    return tail_.load(std::memory_order_acquire) - head_.load(std::memory_order_acquire);
+  }
+  /// Where a producer blocked on this queue reports (its consumer sets it).
+  void report_to(boundary_cell* c) noexcept { cell_.store(c, std::memory_order_release); }
 
  private:
   std::vector<T> buf_;
@@ -192,6 +241,7 @@ class spsc_queue {
   doorbell* consumer_bell_;
   const abort_flag* abort_;
   doorbell producer_bell_;
+  std::atomic<boundary_cell*> cell_{nullptr};
   alignas(64) std::atomic<std::size_t> head_{0};
   std::size_t tail_cache_ = 0;  // consumer's view of tail
   alignas(64) std::atomic<std::size_t> tail_{0};

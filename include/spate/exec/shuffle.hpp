@@ -27,6 +27,7 @@
 #include "control.hpp"
 #include "owned.hpp"
 #include "queue.hpp"
+#include "stage_metrics.hpp"
 
 namespace spate::exec {
 
@@ -311,8 +312,14 @@ class merger {
     for (std::size_t i = 0; i < inputs; ++i)
       queues_.emplace_back(std::make_unique<channel<Data>>(block_slots<Data>(capacity), &bell_, abort));
   }
+  ~merger() {
+    if (cell_) cell_->fill.store(0, std::memory_order_relaxed);  // a restart's old queues hold nothing
+  }
   /// Events per block its producers should send.
   std::size_t block_limit() const { return limit_; }
+  /// The stage this merger feeds (1-based; the sink: stage_count + 1): its
+  /// queues report as the boundary in front of it (stage_registry).
+  void feeds(std::size_t position) { position_ = position; }
   channel<Data>* input(std::size_t i) { return queues_[i].get(); }
   std::size_t inputs() const { return queues_.size(); }
   doorbell& bell() { return bell_; }
@@ -329,6 +336,13 @@ class merger {
   void run(Down& down, const control& ctl, duration tick, bool ticks = true,
            barrier_alignment alignment = barrier_alignment::aligned) {
     const std::size_t n = queues_.size();
+    if (auto& scope = current_metering(); scope.stages && position_ && !cell_) {
+      cell_ = scope.stages->join_boundary(scope.job, position_);
+      const std::uint64_t slots = n ? queues_[0]->capacity() : 0;
+      cell_->queue_capacity.store(slots, std::memory_order_relaxed);
+      cell_->capacity.store(slots * n, std::memory_order_relaxed);
+      for (auto& q : queues_) q->report_to(cell_);
+    }
     valve v(n, alignment);
     auto next_tick = std::chrono::system_clock::now() + tick;
     for (;;) {
@@ -375,7 +389,9 @@ class merger {
         next_tick = now + tick;
       }
       flush_rings();
+      if (cell_) publish_fill();
       if (!progress) {
+        const auto wait_from = cell_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
         bell_.sleep(
             [&] {
               if (ctl.abort()) return true;
@@ -384,11 +400,28 @@ class merger {
               return false;
             },
             std::chrono::duration_cast<std::chrono::microseconds>(tick));
+        if (cell_)
+          cell_->consumer_wait_ns.fetch_add(
+              static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                             std::chrono::steady_clock::now() - wait_from)
+                                             .count()),
+              std::memory_order_relaxed);
       }
     }
   }
 
  private:
+  // Once per turn of run(), not per record: the queues' fill now.
+  void publish_fill() noexcept {
+    std::uint64_t total = 0, most = 0;
+    for (auto& q : queues_) {
+      const std::uint64_t f = q->size();
+      total += f;
+      most = std::max(most, f);
+    }
+    cell_->fill.store(total, std::memory_order_relaxed);
+    cell_->raise_high_water(most);
+  }
   static bool readable(const valve& v, std::size_t c) { return !v.ended(c) && !v.blocked(c); }
 
   template <class Down>
@@ -403,6 +436,8 @@ class merger {
   std::vector<std::size_t> pos_;  // events already read of each channel's front block
   std::vector<std::unique_ptr<channel<Data>>> queues_;
   doorbell bell_;
+  std::size_t position_ = 0;        // the stage fed (0: not reported)
+  boundary_cell* cell_ = nullptr;  // the consumer thread's, set in run()
 };
 
 }  // namespace spate::exec

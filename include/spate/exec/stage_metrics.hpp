@@ -14,10 +14,12 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "../core/time.hpp"
+#include "queue.hpp"  // boundary_cell, blocked_nanoseconds
 
 namespace spate::exec {
 
@@ -56,6 +58,65 @@ class stage_registry {
     return c;
   }
 
+  /// A new cell for an instance of the boundary (the queues) in front of
+  /// stage `position` of job `job` (the sink: stage_count + 1).
+  boundary_cell* join_boundary(std::size_t job, std::size_t position) {
+    std::lock_guard lock(m_);
+    boundary_cells_.emplace_back();
+    auto* c = &boundary_cells_.back();
+    boundary_index_[{job, position}].push_back(c);
+    return c;
+  }
+  /// A fan_out branch run behind its shuffle (job_runner's
+  /// launch_branch_tail) meters its stages under an id of its own, so that
+  /// its positions do not add to the job's: the same id for the same job and
+  /// branch (across threads and restarts). names/uids by position (1-based;
+  /// the sink last).
+  struct branch_info {
+    std::size_t job = 0;
+    std::string branch;
+    std::vector<std::string> names, uids;
+  };
+  static constexpr std::size_t branch_ids = std::size_t{1} << 40;
+  std::size_t branch_job(const branch_info& b) {
+    std::lock_guard lock(m_);
+    for (std::size_t i = 0; i < branches_.size(); ++i)
+      if (branches_[i].job == b.job && branches_[i].branch == b.branch) return branch_ids + i;
+    branches_.push_back(b);
+    return branch_ids + branches_.size() - 1;
+  }
+  /// Every branch registered, with the id its stages are metered under.
+  std::vector<std::pair<std::size_t, branch_info>> branches() const {
+    std::lock_guard lock(m_);
+    std::vector<std::pair<std::size_t, branch_info>> out;
+    for (std::size_t i = 0; i < branches_.size(); ++i) out.emplace_back(branch_ids + i, branches_[i]);
+    return out;
+  }
+
+  struct boundary_reading {
+    std::size_t job = 0, position = 0, instances = 0;
+    std::uint64_t fill = 0, capacity = 0;           ///< blocks, summed over instances
+    std::uint64_t high_water = 0, queue_capacity = 0;  ///< blocks, the fullest one queue was seen; one queue's size
+    std::uint64_t producer_blocked_ns = 0, consumer_wait_ns = 0;  ///< summed
+  };
+  std::vector<boundary_reading> read_boundaries() const {
+    std::lock_guard lock(m_);
+    std::vector<boundary_reading> out;
+    for (const auto& [key, cells] : boundary_index_) {
+      boundary_reading r{key.first, key.second, cells.size()};
+      for (const auto* c : cells) {
+        r.fill += c->fill.load(std::memory_order_relaxed);
+        r.capacity += c->capacity.load(std::memory_order_relaxed);
+        r.high_water = std::max<std::uint64_t>(r.high_water, c->high_water.load(std::memory_order_relaxed));
+        r.queue_capacity = std::max<std::uint64_t>(r.queue_capacity, c->queue_capacity.load(std::memory_order_relaxed));
+        r.producer_blocked_ns += c->producer_blocked_ns.load(std::memory_order_relaxed);
+        r.consumer_wait_ns += c->consumer_wait_ns.load(std::memory_order_relaxed);
+      }
+      out.push_back(r);
+    }
+    return out;
+  }
+
   struct reading {
     std::size_t job = 0, position = 0;
     std::uint64_t in = 0;
@@ -88,6 +149,9 @@ class stage_registry {
  private:
   mutable std::mutex m_;
   std::deque<stage_cell> cells_;  // stable addresses
+  std::deque<boundary_cell> boundary_cells_;
+  std::vector<branch_info> branches_;
+  std::map<std::pair<std::size_t, std::size_t>, std::vector<const boundary_cell*>> boundary_index_;
   std::map<std::pair<std::size_t, std::size_t>, std::vector<const stage_cell*>> index_;
 };
 
@@ -103,14 +167,6 @@ struct metering_scope {
 inline metering_scope& current_metering() noexcept {
   thread_local metering_scope scope;
   return scope;
-}
-
-/// Nanoseconds this thread spent waiting on a full queue (backpressure): a
-/// bounded queue adds to it where its producer waits, the source loop reads
-/// it per batch.
-inline std::uint64_t& blocked_nanoseconds() noexcept {
-  thread_local std::uint64_t ns = 0;
-  return ns;
 }
 
 /// Publishes the counts of every metered layer of a built chain (after each

@@ -28,7 +28,7 @@ table{border-collapse:collapse} td,th{padding:2px 8px;text-align:right;font-fami
 </style></head><body>
 <h1>spate <span id="status" class="muted">loading…</span></h1>
 <div id="plan"></div>
-<h2>Micro-batches <span class="muted">work time (Spark's processing time) and records per batch</span></h2>
+<h2>Micro-batches <span class="muted">work time (Spark's processing time), records and source blocked time per batch</span></h2>
 <svg id="batches" width="600" height="90"></svg>
 <h2>Checkpoints <span class="muted">duration (ms) and size (bytes)</span></h2>
 <svg id="checkpoints" width="600" height="90"></svg>
@@ -88,11 +88,21 @@ function update(m) {
     d.dataset.rate = rates[key] === undefined ? "" : rates[key].toFixed(1);
     let text = fmt(s.records_in) + " in" + (rates[key] === undefined ? "" : ", " + fmt(rates[key]) + "/s");
     if (s.watermark_lag_ms !== null) text += ", wm lag " + (s.watermark_lag_ms / 1000).toFixed(1) + "s";
+    const q = (m.boundaries || []).find(b => b.job === s.job && b.position === s.position);
+    if (q && q.capacity > 0) {
+      // The queues in front of this stage: fill (backpressure) and producers' blocked time.
+      const qb = prev && (prev.boundaries || []).find(b => b.job === s.job && b.position === s.position);
+      const blocked = qb && dt > 0 ? (q.producer_blocked_us - qb.producer_blocked_us) / 1e6 / dt : 0;
+      d.dataset.queue_fill = q.fill;
+      text += ", queue " + Math.round(100 * q.fill / q.capacity) + "%" + (blocked > 0 ? ", blocked " + Math.round(100 * blocked) + "%" : "");
+      d.style.background = q.fill >= q.capacity / 2 ? "#fbe3e3" : "";
+    }
     d.querySelector(".rate").textContent = text;
   }
   const bs = document.getElementById("batches"); bs.textContent = "";
   plot(bs, m.batches.map(b => b.work_us / 1000), "#c33", 12);
   plot(bs, m.batches.map(b => b.records), "#36c", 24);
+  plot(bs, m.batches.map(b => b.source_blocked_us / 1000), "#a6a", 36);
   const cs = document.getElementById("checkpoints"); cs.textContent = "";
   plot(cs, m.checkpoints.history.map(c => c.duration_ms), "#c33", 12);
   plot(cs, m.checkpoints.history.map(c => c.bytes), "#36c", 24);

@@ -16,11 +16,23 @@ inline std::string metrics_json(const metrics_snapshot& m, std::size_t max_batch
     const auto& s = m.stages[i];
     if (i) out += ',';
     out += "{\"job\":" + std::to_string(s.job) + ",\"position\":" + std::to_string(s.position) +
-           ",\"name\":" + quote(s.name) + ",\"uid\":" + quote(s.uid) + ",\"records_in\":" + number(s.records_in) +
+           ",\"name\":" + quote(s.name) + ",\"uid\":" + quote(s.uid) +
+           (s.branch.empty() ? std::string() : ",\"branch\":" + quote(s.branch)) + ",\"records_in\":" + number(s.records_in) +
            ",\"records_out\":" + number(s.records_out) + ",\"instances\":" + std::to_string(s.instances) +
            ",\"keeps_state\":" + boolean(s.keeps_state) + ",\"is_sink\":" + boolean(s.is_sink) + ",\"watermark_ms\":" +
            (s.watermark_ms ? number(static_cast<std::int64_t>(*s.watermark_ms)) : "null") + ",\"watermark_lag_ms\":" +
            (s.watermark_lag_ms ? number(static_cast<std::int64_t>(*s.watermark_lag_ms)) : "null") + "}";
+  }
+  out += "],\"boundaries\":[";
+  for (std::size_t i = 0; i < m.boundaries.size(); ++i) {
+    const auto& b = m.boundaries[i];
+    if (i) out += ',';
+    out += "{\"job\":" + std::to_string(b.job) + ",\"position\":" + std::to_string(b.position) +
+           ",\"name\":" + quote(b.name) + ",\"instances\":" + std::to_string(b.instances) + ",\"fill\":" +
+           number(b.fill) + ",\"capacity\":" + number(b.capacity) + ",\"high_water\":" + number(b.high_water) +
+           ",\"queue_capacity\":" + number(b.queue_capacity) + ",\"producer_blocked_us\":" +
+           number(static_cast<std::int64_t>(b.producer_blocked.count() / 1000)) + ",\"consumer_waiting_us\":" +
+           number(static_cast<std::int64_t>(b.consumer_waiting.count() / 1000)) + "}";
   }
   out += "],\"batches_completed\":" + number(m.batches_completed) + ",\"batches\":[";
   const std::size_t from = m.batches.size() > max_batches ? m.batches.size() - max_batches : 0;

@@ -67,6 +67,30 @@ inline std::string prometheus_text(const metrics_snapshot& m) {
                [](const stage_metrics& s) { return std::to_string(*s.watermark_lag_ms); },
                [](const stage_metrics& s) { return s.watermark_lag_ms.has_value(); });
 
+  auto boundary_family = [&](std::string_view name, std::string_view type, std::string_view help, auto value) {
+    if (m.boundaries.empty()) return;
+    family(out, name, type, help);
+    for (const auto& b : m.boundaries)
+      out += std::string(name) + "{job=\"" + std::to_string(b.job) + "\",position=\"" + std::to_string(b.position) +
+             "\",stage=\"" + detail::label_value(b.name) + "\"} " + value(b) + '\n';
+  };
+  auto ns_seconds = [](std::chrono::nanoseconds d) { return json_text::number(static_cast<double>(d.count()) / 1e9); };
+  boundary_family("spate_boundary_queue_fill_blocks", "gauge", "Blocks queued in front of the stage (backpressure).",
+                  [](const boundary_metrics& b) { return std::to_string(b.fill); });
+  boundary_family("spate_boundary_queue_capacity_blocks", "gauge", "Blocks the queues in front of the stage hold.",
+                  [](const boundary_metrics& b) { return std::to_string(b.capacity); });
+  boundary_family("spate_boundary_queue_high_water_ratio", "gauge",
+                  "The fullest one queue in front of the stage has been, over its capacity (1: a producer found it full).",
+                  [](const boundary_metrics& b) {
+                    return json_text::number(b.queue_capacity ? static_cast<double>(b.high_water) / static_cast<double>(b.queue_capacity) : 0.0);
+                  });
+  boundary_family("spate_boundary_producer_blocked_seconds_total", "counter",
+                  "Time producers spent blocked on a full queue in front of the stage.",
+                  [&](const boundary_metrics& b) { return ns_seconds(b.producer_blocked); });
+  boundary_family("spate_boundary_consumer_waiting_seconds_total", "counter",
+                  "Time the stage's consumers spent waiting on empty queues.",
+                  [&](const boundary_metrics& b) { return ns_seconds(b.consumer_waiting); });
+
   family(out, "spate_batches_completed_total", "counter", "Micro-batches completed.");
   out += "spate_batches_completed_total " + std::to_string(m.batches_completed) + '\n';
   if (!m.batches.empty()) {
