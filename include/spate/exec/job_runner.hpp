@@ -221,14 +221,32 @@ class job_runner_base {
   std::size_t index_ = 0;
 };
 
+namespace detail {
+// A fan_out branch's stages (job_runner::branch_spec): their names, which
+// are key_bys (one past the end: false), the first set flag.
+template <class Ds, std::size_t... K>
+constexpr std::array<std::string_view, sizeof...(K)> spec_names(std::index_sequence<K...>) {
+  return {name_of<std::tuple_element_t<K, Ds>>()...};
+}
+template <class Ds, std::size_t... K>
+constexpr std::array<bool, sizeof...(K) + 1> spec_key_bys(std::index_sequence<K...>) {
+  return {is_key_by_v<std::tuple_element_t<K, Ds>>..., false};
+}
+template <std::size_t N>
+constexpr std::size_t first_set(const std::array<bool, N>& a) {
+  std::size_t k = 0;
+  while (k + 1 < N && !a[k]) ++k;
+  return k;
+}
+}  // namespace detail
+
 template <class J>
 class job_runner final : public job_runner_base {
  public:
   explicit job_runner(J j) : job_(std::move(j)) {}
 
   void launch(control& ctl, const exec_config& cfg, const std::function<void(std::function<void()>)>& spawn) override {
-    tails_.clear();  // a restart: the threads of the last launch have ended
-    kept_.clear();
+    launched_ = {};  // a restart: the threads of the last launch have ended
     if constexpr (requires { typename src_t::is_branch_input; }) {
       throw std::logic_error("spate: a fan_out branch is launched by its fan_out");
     } else if (cfg.batched) {
@@ -381,6 +399,17 @@ class job_runner final : public job_runner_base {
                  : 0) +
             ... + std::size_t{0});
   }
+  /// What a fan_out branch's spec says of its stages, for the plan
+  /// (add_spec_segments) and the uids (branch_identity): their names, which
+  /// are key_bys (one past the end: false), and the first key_by (n: none).
+  template <class B>
+  struct branch_spec {
+    using Ds = std::remove_cvref_t<decltype(std::declval<const B&>().stages)>;
+    static constexpr std::size_t n = std::tuple_size_v<Ds>;
+    static constexpr std::array<std::string_view, n> names = detail::spec_names<Ds>(std::make_index_sequence<n>{});
+    static constexpr std::array<bool, n + 1> keyed = detail::spec_key_bys<Ds>(std::make_index_sequence<n>{});
+    static constexpr std::size_t first_key_by = detail::first_set(keyed);
+  };
   template <std::size_t... I>
   void branch_identities(std::vector<std::pair<std::string, std::string>>& out, const std::string& job,
                          std::index_sequence<I...>) const {
@@ -390,33 +419,28 @@ class job_runner final : public job_runner_base {
   void branch_identity(std::vector<std::pair<std::string, std::string>>& out, const std::string& job) const {
     if constexpr (sink_t::template branch_keyed<I>) {
       using B = std::tuple_element_t<I, typename sink_t::branch_types>;
-      using Ds = std::remove_cvref_t<decltype(std::declval<const B&>().stages)>;
+      using spec = branch_spec<B>;
       const std::string& b = job_.sink.template branch_name<I>();
       const std::string prefix = sink_uid() + "/" + b;
       const std::string where = " of branch '" + b + "'" + job;
-      constexpr std::size_t n = std::tuple_size_v<Ds>;
-      static constexpr auto names = []<std::size_t... K>(std::index_sequence<K...>) {
-        return std::array<std::string_view, n>{name_of<std::tuple_element_t<K, Ds>>()...};
-      }(std::make_index_sequence<n>{});
-      static constexpr auto keyed = []<std::size_t... K>(std::index_sequence<K...>) {
-        return std::array<bool, n + 1>{is_key_by_v<std::tuple_element_t<K, Ds>>..., false};
-      }(std::make_index_sequence<n>{});
-      bool after = false;
-      for (std::size_t k = 0; k < n; ++k) {
-        if (after)
-          out.emplace_back(prefix + "/" + std::to_string(k + 1) + ":" + std::string(names[k]),
-                           "stage " + std::to_string(k + 1) + " (" + std::string(names[k]) + ")" + where);
-        after = after || keyed[k];
-      }
+      for (std::size_t k = spec::first_key_by + 1; k < spec::n; ++k)
+        out.emplace_back(prefix + "/" + std::to_string(k + 1) + ":" + std::string(spec::names[k]),
+                         "stage " + std::to_string(k + 1) + " (" + std::string(spec::names[k]) + ")" + where);
       const std::string sink(name_of<typename B::sink_type>());
       out.emplace_back(prefix + "/sink:" + sink, "the sink (" + sink + ")" + where);
     }
   }
   std::string uid_prefix_;  // a fan_out branch's: "<the fan-out's uid>/<branch>"
   std::string branch_;      // that branch's name
-  /// The runners of the keyed branches of a fan_out sink, launched with
-  /// this job (they own the stages their threads run).
-  std::vector<std::unique_ptr<job_runner_base>> tails_;
+  /// What one launch keeps alive until the next (or the runner's end):
+  /// the runners of the keyed branches of a fan_out sink, launched with this
+  /// job (they own the stages their threads run), and what the fan-out
+  /// instances are built from (their tails, a branch's spawner).
+  struct launch_holder {
+    std::vector<std::unique_ptr<job_runner_base>> tails;
+    std::vector<std::shared_ptr<void>> kept;
+  };
+  launch_holder launched_;
 
   /// The plan's segments of each keyed branch of a fan_out sink under
   /// parallelism P: from its first key_by on, as launch_branch_tail runs
@@ -436,18 +460,12 @@ class job_runner final : public job_runner_base {
   }
   template <class B>
   static void add_spec_segments(plan& p, std::size_t P, std::string_view branch) {
-    using Ds = std::remove_cvref_t<decltype(std::declval<const B&>().stages)>;
-    constexpr std::size_t n = std::tuple_size_v<Ds>;
-    static constexpr auto names = []<std::size_t... I>(std::index_sequence<I...>) {
-      return std::array<std::string_view, n>{name_of<std::tuple_element_t<I, Ds>>()...};
-    }(std::make_index_sequence<n>{});
-    static constexpr auto keyed = []<std::size_t... I>(std::index_sequence<I...>) {
-      return std::array<bool, n + 1>{is_key_by_v<std::tuple_element_t<I, Ds>>..., false};
-    }(std::make_index_sequence<n>{});
+    using spec = branch_spec<B>;
+    constexpr std::size_t n = spec::n;
+    constexpr const auto& names = spec::names;
+    constexpr const auto& keyed = spec::keyed;
     using S = typename B::sink_type;
-    std::size_t k = 0;
-    while (k < n && !keyed[k]) ++k;
-    for (std::size_t from = k + 1; from <= n;) {
+    for (std::size_t from = spec::first_key_by + 1; from <= n;) {
       std::size_t to = from;
       while (to < n && !keyed[to]) ++to;
       plan::segment s{plan::link::shuffle, plan::link::sink, P, from + 1, to + 1,
@@ -538,17 +556,16 @@ class job_runner final : public job_runner_base {
       sub->branch_ = job_.sink.template branch_name<I>();
       sub->uid_prefix_ = sink_uid() + "/" + sub->branch_;
       auto outs = sub->template launch_branch_tail<Env>(inputs, ctl, cfg, spawn);
-      tails_.push_back(std::move(sub));
+      launched_.tails.push_back(std::move(sub));
       return outs;
     }
   }
   template <class T>
   std::shared_ptr<T> keep(T t) {
     auto p = std::make_shared<T>(std::move(t));
-    kept_.push_back(p);
+    launched_.kept.push_back(p);
     return p;
   }
-  std::vector<std::shared_ptr<void>> kept_;  // the tails the fan-out instances are built from
 
  public:
 
