@@ -25,6 +25,7 @@
 #include <vector>
 
 #include <unistd.h>
+#include "checkpoint_wait.hpp"
 
 using namespace std::chrono_literals;
 
@@ -480,10 +481,7 @@ TEST_CASE("fan_out in a checkpointed context: stopped, then resumed, exactly", "
       spate::context ctx{spate::continuous{}, spate::parallelism{p1}, spate::max_rate{4000}, c};
       ctx.add(checkpointed_job(n, first));
       ctx.start();
-      const auto deadline = std::chrono::steady_clock::now() + 60s;
-      while (ctx.checkpoints()->completed() < 2 && std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(5ms);
-      REQUIRE(ctx.checkpoints()->completed() >= 2);
+      REQUIRE(spate_test::await_checkpoints(ctx, 2));
       ctx.stop(spate::stop_mode::graceful);  // a final checkpoint
       ctx.await_termination();
     }
@@ -540,10 +538,7 @@ TEST_CASE("fan_out: a keyed branch's state is checkpointed behind its own shuffl
       spate::context ctx{spate::continuous{}, spate::parallelism{p}, spate::max_rate{4000}, c};
       ctx.add(keyed_branch_job(n, all1, counts1));
       ctx.start();
-      const auto deadline = std::chrono::steady_clock::now() + 60s;
-      while (ctx.checkpoints()->completed() < 2 && std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(5ms);
-      REQUIRE(ctx.checkpoints()->completed() >= 2);
+      REQUIRE(spate_test::await_checkpoints(ctx, 2));
       ctx.stop(spate::stop_mode::graceful);
       ctx.await_termination();
     }

@@ -21,6 +21,7 @@
 #include <spate/spate.hpp>
 
 #include "support.hpp"
+#include "checkpoint_wait.hpp"
 
 using namespace std::chrono_literals;
 using Catch::Matchers::Contains;
@@ -58,10 +59,7 @@ void run_job_until_checkpoints(std::size_t at_least, Job job, Opts... opts) {
   spate::context ctx{opts...};
   ctx.add(std::move(job));
   ctx.start();
-  const auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (ctx.checkpoints()->completed() < at_least && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(5ms);
-  REQUIRE(ctx.checkpoints()->completed() >= at_least);
+  REQUIRE(spate_test::await_checkpoints(ctx, at_least));
   ctx.stop(spate::stop_mode::graceful);  // with checkpointing: stop with a final checkpoint
   ctx.await_termination();
 }
@@ -223,10 +221,7 @@ TEST_CASE("an immediate stop after checkpoints loses nothing: the restart replay
     spate::context ctx{spate::continuous{}, spate::parallelism{2}, spate::max_rate{4000}, c};
     ctx.add(counting_job(n, first));
     ctx.start();
-    const auto deadline = std::chrono::steady_clock::now() + 60s;
-    while (ctx.checkpoints()->completed() < 2 && std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(5ms);
-    REQUIRE(ctx.checkpoints()->completed() >= 2);
+    REQUIRE(spate_test::await_checkpoints(ctx, 2));
     ctx.stop(spate::stop_mode::immediate);  // as a crash: no final checkpoint
   }
   run_to_end(n, second, spate::continuous{}, spate::parallelism{2}, c);
@@ -464,9 +459,7 @@ TEST_CASE("savepoints: taken while running and at a stop, restored in a new fold
                        spate::checkpointing{.interval = 20ms, .folder = d.path() / "b", .restore_from = sp1}};
     ctx.add(counting_job(n, second));
     ctx.start();
-    const auto deadline = std::chrono::steady_clock::now() + 60s;
-    while (ctx.checkpoints()->completed() < 2 && std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(5ms);
+    REQUIRE(spate_test::await_checkpoints(ctx, 2));
     ctx.stop_with_savepoint(sp2);
   }
   {
@@ -509,10 +502,7 @@ TEST_CASE("a corrupted newest checkpoint: the job restores the one before, with 
     spate::context ctx{spate::continuous{}, spate::parallelism{2}, spate::max_rate{4000}, c};
     ctx.add(counting_job(n, first));
     ctx.start();
-    const auto deadline = std::chrono::steady_clock::now() + 60s;
-    while (ctx.checkpoints()->completed() < 3 && std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(5ms);
-    REQUIRE(ctx.checkpoints()->completed() >= 3);
+    REQUIRE(spate_test::await_checkpoints(ctx, 3));
     ctx.stop(spate::stop_mode::immediate);
   }
   // The newest checkpoint with a manifest: flip a byte of one of its state files.

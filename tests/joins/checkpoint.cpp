@@ -11,6 +11,7 @@
 #include <map>
 #include <thread>
 #include <vector>
+#include "checkpoint_wait.hpp"
 
 using namespace std::chrono_literals;
 using namespace joins_test;
@@ -42,10 +43,7 @@ TEST_CASE("connect + interval_join: a job stopped with a checkpoint resumes exac
       spate::context ctx{spate::continuous{}, spate::parallelism{p}, spate::max_rate{4000}, c};
       ctx.add(job(first));
       ctx.start();
-      const auto deadline = std::chrono::steady_clock::now() + 60s;
-      while (ctx.checkpoints()->completed() < 2 && std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(5ms);
-      REQUIRE(ctx.checkpoints()->completed() >= 2);
+      REQUIRE(spate_test::await_checkpoints(ctx, 2));
       ctx.stop(spate::stop_mode::graceful);
       ctx.await_termination();
     }
@@ -75,9 +73,11 @@ struct count_rules {
 }  // namespace
 
 TEST_CASE("connect + broadcast: every instance resumes the broadcast input where it stood", "[joins][checkpoint]") {
-  const std::uint64_t rules = 400;
+  // Enough input that the first run, throttled, is still reading rules
+  // after two checkpoints on a busy machine (the restart runs unthrottled).
+  const std::uint64_t rules = 20'000;
   auto bjob = [&](std::vector<std::int64_t>& out) {
-    return spate::connect(spate::generate([](std::uint64_t i) { return i; }, 2000),
+    return spate::connect(spate::generate([](std::uint64_t i) { return i; }, 20'000),
                           spate::broadcast(spate::generate([](std::uint64_t i) { return i; }, rules))) |
            spate::broadcast_process(count_rules{}) | spate::collect_into(out);
   };
@@ -90,10 +90,7 @@ TEST_CASE("connect + broadcast: every instance resumes the broadcast input where
       spate::context ctx{spate::continuous{}, spate::parallelism{p}, spate::max_rate{2000}, c};
       ctx.add(bjob(first));
       ctx.start();
-      const auto deadline = std::chrono::steady_clock::now() + 60s;
-      while (ctx.checkpoints()->completed() < 2 && std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(5ms);
-      REQUIRE(ctx.checkpoints()->completed() >= 2);
+      REQUIRE(spate_test::await_checkpoints(ctx, 2));
       ctx.stop(spate::stop_mode::graceful);
       ctx.await_termination();
     }

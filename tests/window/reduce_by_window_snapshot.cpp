@@ -26,6 +26,7 @@
 #include <spate/window.hpp>
 
 #include "laws.hpp"
+#include "checkpoint_wait.hpp"
 
 using namespace std::chrono_literals;
 using Catch::Matchers::Contains;
@@ -276,10 +277,7 @@ TEST_CASE("a micro-batch reduce_by_key_and_window job stopped with a checkpoint 
       spate::context ctx{spate::micro_batch{50ms}, spate::parallelism{p}, spate::max_rate{4000}, c};
       ctx.add(windowed_sums(n, first));
       ctx.start();
-      const auto deadline = std::chrono::steady_clock::now() + 60s;
-      while (ctx.checkpoints()->completed() < 2 && std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(5ms);
-      REQUIRE(ctx.checkpoints()->completed() >= 2);
+      REQUIRE(spate_test::await_checkpoints(ctx, 2));
       ctx.stop(spate::stop_mode::graceful);  // with a final checkpoint
       ctx.await_termination();
     }

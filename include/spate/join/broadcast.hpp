@@ -107,28 +107,21 @@ struct broadcast_process_stage : stage_tag {
     S state{};
     event_time watermark = min_watermark;
 
+    // The data side reads the broadcast state; the broadcast side may change it.
     template <bool Mutable>
-    struct context {
-      built* self;
-      std::int64_t ts;
-      std::conditional_t<Mutable, S&, const S&> broadcast_state() const noexcept { return self->state; }
-      event_time timestamp() const noexcept { return from_millis(ts); }
-      event_time current_watermark() const noexcept { return self->watermark; }
-      template <class Tag, class V>
-        requires is_output_tag_v<Tag>
-      void output(const Tag&, V&& v) const {
-        detail::emit_side<Tag>(self->down, self->label, std::forward<V>(v));
-      }
+    struct context : detail::input_context<Down> {
+      std::conditional_t<Mutable, S*, const S*> state;
+      std::conditional_t<Mutable, S&, const S&> broadcast_state() const noexcept { return *state; }
     };
 
     template <class E>
     bool push(E&& e) {
       detail::co_out<R, Down> o{&this->down};
       if (e.is_first()) {
-        const context<false> c{this, e.ts};
+        const context<false> c{{&this->down, label, e.ts, watermark}, &state};
         detail::call_user(label, [&](const auto& a) { fn.process_element(a, c, o); }, std::as_const(e.first()));
       } else {
-        context<true> c{this, e.ts};
+        context<true> c{{&this->down, label, e.ts, watermark}, &state};
         detail::call_user(label, [&](const auto& b) { fn.process_broadcast(b, c, o); }, std::as_const(e.second()));
       }
       return o.go;

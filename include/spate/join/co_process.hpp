@@ -177,24 +177,31 @@ concept co_process_function = requires(F& f, const E& e, Ctx& c, Out& o) {
   f.process2(e.second(), c, o);
 };
 
-// What an unkeyed co_process function sees.
+// What an unkeyed function of two inputs sees of its record: its event
+// time, the stage's watermark, and side outputs. co_process and
+// broadcast_process add what is theirs.
 template <class Down>
-struct co_context {
+struct input_context {
   Down* down;
   stage_label label;
   std::int64_t ts;
   event_time watermark;
-  std::size_t from;
   /// The record's event time (min_watermark when its input assigned none).
   event_time timestamp() const noexcept { return from_millis(ts); }
   event_time current_watermark() const noexcept { return watermark; }
-  /// 1 or 2: which input the record came from.
-  std::size_t side() const noexcept { return from; }
   template <class Tag, class V>
     requires is_output_tag_v<Tag>
-  void output(const Tag&, V&& v) {
+  void output(const Tag&, V&& v) const {
     detail::emit_side<Tag>(*down, label, std::forward<V>(v));
   }
+};
+
+// What an unkeyed co_process function sees.
+template <class Down>
+struct co_context : input_context<Down> {
+  std::size_t from;
+  /// 1 or 2: which input the record came from.
+  std::size_t side() const noexcept { return from; }
 };
 template <class R, class Down>
 struct co_out {
@@ -245,7 +252,7 @@ struct co_process_stage : stage_tag {
     event_time watermark = min_watermark;
     template <class E>
     bool push(E&& e) {
-      detail::co_context<Down> c{&this->down, label, e.ts, watermark, e.side()};
+      detail::co_context<Down> c{{&this->down, label, e.ts, watermark}, e.side()};
       detail::co_out<R, Down> o{&this->down};
       detail::call_user(label, [&](const E& x) {
         if (x.is_first()) fn.process1(x.first(), c, o);
