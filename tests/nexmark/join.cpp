@@ -4,55 +4,33 @@
 
 #include "queries_agg.hpp"
 #include "queries_join.hpp"
-#include "reference.hpp"
-#include "sources.hpp"
+#include "fixture.hpp"
 
 namespace {
-constexpr std::uint64_t n_events = 30'000;
-const nexmark::generator& gen() {
-  static const nexmark::generator g(ref::test_config());
-  return g;
-}
-const ref::streams& data() {
-  static const ref::streams s = ref::materialize(gen(), n_events);
-  return s;
-}
+using nexmark_test::data;
+using nexmark_test::gen;
+using nexmark_test::n_events;
 }  // namespace
 
 TEST_CASE("nexmark q3: category-10 auctions of sellers in OR, ID or CA") {
   const auto want = ref::texts(ref::q3(data()));
   REQUIRE(want.size() >= 10);
-  for (std::size_t p : {1, 2}) {
-    std::vector<nexmark::q3_row> got;
-    spate::run(nexmark::q3(nexmark::auctions(gen(), n_events), nexmark::persons(gen(), n_events)) |
-                   spate::collect_into(got),
-               spate::parallelism{p});
-    CHECK(ref::texts(got) == want);
-  }
+  nexmark_test::check_rows<nexmark::q3_row>(
+      [] { return nexmark::q3(nexmark::auctions(gen(), n_events), nexmark::persons(gen(), n_events)); }, want);
 }
 
 TEST_CASE("nexmark q20: bids with their auction, category 10") {
   const auto want = ref::texts(ref::q20(data()));
   REQUIRE(want.size() >= 100);
-  for (std::size_t p : {1, 2}) {
-    std::vector<nexmark::q20_row> got;
-    spate::run(nexmark::q20(nexmark::bids(gen(), n_events), nexmark::auctions(gen(), n_events)) |
-                   spate::collect_into(got),
-               spate::parallelism{p});
-    CHECK(ref::texts(got) == want);
-  }
+  nexmark_test::check_rows<nexmark::q20_row>(
+      [] { return nexmark::q20(nexmark::bids(gen(), n_events), nexmark::auctions(gen(), n_events)); }, want);
 }
 
 TEST_CASE("nexmark q9: the winning bid of every auction, when it closes") {
   const auto want = ref::texts(ref::q9(data()));
   REQUIRE(want.size() >= 100);
-  for (std::size_t p : {1, 2}) {
-    std::vector<nexmark::q9_row> got;
-    spate::run(nexmark::q9(nexmark::auctions(gen(), n_events), nexmark::bids(gen(), n_events)) |
-                   spate::collect_into(got),
-               spate::parallelism{p});
-    CHECK(ref::texts(got) == want);
-  }
+  nexmark_test::check_rows<nexmark::q9_row>(
+      [] { return nexmark::q9(nexmark::auctions(gen(), n_events), nexmark::bids(gen(), n_events)); }, want);
 }
 
 TEST_CASE("nexmark q4 and q6: averages of winning prices per category and per seller") {

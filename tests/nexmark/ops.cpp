@@ -5,19 +5,12 @@
 #include <set>
 
 #include "queries_ops.hpp"
-#include "reference.hpp"
-#include "sources.hpp"
+#include "fixture.hpp"
 
 namespace {
-constexpr std::uint64_t n_events = 30'000;
-const nexmark::generator& gen() {
-  static const nexmark::generator g(ref::test_config());
-  return g;
-}
-const ref::streams& data() {
-  static const ref::streams s = ref::materialize(gen(), n_events);
-  return s;
-}
+using nexmark_test::data;
+using nexmark_test::gen;
+using nexmark_test::n_events;
 
 // The twelve counts of q15 / q16 over some bids, from sets.
 std::array<std::int64_t, 12> counts_of(const std::vector<const nexmark::bid*>& bs) {

@@ -3,19 +3,12 @@
 #include <catch2/catch.hpp>
 
 #include "queries_window.hpp"
-#include "reference.hpp"
-#include "sources.hpp"
+#include "fixture.hpp"
 
 namespace {
-constexpr std::uint64_t n_events = 30'000;
-const nexmark::generator& gen() {
-  static const nexmark::generator g(ref::test_config());
-  return g;
-}
-const ref::streams& data() {
-  static const ref::streams s = ref::materialize(gen(), n_events);
-  return s;
-}
+using nexmark_test::data;
+using nexmark_test::gen;
+using nexmark_test::n_events;
 template <class Row, class Make>
 void check_bids_query(Make make, const std::vector<Row>& expected) {
   const auto want = ref::texts(expected);
@@ -51,13 +44,8 @@ TEST_CASE("nexmark q11: bids per bidder session") {
 TEST_CASE("nexmark q8: people who opened an auction in the window they registered in") {
   const auto want = ref::texts(ref::q8(data()));
   REQUIRE(want.size() >= 10);
-  for (std::size_t p : {1, 2}) {
-    std::vector<nexmark::q8_row> got;
-    spate::run(nexmark::q8(nexmark::persons(gen(), n_events), nexmark::auctions(gen(), n_events)) |
-                   spate::collect_into(got),
-               spate::parallelism{p});
-    CHECK(ref::texts(got) == want);
-  }
+  nexmark_test::check_rows<nexmark::q8_row>(
+      [] { return nexmark::q8(nexmark::persons(gen(), n_events), nexmark::auctions(gen(), n_events)); }, want);
 }
 
 TEST_CASE("nexmark q12: bids per bidder in processing-time windows count every bid once") {
