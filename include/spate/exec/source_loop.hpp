@@ -82,8 +82,12 @@ struct source_port {
   batch_info take_batch() {
     // Reported first: with one thread the batch completes inside on_batch_end.
     const std::uint64_t blocked_now = blocked_nanoseconds();
-    ctl->metrics.source_closed(batch, batch_time, batch_records, std::chrono::system_clock::now(), busy,
-                               std::chrono::nanoseconds(blocked_now - blocked_base));
+    const std::chrono::nanoseconds blocked(blocked_now - blocked_base);
+    // `busy` is timed around the driver's poll; a push that blocks outside
+    // it (a control event into a full queue) is pushing too, so the batch's
+    // work time is at least its blocked time.
+    ctl->metrics.source_closed(batch, batch_time, batch_records, std::chrono::system_clock::now(),
+                               std::max(busy, blocked), blocked);
     batch_info b{batch_time, batch};
     batch_records = 0;
     busy = {};
