@@ -16,18 +16,11 @@
 #include <vector>
 #include <thread>
 
+#include "eventually.hpp"
+
 using namespace std::chrono_literals;
 
-namespace {
-bool eventually(const std::function<bool()>& ok) {
-  const auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (ok()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return ok();
-}
-}  // namespace
+using spate_test::eventually;
 
 TEST_CASE("backpressure: a slow sink shows full queues, blocked producers and blocked sources") {
   spate::context ctx{spate::micro_batch{50ms}, spate::parallelism{2}, spate::queue_capacity{64}};

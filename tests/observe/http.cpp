@@ -12,18 +12,11 @@
 #include <string>
 #include <thread>
 
+#include "eventually.hpp"
+
 using namespace std::chrono_literals;
 
-namespace {
-bool eventually(const std::function<bool()>& ok) {
-  const auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (ok()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return ok();
-}
-}  // namespace
+using spate_test::eventually;
 
 TEST_CASE("http exporter: Prometheus text, JSON, the plan and the dashboard over a real GET") {
   spate::context ctx{spate::continuous{}, spate::parallelism{2}};

@@ -18,6 +18,8 @@
 #include <filesystem>
 #include <unistd.h>
 
+#include "eventually.hpp"
+
 using namespace std::chrono_literals;
 
 namespace {
@@ -37,14 +39,7 @@ struct temp_dir {
 };
 
 // Waits until `ok` holds (true) or a minute passed (false).
-bool eventually(const std::function<bool()>& ok) {
-  const auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (ok()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return ok();
-}
+using spate_test::eventually;
 
 std::vector<int> numbers(int n) {
   std::vector<int> v;
