@@ -312,9 +312,9 @@ class merger {
     for (std::size_t i = 0; i < inputs; ++i)
       queues_.emplace_back(std::make_unique<channel<Data>>(block_slots<Data>(capacity), &bell_, abort));
   }
-  ~merger() {
-    if (cell_) cell_->fill.store(0, std::memory_order_relaxed);  // a restart's old queues hold nothing
-  }
+  // No write to cell_ when destroyed: the registry that owns it may be gone
+  // by then (ThreadSanitizer saw a use after free). A restart's new merger
+  // joins the same boundary and publishes its own fill on its first turn.
   /// Events per block its producers should send.
   std::size_t block_limit() const { return limit_; }
   /// The stage this merger feeds (1-based; the sink: stage_count + 1): its
@@ -380,6 +380,7 @@ class merger {
         }
       }
       if (v.all_ended()) {
+        if (cell_) publish_fill();  // drained: what the boundary shows once the job ended
         down.on_end();
         return;
       }
