@@ -78,6 +78,14 @@ inline std::string progress_text(std::uint64_t records, std::uint64_t bytes, std
   return line;
 }
 
+/// Whether a progress line as asked may show at all: never shows nothing,
+/// automatic only on a terminal (one isatty call).
+inline bool progress_may_show(const progress_line& o) {
+  if (o.show == progress_line::when::never) return false;
+  if (o.show == progress_line::when::always) return true;
+  return ::isatty(::fileno(o.to ? o.to : stderr)) == 1;
+}
+
 /// Prints the line from its own thread until finish().
 class progress_reporter {
  public:
@@ -104,6 +112,19 @@ class progress_reporter {
     cv_.notify_all();
     if (thread_.joinable()) thread_.join();
     if (shown_ || o_.show == progress_line::when::always) print(true);
+    if (terminal_ && shown_) std::fputc('\n', to_);
+    std::fflush(to_);
+  }
+  /// Stops the line where it stands (the work failed): no finished line,
+  /// a newline after what a terminal shows.
+  void abandon() {
+    {
+      std::lock_guard lock(m_);
+      if (!active_ || finished_) return;
+      finished_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
     if (terminal_ && shown_) std::fputc('\n', to_);
     std::fflush(to_);
   }

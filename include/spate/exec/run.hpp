@@ -5,6 +5,10 @@
 //   run_batch(job)      the bounded input as one batch (Flink's batch mode,
 //                       one Spark micro-batch): keyed aggregations emit the
 //                       final value per key once, at the end
+//   run(job, progress_line{...}), run_batch(job, progress_line{...})
+//                       the same, with the progress line as asked (by
+//                       default: on stderr when it is a terminal and the
+//                       source is a file, whose size says how far it is)
 //   run_unfused(job), run_batch_unfused(job)
 //                       the same through virtual calls between stages, for
 //                       comparison (fused == unfused is a law the tests check)
@@ -14,6 +18,7 @@
 #include "../fuse/build.hpp"
 #include "../fuse/unfused.hpp"
 #include "../io/source.hpp"
+#include "progress.hpp"
 
 namespace spate {
 
@@ -38,17 +43,55 @@ struct whole_input_batch {
   }
 };
 
+// A file's driver (io/text_file.hpp) knows its size and where it reads:
+// polled in chunks, its progress goes to a registry of its own that the
+// progress line reads (the other sources drain in one loop, as before).
+template <class Drv>
+concept sized_driver = requires(Drv& d) {
+  d.size_at_open;
+  d.lines.offset();
+  d.poll(std::size_t{1});
+};
+template <class Drv>
+void drain_showing_progress(Drv& d, const progress_line& shown) {
+  exec::stage_registry reg;
+  exec::stage_cell* cell = reg.join(0, 0);
+  exec::progress_reporter line(reg, shown, true);
+  const auto first = static_cast<std::uint64_t>(d.lines.offset());
+  std::uint64_t records = 0;
+  try {
+    for (;;) {
+      const poll_result r = d.poll(std::size_t(1) << 16);
+      records += r.records;
+      const auto at = static_cast<std::uint64_t>(d.lines.offset());
+      cell->in.store(records, std::memory_order_relaxed);
+      cell->bytes_read.store(at - std::min(at, first), std::memory_order_relaxed);
+      cell->bytes_total.store(static_cast<std::uint64_t>(d.size_at_open), std::memory_order_relaxed);
+      if (r.finished()) break;
+    }
+  } catch (...) {
+    line.abandon();  // the line as it stood, not a finished one
+    throw;
+  }
+  line.finish();
+}
 template <class Env, class J, class Head>
-void drive(Env& env, const J& j, Head& head) {
+void drive(Env& env, const J& j, Head& head, const progress_line& shown) {
+  auto go = [&](auto& target) {
+    auto d = j.source.open(env, shard{}, target);
+    if constexpr (sized_driver<decltype(d)>)
+      if (exec::progress_may_show(shown)) return drain_showing_progress(d, shown);
+    d.drain();
+  };
   if constexpr (Env::mode == emit_mode::compacted) {
     whole_input_batch<Head> batch{&head};
-    j.source.open(env, shard{}, batch).drain();
+    go(batch);
   } else {
-    j.source.open(env, shard{}, head).drain();
+    go(head);
   }
 }
 template <class Env, class J>
-void run_fused(const J& j) {
+void run_fused(const J& j, const progress_line& shown = {}) {
   Env env;
   auto head = fuse::build(env, j);
   counter_registry counters;
@@ -60,7 +103,7 @@ void run_fused(const J& j) {
     else uid = !j.pins.sink.empty() ? j.pins.sink : "j0.sink:" + std::string(where.name);
     return runtime_context{0, 1, 0, where, std::move(uid), &counters};
   }};
-  drive(env, j, head);
+  drive(env, j, head, shown);
   functions.close();
 }
 template <class Env, class J>
@@ -69,7 +112,7 @@ void run_virtual(const J& j) {
   auto chain = fuse::build_unfused(env, j);
   using Flow = flow<typename std::remove_cvref_t<J>::source_type::value_type>;
   fuse::node_ref<Flow> head{chain.get()};
-  drive(env, j, head);
+  drive(env, j, head, progress_line{.show = progress_line::when::never});
 }
 }  // namespace detail
 
@@ -77,6 +120,10 @@ template <Job J>
 void run(const J& j) { detail::run_fused<rolling_env>(j); }
 template <Job J>
 void run_batch(const J& j) { detail::run_fused<compacted_env>(j); }
+template <Job J>
+void run(const J& j, const progress_line& shown) { detail::run_fused<rolling_env>(j, shown); }
+template <Job J>
+void run_batch(const J& j, const progress_line& shown) { detail::run_fused<compacted_env>(j, shown); }
 template <Job J>
 void run_unfused(const J& j) { detail::run_virtual<rolling_env>(j); }
 template <Job J>
