@@ -104,13 +104,7 @@ class progress_reporter {
 
   /// The last line, then a newline (once; no-op when nothing was shown).
   void finish() {
-    {
-      std::lock_guard lock(m_);
-      if (!active_ || finished_) return;
-      finished_ = true;
-    }
-    cv_.notify_all();
-    if (thread_.joinable()) thread_.join();
+    if (!stop_thread()) return;
     if (shown_ || o_.show == progress_line::when::always) print(true);
     if (terminal_ && shown_) std::fputc('\n', to_);
     std::fflush(to_);
@@ -118,18 +112,23 @@ class progress_reporter {
   /// Stops the line where it stands (the work failed): no finished line,
   /// a newline after what a terminal shows.
   void abandon() {
-    {
-      std::lock_guard lock(m_);
-      if (!active_ || finished_) return;
-      finished_ = true;
-    }
-    cv_.notify_all();
-    if (thread_.joinable()) thread_.join();
+    if (!stop_thread()) return;
     if (terminal_ && shown_) std::fputc('\n', to_);
     std::fflush(to_);
   }
 
  private:
+  // Ends the printing thread; false when it never ran or was ended before.
+  bool stop_thread() {
+    {
+      std::lock_guard lock(m_);
+      if (!active_ || finished_) return false;
+      finished_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    return true;
+  }
   void loop() {
     std::unique_lock lock(m_);
     while (!cv_.wait_for(lock, o_.every, [&] { return finished_; })) {
