@@ -43,15 +43,9 @@ struct whole_input_batch {
   }
 };
 
-// A file's driver (io/text_file.hpp) knows its size and where it reads:
-// polled in chunks, its progress goes to a registry of its own that the
-// progress line reads (the other sources drain in one loop, as before).
-template <class Drv>
-concept sized_driver = requires(Drv& d) {
-  d.size_at_open;
-  d.lines.offset();
-  d.poll(std::size_t{1});
-};
+// A sized driver (a file's) is polled in chunks when the progress line may
+// show; what it read goes to a registry of its own that the line reads (the
+// other sources, and every source when no line can show, drain in one loop).
 template <class Drv>
 void drain_showing_progress(Drv& d, const progress_line& shown) {
   exec::stage_registry reg;

@@ -174,7 +174,7 @@ struct source_meter {
   bool has_first_offset = false;
   template <class Drv>
   void start(const Drv& drv) {
-    if constexpr (requires { drv.size_at_open; drv.lines.offset(); })
+    if constexpr (sized_driver<Drv>)
       if (cell) {
         first_offset = static_cast<std::uint64_t>(drv.lines.offset());
         has_first_offset = true;
@@ -186,7 +186,7 @@ struct source_meter {
     records += n;
     cell->in.store(records, std::memory_order_relaxed);
     // A file's driver (io/text_file.hpp) knows its size and where it reads.
-    if constexpr (requires { drv.size_at_open; drv.lines.offset(); }) {
+    if constexpr (sized_driver<Drv>) {
       const auto at = static_cast<std::uint64_t>(drv.lines.offset());
       if (!has_first_offset) {
         first_offset = at;

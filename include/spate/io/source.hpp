@@ -33,6 +33,15 @@ struct poll_result {
   bool finished() const noexcept { return status == poll_status::ended || status == poll_status::stopped; }
 };
 
+/// A driver that knows how large its input was when opened and where it
+/// reads (a file's, io/text_file.hpp): the progress line and the metrics
+/// report bytes read of that size.
+template <class Drv>
+concept sized_driver = requires(const Drv& d) {
+  d.size_at_open;
+  d.lines.offset();
+};
+
 /// Shared driver logic: end of input is signalled once, and drain() is poll()
 /// until finished, for sources without a faster loop of their own.
 ///
