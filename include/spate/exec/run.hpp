@@ -57,10 +57,8 @@ void drain_showing_progress(Drv& d, const progress_line& shown) {
     for (;;) {
       const poll_result r = d.poll(std::size_t(1) << 16);
       records += r.records;
-      const auto at = static_cast<std::uint64_t>(d.lines.offset());
       cell->in.store(records, std::memory_order_relaxed);
-      cell->bytes_read.store(at - std::min(at, first), std::memory_order_relaxed);
-      cell->bytes_total.store(static_cast<std::uint64_t>(d.size_at_open), std::memory_order_relaxed);
+      cell->publish_read(first, static_cast<std::uint64_t>(d.lines.offset()), static_cast<std::uint64_t>(d.size_at_open));
       if (r.finished()) break;
     }
   } catch (...) {

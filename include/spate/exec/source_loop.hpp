@@ -192,8 +192,7 @@ struct source_meter {
         first_offset = at;
         has_first_offset = true;
       }
-      cell->bytes_read.store(at - std::min(at, first_offset), std::memory_order_relaxed);
-      cell->bytes_total.store(static_cast<std::uint64_t>(drv.size_at_open), std::memory_order_relaxed);
+      cell->publish_read(first_offset, at, static_cast<std::uint64_t>(drv.size_at_open));
     }
     if constexpr (requires { *head.head; })
       publish_chain(*head.head);

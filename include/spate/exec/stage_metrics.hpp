@@ -32,6 +32,12 @@ struct alignas(64) stage_cell {
   /// bytes read by this shard, and the input's size.
   std::atomic<std::uint64_t> bytes_read{0};
   std::atomic<std::uint64_t> bytes_total{0};
+  /// A source shard reading input of a known size (a file): byte `at` of
+  /// `size`, from byte `first` where the shard started.
+  void publish_read(std::uint64_t first, std::uint64_t at, std::uint64_t size) noexcept {
+    bytes_read.store(at - std::min(at, first), std::memory_order_relaxed);
+    bytes_total.store(size, std::memory_order_relaxed);
+  }
   /// The owner's 32-bit count (fused/build.hpp's metered) folded into `in`.
   void publish(std::uint32_t count) noexcept {
     total_ += static_cast<std::uint32_t>(count - low_);
