@@ -393,6 +393,7 @@ class context {
       exec::add_boundary_metrics(m.boundaries, p, boundaries);
     }
     exec::add_branch_metrics(m.stages, stage_registry_, readings, m.taken_ms);
+    exec::add_partition_metrics(m.partitions, stage_registry_.read_partitions());
     {
       std::lock_guard lock(m_);
       m.restarts = restarts_;

@@ -4,10 +4,12 @@
 //   per stage     records in and out (summed over instances), instances, the
 //                 watermark (least over instances) and its lag behind the
 //                 wall clock; position 0 is the source, stage_count + 1 the sink
+//   partitions    each Kafka partition a source reads: offset, high watermark, lag
 //   batches       the latest completed micro-batches (exec/metrics.hpp)
 //   checkpoints   completed, aborted, the last one's duration and size
 //   counters      the rich functions' counters by "<uid>/<name>"
 // Rates are differences of two snapshots over their `taken_ms`.
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -55,10 +57,25 @@ struct boundary_metrics {
   std::chrono::nanoseconds consumer_waiting{0};  ///< consumers waiting on empty queues, summed (starved)
 };
 
+/// One Kafka partition a source of job `job` reads (io/kafka/source.hpp):
+/// the next offset it will read and how far it is behind the partition's
+/// high watermark, as its consumer last saw it (Flink's records-lag).
+struct partition_metrics {
+  std::size_t job = 0;
+  std::string topic;
+  std::int32_t partition = 0;
+  std::optional<std::int64_t> offset;          ///< the next offset to read
+  std::optional<std::int64_t> high_watermark;  ///< the offset the next record written will get
+  /// high_watermark - offset, at least 0. In offsets: a transaction's commit
+  /// markers count until the partition's end is reached.
+  std::optional<std::int64_t> lag;
+};
+
 struct metrics_snapshot {
   std::int64_t taken_ms = 0;  ///< wall clock, ms since the epoch
   std::vector<stage_metrics> stages{};
   std::vector<boundary_metrics> boundaries{};
+  std::vector<partition_metrics> partitions{};  ///< Kafka sources' partitions, by job, topic, partition
   std::vector<batch_metrics> batches{};  ///< the latest (up to 1000), oldest first
   std::uint64_t batches_completed = 0;
   checkpoint_metrics checkpoints{};
@@ -150,6 +167,21 @@ inline void add_branch_metrics(std::vector<stage_metrics>& out, const stage_regi
     if (m.branch.empty() || m.is_sink) continue;
     for (const auto& n : out)
       if (n.job == m.job && n.branch == m.branch && n.position == m.position + 1) m.records_out = n.records_in;
+  }
+}
+
+/// The Kafka partitions the sources read.
+inline void add_partition_metrics(std::vector<partition_metrics>& out,
+                                  const std::vector<stage_registry::partition_reading>& readings) {
+  for (const auto& r : readings) {
+    partition_metrics m;
+    m.job = r.job;
+    m.topic = r.topic;
+    m.partition = r.partition;
+    if (r.offset >= 0) m.offset = r.offset;
+    if (r.high_watermark >= 0) m.high_watermark = r.high_watermark;
+    if (m.offset && m.high_watermark) m.lag = std::max<std::int64_t>(0, *m.high_watermark - *m.offset);
+    out.push_back(std::move(m));
   }
 }
 

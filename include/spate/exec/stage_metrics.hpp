@@ -15,6 +15,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -50,6 +51,16 @@ struct alignas(64) stage_cell {
   std::uint32_t low_ = 0;
 };
 
+/// One Kafka partition a source shard reads (io/kafka/source.hpp): the next
+/// offset it will push and the partition's high watermark as the consumer
+/// last saw it (librdkafka's cached figure, updated by each fetch). Gauges,
+/// written by the shard that reads the partition, read by any.
+struct alignas(64) partition_cell {
+  static constexpr std::int64_t unknown = -1;
+  std::atomic<std::int64_t> offset{unknown};
+  std::atomic<std::int64_t> high_watermark{unknown};
+};
+
 /// Every stage cell of a context's jobs; cells live as long as the context
 /// (a restart adds instances, so counts stay increment-only across it).
 class stage_registry {
@@ -73,6 +84,32 @@ class stage_registry {
     boundary_index_[{job, position}].push_back(c);
     return c;
   }
+  /// The cell of partition `partition` of `topic` read by a source of job
+  /// `job`: one per partition, so a restart (or a partition moving to
+  /// another shard) goes on writing the same gauge.
+  partition_cell* join_partition(std::size_t job, const std::string& topic, std::int32_t partition) {
+    std::lock_guard lock(m_);
+    auto [it, added] = partition_index_.try_emplace(partition_key{job, topic, partition}, nullptr);
+    if (added) it->second = &partition_cells_.emplace_back();
+    return it->second;
+  }
+  struct partition_reading {
+    std::size_t job = 0;
+    std::string topic;
+    std::int32_t partition = 0;
+    std::int64_t offset = partition_cell::unknown, high_watermark = partition_cell::unknown;
+  };
+  /// Every partition's figures, by job, topic and partition.
+  std::vector<partition_reading> read_partitions() const {
+    std::lock_guard lock(m_);
+    std::vector<partition_reading> out;
+    out.reserve(partition_index_.size());
+    for (const auto& [key, c] : partition_index_)
+      out.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), c->offset.load(std::memory_order_relaxed),
+                     c->high_watermark.load(std::memory_order_relaxed)});
+    return out;
+  }
+
   /// A fan_out branch run behind its shuffle (job_runner's
   /// launch_branch_tail) meters its stages under an id of its own, so that
   /// its positions do not add to the job's: the same id for the same job and
@@ -156,6 +193,9 @@ class stage_registry {
   mutable std::mutex m_;
   std::deque<stage_cell> cells_;  // stable addresses
   std::deque<boundary_cell> boundary_cells_;
+  std::deque<partition_cell> partition_cells_;
+  using partition_key = std::tuple<std::size_t, std::string, std::int32_t>;
+  std::map<partition_key, partition_cell*> partition_index_;
   std::vector<branch_info> branches_;
   std::map<std::pair<std::size_t, std::size_t>, std::vector<const boundary_cell*>> boundary_index_;
   std::map<std::pair<std::size_t, std::size_t>, std::vector<const stage_cell*>> index_;

@@ -3,8 +3,9 @@
 // at "/" by observe/http_exporter.hpp. It reads /plan.json once and
 // /metrics.json every second, and shows the plan as a graph (segments as
 // columns of fused stages, dashed boundaries between them), each stage's
-// rate, records and watermark lag, and the micro-batch and checkpoint
-// history as small plots. Stage boxes carry data-* attributes (name,
+// rate, records and watermark lag, the Kafka partitions' lag (a table and
+// its sum over time), and the micro-batch and checkpoint history as small
+// plots. Stage boxes carry data-* attributes (name,
 // records_in, rate) that the browser test reads.
 #include <string_view>
 
@@ -30,13 +31,15 @@ table{border-collapse:collapse} td,th{padding:2px 8px;text-align:right;font-fami
 <div id="plan"></div>
 <h2>Micro-batches <span class="muted">work time (Spark's processing time), records and source blocked time per batch</span></h2>
 <svg id="batches" width="600" height="90"></svg>
+<div id="kafka" style="display:none"><h2>Kafka partitions <span class="muted">records behind the high watermark, summed over partitions, over time</span></h2>
+<svg id="kafka_lag" width="600" height="60"></svg><table id="partitions"></table></div>
 <h2>Checkpoints <span class="muted">duration (ms) and size (bytes)</span></h2>
 <svg id="checkpoints" width="600" height="90"></svg>
 <div id="checkpoint_last" class="muted"></div>
 <h2>Counters</h2><table id="counters"></table>
 <script>
 "use strict";
-let plan = null, prev = null, rates = {};
+let plan = null, prev = null, rates = {}, lag_history = [];
 const el = (tag, cls, text) => { const e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined) e.textContent = text; return e; };
 const fmt = x => x >= 1e9 ? (x / 1e9).toFixed(2) + "G" : x >= 1e6 ? (x / 1e6).toFixed(2) + "M" : x >= 1e3 ? (x / 1e3).toFixed(1) + "k" : String(Math.round(x));
 function drawPlan() {
@@ -97,7 +100,28 @@ function update(m) {
       text += ", queue " + Math.round(100 * q.fill / q.capacity) + "%" + (blocked > 0 ? ", blocked " + Math.round(100 * blocked) + "%" : "");
       d.style.background = q.fill >= q.capacity / 2 ? "#fbe3e3" : "";
     }
+    const parts = (m.partitions || []).filter(p => p.job === s.job);
+    if (s.position === 0 && parts.some(p => p.lag !== null)) {
+      const lag = parts.reduce((a, p) => a + (p.lag || 0), 0);
+      d.dataset.kafka_lag = lag;
+      text += ", kafka lag " + fmt(lag);
+    }
     d.querySelector(".rate").textContent = text;
+  }
+  const parts = m.partitions || [];
+  document.getElementById("kafka").style.display = parts.length ? "" : "none";
+  if (parts.length) {
+    lag_history.push(parts.reduce((a, p) => a + (p.lag || 0), 0));
+    if (lag_history.length > 120) lag_history.shift();
+    const ks = document.getElementById("kafka_lag"); ks.textContent = "";
+    plot(ks, lag_history, "#c33", 12);
+    const pt = document.getElementById("partitions"); pt.textContent = "";
+    const head = el("tr"); for (const h of ["job", "topic", "partition", "offset", "high watermark", "lag"]) head.appendChild(el("th", "", h)); pt.appendChild(head);
+    for (const p of parts) {
+      const r = el("tr");
+      for (const v of [p.job, p.topic, p.partition, p.offset, p.high_watermark, p.lag]) r.appendChild(el("td", "", v === null ? "–" : String(v)));
+      pt.appendChild(r);
+    }
   }
   const bs = document.getElementById("batches"); bs.textContent = "";
   plot(bs, m.batches.map(b => b.work_us / 1000), "#c33", 12);

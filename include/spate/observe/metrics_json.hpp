@@ -1,6 +1,6 @@
 #pragma once
 // A metrics snapshot as JSON (what /metrics.json serves; the dashboard reads
-// it): {"taken_ms", "stages": [...], "batches": [...], "checkpoints": {...},
+// it): {"taken_ms", "stages": [...], "boundaries": [...], "partitions": [...], "batches": [...], "checkpoints": {...},
 // "counters": {...}, "restarts"}. Field names follow the C++ members.
 #include <string>
 
@@ -33,6 +33,15 @@ inline std::string metrics_json(const metrics_snapshot& m, std::size_t max_batch
            ",\"queue_capacity\":" + number(b.queue_capacity) + ",\"producer_blocked_us\":" +
            number(static_cast<std::int64_t>(b.producer_blocked.count() / 1000)) + ",\"consumer_waiting_us\":" +
            number(static_cast<std::int64_t>(b.consumer_waiting.count() / 1000)) + "}";
+  }
+  out += "],\"partitions\":[";
+  auto optional_number = [](const std::optional<std::int64_t>& v) { return v ? number(*v) : std::string("null"); };
+  for (std::size_t i = 0; i < m.partitions.size(); ++i) {
+    const auto& p = m.partitions[i];
+    if (i) out += ',';
+    out += "{\"job\":" + std::to_string(p.job) + ",\"topic\":" + quote(p.topic) +
+           ",\"partition\":" + std::to_string(p.partition) + ",\"offset\":" + optional_number(p.offset) +
+           ",\"high_watermark\":" + optional_number(p.high_watermark) + ",\"lag\":" + optional_number(p.lag) + "}";
   }
   out += "],\"batches_completed\":" + number(m.batches_completed) + ",\"batches\":[";
   const std::size_t from = m.batches.size() > max_batches ? m.batches.size() - max_batches : 0;

@@ -91,6 +91,23 @@ inline std::string prometheus_text(const metrics_snapshot& m) {
                   "Time the stage's consumers spent waiting on empty queues.",
                   [&](const boundary_metrics& b) { return ns_seconds(b.consumer_waiting); });
 
+  auto partition_family = [&](std::string_view name, std::string_view help, auto field) {
+    bool any = false;
+    for (const auto& p : m.partitions) any = any || (p.*field).has_value();
+    if (!any) return;
+    family(out, name, "gauge", help);
+    for (const auto& p : m.partitions)
+      if ((p.*field).has_value())
+        out += std::string(name) + "{job=\"" + std::to_string(p.job) + "\",topic=\"" + detail::label_value(p.topic) +
+               "\",partition=\"" + std::to_string(p.partition) + "\"} " + std::to_string(*(p.*field)) + '\n';
+  };
+  partition_family("spate_kafka_partition_offset", "The next offset a Kafka source reads from the partition.",
+                   &partition_metrics::offset);
+  partition_family("spate_kafka_partition_high_watermark", "The partition's high watermark as its consumer last saw it.",
+                   &partition_metrics::high_watermark);
+  partition_family("spate_kafka_partition_lag_records", "High watermark minus offset: records not read yet.",
+                   &partition_metrics::lag);
+
   family(out, "spate_batches_completed_total", "counter", "Micro-batches completed.");
   out += "spate_batches_completed_total " + std::to_string(m.batches_completed) + '\n';
   if (!m.batches.empty()) {

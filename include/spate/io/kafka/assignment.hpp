@@ -32,6 +32,10 @@
 #include "rate_limit.hpp"
 #include "source_settings.hpp"
 
+namespace spate::exec {
+struct partition_cell;  // exec/stage_metrics.hpp
+}
+
 namespace spate::kafka::detail {
 
 inline std::uint32_t topic_hash(std::string_view s) {
@@ -57,6 +61,8 @@ struct partition_state {
   bool has_ts = false;            // event time: the largest record timestamp so far
   std::int64_t max_ts = 0;
   partition_rate rate;
+  std::int64_t high_at_open = -1;         // the high watermark when assigned
+  exec::partition_cell* meter = nullptr;  // its figures in the context's metrics (source.hpp), if any
 
   partition_state() = default;
   partition_state(partition_state&&) = default;  // moved, never copied: it owns held messages
@@ -298,6 +304,7 @@ class assignment {
       p.topic = tps[i].topic;
       p.partition = tps[i].partition;
       p.next = std::clamp(start_at[i], lo[i], hi[i]);
+      p.high_at_open = hi[i];
       p.rate.tokens = tokens_;
       if (s_.bounded) {
         p.end = hi[i];

@@ -30,6 +30,7 @@
 #include "../../core/time.hpp"
 #include "../source.hpp"
 #include "../../exec/barriers.hpp"
+#include "../../exec/stage_metrics.hpp"
 #include "assignment.hpp"
 #include "config.hpp"
 #include "consumer.hpp"
@@ -185,13 +186,14 @@ struct source_t : source_tag {
 
     poll_result poll(std::size_t max) {
       if (this->done) return {0, poll_status::ended};
-      struct count_records {  // one atomic add per poll, not per record
+      struct after_poll {  // one atomic add per poll, not per record; the partitions' gauges every 50 ms
         driver* d;
-        ~count_records() {
+        ~after_poll() {
           if (d->pushed_) d->stats->records.fetch_add(d->pushed_, std::memory_order_relaxed);
           d->pushed_ = 0;
+          if (d->registry_) d->publish_partitions(false);
         }
-      } counting{this};
+      } publishing{this};
       auto& r = *st;
       if (r.s.stop_flag && r.s.stop_flag->load(std::memory_order_relaxed)) return end(0, false);
       if (r.parts.all_done()) return end(0, false);
@@ -241,14 +243,47 @@ struct source_t : source_tag {
       this->finish(0, true);
     }
 
+    /// Under a context's metrics (exec/stage_metrics.hpp): job `job`'s
+    /// source reports each partition's offset and high watermark there.
+    void meter_partitions(exec::stage_registry* reg, std::size_t job) {
+      registry_ = reg;
+      job_ = job;
+      if (reg) publish_partitions(true);
+    }
+
    private:
     bool stopped_ = false;
     bool idle_announced_ = false;
     std::int64_t pushed_ = 0;
+    exec::stage_registry* registry_ = nullptr;
+    std::size_t job_ = 0;
+    std::chrono::steady_clock::time_point next_publish_{};
 
     poll_result end(std::size_t n, bool stopped) {
       if (!this->done) st->flush_dead_letters();
+      if (registry_ && !this->done) publish_partitions(true);
       return this->finish(n, stopped);
+    }
+
+    // Each partition's next offset (the one a checkpoint would store) and
+    // its high watermark from librdkafka's cache (no request to the broker;
+    // updated by each fetch; before the first, the one seen when assigned). The lag is high watermark - offset,
+    // counted in offsets: a transaction's markers count, until the
+    // partition's end is reached and the offset moves past them.
+    void publish_partitions(bool now) {
+      const auto t = std::chrono::steady_clock::now();
+      if (!now && t < next_publish_) return;
+      next_publish_ = t + std::chrono::milliseconds(50);
+      auto& r = *st;
+      for (auto& p : r.parts.parts()) {
+        if (!p.meter) p.meter = registry_->join_partition(job_, p.topic, p.partition);
+        p.meter->offset.store(p.rate.held.empty() ? p.next : p.rate.held.front()->offset, std::memory_order_relaxed);
+        std::int64_t low = RD_KAFKA_OFFSET_INVALID, high = RD_KAFKA_OFFSET_INVALID;
+        if (rd_kafka_get_watermark_offsets(r.c.native(), p.topic.c_str(), p.partition, &low, &high) !=
+            RD_KAFKA_RESP_ERR_NO_ERROR)
+          high = RD_KAFKA_OFFSET_INVALID;
+        p.meter->high_watermark.store(std::max(high, p.high_at_open), std::memory_order_relaxed);
+      }
     }
 
     void handle(detail::message_ptr m, std::size_t& n) {
@@ -391,6 +426,7 @@ struct source_t : source_tag {
     d.st = std::make_unique<detail::source_reader>(settings, sh);
     d.deser = deser;
     d.stats = stats;
+    if (auto& scope = exec::current_metering(); scope.stages) d.meter_partitions(scope.stages, scope.job);
     return d;
   }
 };
