@@ -5,6 +5,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <thread>
+
 #include <algorithm>
 #include <cstdint>
 #include <optional>
@@ -237,4 +240,23 @@ TEST_CASE("valve: an ended input releases what waited for it; all idle stands st
   CHECK(v.end(0, out));
   CHECK(out.watermarks.back() == max_watermark);
   CHECK(v.all_ended());
+}
+
+TEST_CASE("valve: the last barrier's alignment time runs from its first input to its last") {
+  recorder out;
+  spate::valve one(1), two(2);
+  one.barrier(0, 1, out);
+  CHECK(out.barriers.size() == 1);  // one input: nothing to wait for
+  two.barrier(0, 1, out);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  CHECK(out.barriers.size() == 1);  // held
+  two.barrier(1, 1, out);
+  REQUIRE(out.barriers.size() == 2);
+  CHECK(two.last_alignment() >= std::chrono::milliseconds(20));
+  // The next one: input 1 first this time.
+  two.barrier(1, 2, out);
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  two.barrier(0, 2, out);
+  CHECK(out.barriers.back() == 2);
+  CHECK(two.last_alignment() >= std::chrono::milliseconds(5));
 }

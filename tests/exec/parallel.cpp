@@ -14,6 +14,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <unordered_map>
 #include <utility>
@@ -213,6 +214,38 @@ TEST_CASE("merger: batch ends are aligned, records stay in their batch", "[paral
   // Channel 0 stops at its batch end until channel 1 delivers its own.
   const std::string max = "wm" + std::to_string(spate::to_millis(spate::max_watermark));
   CHECK(out == std::vector<std::string>{"1", "10", "11", "batch0", "12", "2", "batch1", "13", max, "end"});
+}
+
+TEST_CASE("merger: how long a barrier waited to align reaches the checkpoint log before the barrier goes on",
+          "[parallel][checkpoint]") {
+  spate::exec::control ctl;
+  spate::exec::merger<int> m(2, 16, &ctl.abort);
+  spate::exec::checkpoint_log log;
+  struct barrier_down : trace_down {
+    spate::exec::checkpoint_log* log = nullptr;
+    std::chrono::microseconds seen{-1};
+    void on_barrier(spate::checkpoint_id n) {  // as the last acknowledgement would: completes it
+      log->completed(n, 0);
+      seen = log->read().last->alignment;
+    }
+  };
+  std::vector<std::string> out;
+  barrier_down d{{&out}, &log};
+  const ev barrier1(std::in_place_index<0>, ce{ce::kind::barrier, 0, 1});
+  send(m.input(0), {barrier1});
+  std::thread consumer([&] {
+    spate::exec::current_metering().checkpoints = &log;
+    m.run(d, ctl, 10ms);
+  });
+  // Channel 0's barrier was read once its block is gone; channel 1's comes
+  // 30 ms later, so the alignment took at least that.
+  while (!m.input(0)->empty()) std::this_thread::sleep_for(1ms);
+  std::this_thread::sleep_for(30ms);
+  send(m.input(1), {rec(7), barrier1, end()});
+  send(m.input(0), {end()});
+  consumer.join();
+  CHECK(d.seen >= 30ms);
+  CHECK(log.read().completed == 1);
 }
 
 TEST_CASE("watermarks through a shuffle arrive in order", "[parallel][watermark]") {

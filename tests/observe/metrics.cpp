@@ -4,6 +4,8 @@
 // with a generous budget.
 #include <catch2/catch.hpp>
 
+#include <spate/observe/metrics_json.hpp>
+#include <spate/observe/prometheus.hpp>
 #include <spate/spate.hpp>
 
 #include <chrono>
@@ -182,6 +184,12 @@ TEST_CASE("metrics: checkpoints, their duration and size; counters") {
   CHECK(m.checkpoints.last->bytes > 0);  // the counts per key
   CHECK(m.checkpoints.last->completed_ms > 0);
   CHECK(m.checkpoints.history.size() == m.checkpoints.completed);
+  // How long barriers waited to align: in the record and in the exporters.
+  const std::string alignment = "spate_last_checkpoint_alignment_seconds " +
+                                spate::json_text::number(static_cast<double>(m.checkpoints.last->alignment.count()) / 1e6);
+  CHECK_THAT(spate::observe::prometheus_text(m), Catch::Contains(alignment + "\n"));
+  CHECK_THAT(spate::observe::metrics_json(m),
+             Catch::Contains("\"alignment_us\":" + std::to_string(m.checkpoints.last->alignment.count())));
   REQUIRE(m.counters.count("odd-counter/odd") == 1);
   CHECK(m.counters.at("odd-counter/odd") > 0);
 }

@@ -30,6 +30,7 @@
 // end() says so), so a caller can finish its own work first.
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -81,6 +82,10 @@ class valve {
     auto& s = in_[i];
     if (s.ended) return;
     s.barrier = std::max(s.barrier, id);
+    if (!aligning_ && s.barrier > barrier_) {  // the first input to deliver the next barrier
+      aligning_ = true;
+      align_from_ = std::chrono::steady_clock::now();
+    }
     align_barriers(out);
   }
 
@@ -116,6 +121,10 @@ class valve {
   std::int64_t current_batch() const noexcept { return batch_; }
   checkpoint_id current_barrier() const noexcept { return barrier_; }
   barrier_alignment alignment() const noexcept { return mode_; }
+  /// How long the last barrier forwarded waited: from the first input
+  /// delivering it to the last (Flink's alignment duration; 0 with one input).
+  /// Two clock reads per checkpoint, none per record.
+  std::chrono::nanoseconds last_alignment() const noexcept { return last_alignment_; }
 
  private:
   struct input {
@@ -174,6 +183,14 @@ class valve {
     checkpoint_id m = aligned_min<checkpoint_id>(0, [](const input& s) { return s.barrier; });
     if (m > barrier_) {
       barrier_ = m;
+      if (aligning_) {
+        const auto now = std::chrono::steady_clock::now();
+        last_alignment_ = now - align_from_;
+        // An input already past this one: the next alignment began when it
+        // delivered its barrier; counted from now, a lower bound.
+        aligning_ = std::any_of(in_.begin(), in_.end(), [&](const input& s) { return !s.ended && s.barrier > barrier_; });
+        align_from_ = now;
+      }
       out.on_barrier(m);
     }
   }
@@ -185,6 +202,9 @@ class valve {
   std::int64_t batch_ = -1;
   checkpoint_id barrier_ = 0;
   std::size_t ended_ = 0;
+  bool aligning_ = false;
+  std::chrono::steady_clock::time_point align_from_{};
+  std::chrono::nanoseconds last_alignment_{0};
 };
 
 }  // namespace spate

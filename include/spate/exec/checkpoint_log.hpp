@@ -1,8 +1,10 @@
 #pragma once
 // The figures of a context's checkpoints for its metrics: when each was
 // first seen triggered at a source, when it completed, its size on disk, and
-// the aborted ones. Fed by the source loops (trigger) and the checkpoint
+// the aborted ones, how long barriers waited to align. Fed by the source
+// loops (trigger), the shuffles' consumers (alignment) and the checkpoint
 // runtime's listeners (completion, abort); kept across restarts.
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -22,6 +24,10 @@ struct checkpoint_record {
   std::int64_t completed_ms = 0;           ///< wall clock, ms since the epoch
   std::chrono::milliseconds duration{0};  ///< from the trigger reaching the sources to durable
   std::uint64_t bytes = 0;                ///< its state files on disk
+  /// The longest a stage with several inputs (a shuffle's consumer) held
+  /// the inputs that had delivered its barrier while it waited for the
+  /// others (Flink's alignment duration); 0 where no stage has several inputs.
+  std::chrono::microseconds alignment{0};
 };
 
 struct checkpoint_metrics {
@@ -41,11 +47,23 @@ class checkpoint_log {
     std::lock_guard lock(m_);
     triggered_.try_emplace(n, at);
   }
+  /// A stage with several inputs forwarded barrier n after waiting `d`
+  /// for its inputs to align (the longest report counts).
+  void aligned(checkpoint_id n, std::chrono::nanoseconds d) {
+    std::lock_guard lock(m_);
+    auto& a = alignment_[n];
+    a = std::max(a, std::chrono::duration_cast<std::chrono::microseconds>(d));
+    while (alignment_.size() > 64) alignment_.erase(alignment_.begin());  // of checkpoints that never completed
+  }
   void completed(checkpoint_id n, std::uint64_t bytes, clock::time_point at = clock::now()) {
     std::lock_guard lock(m_);
     checkpoint_record r;
     r.id = n;
     r.bytes = bytes;
+    if (auto it = alignment_.find(n); it != alignment_.end()) {
+      r.alignment = it->second;
+      alignment_.erase(alignment_.begin(), std::next(it));
+    }
     r.completed_ms = to_millis(std::chrono::time_point_cast<duration>(std::chrono::system_clock::now()));
     if (auto it = triggered_.find(n); it != triggered_.end()) {
       r.duration = std::chrono::duration_cast<std::chrono::milliseconds>(at - it->second);
@@ -73,6 +91,7 @@ class checkpoint_log {
  private:
   mutable std::mutex m_;
   std::map<checkpoint_id, clock::time_point> triggered_;
+  std::map<checkpoint_id, std::chrono::microseconds> alignment_;
   std::deque<checkpoint_record> history_;
   std::uint64_t completed_ = 0, aborted_ = 0;
 };

@@ -23,6 +23,7 @@
 
 #include "../algebra/stage.hpp"
 #include "../core/valve.hpp"
+#include "checkpoint_log.hpp"
 #include "../state/hash_map.hpp"
 #include "control.hpp"
 #include "owned.hpp"
@@ -344,6 +345,7 @@ class merger {
       for (auto& q : queues_) q->report_to(cell_);
     }
     valve v(n, alignment);
+    aligning_output<Down> out{down, v, current_metering().checkpoints};
     auto next_tick = std::chrono::system_clock::now() + tick;
     for (;;) {
       if (ctl.abort()) return;
@@ -364,11 +366,11 @@ class merger {
             }
             control_event ce = std::get<0>(e);
             switch (ce.what) {
-              case control_event::kind::watermark: v.watermark(c, from_millis(ce.time), down); break;
-              case control_event::kind::barrier: v.barrier(c, ce.number, down); break;
-              case control_event::kind::batch_end: v.batch_end(c, batch_info{from_millis(ce.time), ce.number}, down); break;
-              case control_event::kind::idle: v.idle(c, ce.number != 0, down); break;
-              case control_event::kind::end: v.end(c, down); break;
+              case control_event::kind::watermark: v.watermark(c, from_millis(ce.time), out); break;
+              case control_event::kind::barrier: v.barrier(c, ce.number, out); break;
+              case control_event::kind::batch_end: v.batch_end(c, batch_info{from_millis(ce.time), ce.number}, out); break;
+              case control_event::kind::idle: v.idle(c, ce.number != 0, out); break;
+              case control_event::kind::end: v.end(c, out); break;
             }
             if (!readable(v, c)) break;  // the rest of the block waits
           }
@@ -412,6 +414,22 @@ class merger {
   }
 
  private:
+  // What the valve forwards goes downstream; a barrier's alignment time is
+  // reported before the barrier (whose acknowledgement may complete the
+  // checkpoint).
+  template <class Down>
+  struct aligning_output {
+    Down& down;
+    const valve& v;
+    checkpoint_log* checkpoints;
+    void on_watermark(event_time t) { down.on_watermark(t); }
+    void on_batch_end(const batch_info& b) { down.on_batch_end(b); }
+    void on_barrier(checkpoint_id n) {
+      if (checkpoints) checkpoints->aligned(n, v.last_alignment());
+      down.on_barrier(n);
+    }
+  };
+
   // Once per turn of run(), not per record: the queues' fill now.
   void publish_fill() noexcept {
     std::uint64_t total = 0, most = 0;

@@ -33,7 +33,7 @@ table{border-collapse:collapse} td,th{padding:2px 8px;text-align:right;font-fami
 <svg id="batches" width="600" height="90"></svg>
 <div id="kafka" style="display:none"><h2>Kafka partitions <span class="muted">records behind the high watermark, summed over partitions, over time</span></h2>
 <svg id="kafka_lag" width="600" height="60"></svg><table id="partitions"></table></div>
-<h2>Checkpoints <span class="muted">duration (ms) and size (bytes)</span></h2>
+<h2>Checkpoints <span class="muted">duration (ms), size (bytes) and alignment time (ms)</span></h2>
 <svg id="checkpoints" width="600" height="90"></svg>
 <div id="checkpoint_last" class="muted"></div>
 <h2>Counters</h2><table id="counters"></table>
@@ -130,9 +130,10 @@ function update(m) {
   const cs = document.getElementById("checkpoints"); cs.textContent = "";
   plot(cs, m.checkpoints.history.map(c => c.duration_ms), "#c33", 12);
   plot(cs, m.checkpoints.history.map(c => c.bytes), "#36c", 24);
+  plot(cs, m.checkpoints.history.map(c => c.alignment_us / 1000), "#a6a", 36);
   const last = m.checkpoints.last;
   document.getElementById("checkpoint_last").textContent = m.checkpoints.completed + " completed, " + m.checkpoints.aborted + " aborted" +
-    (last ? "; last #" + last.id + ": " + last.duration_ms + " ms, " + fmt(last.bytes) + " bytes" : "");
+    (last ? "; last #" + last.id + ": " + last.duration_ms + " ms, " + fmt(last.bytes) + " bytes, aligned in " + (last.alignment_us / 1000).toFixed(1) + " ms" : "");
   const ct = document.getElementById("counters"); ct.textContent = "";
   for (const [k, v] of Object.entries(m.counters)) { const r = el("tr"); r.appendChild(el("th", "", k)); r.appendChild(el("td", "", fmt(v))); ct.appendChild(r); }
   document.getElementById("status").textContent = "updated " + new Date(m.taken_ms).toLocaleTimeString();

@@ -57,7 +57,8 @@ inline std::string metrics_json(const metrics_snapshot& m, std::size_t max_batch
   }
   auto record = [&](const checkpoint_record& c) {
     return "{\"id\":" + number(c.id) + ",\"completed_ms\":" + number(static_cast<std::int64_t>(c.completed_ms)) +
-           ",\"duration_ms\":" + number(static_cast<std::int64_t>(c.duration.count())) + ",\"bytes\":" + number(c.bytes) + "}";
+           ",\"duration_ms\":" + number(static_cast<std::int64_t>(c.duration.count())) +
+           ",\"alignment_us\":" + number(static_cast<std::int64_t>(c.alignment.count())) + ",\"bytes\":" + number(c.bytes) + "}";
   };
   out += "],\"checkpoints\":{\"completed\":" + number(m.checkpoints.completed) +
          ",\"aborted\":" + number(m.checkpoints.aborted) +

@@ -134,6 +134,9 @@ inline std::string prometheus_text(const metrics_snapshot& m) {
     out += "spate_last_checkpoint_id " + std::to_string(c->id) + '\n';
     family(out, "spate_last_checkpoint_duration_seconds", "gauge", "From its trigger reaching the sources to durable.");
     out += "spate_last_checkpoint_duration_seconds " + json_text::number(static_cast<double>(c->duration.count()) / 1e3) + '\n';
+    family(out, "spate_last_checkpoint_alignment_seconds", "gauge",
+           "The longest a stage with several inputs waited for its barrier to align.");
+    out += "spate_last_checkpoint_alignment_seconds " + detail::seconds(c->alignment) + '\n';
     family(out, "spate_last_checkpoint_bytes", "gauge", "Its state files on disk.");
     out += "spate_last_checkpoint_bytes " + std::to_string(c->bytes) + '\n';
     family(out, "spate_last_checkpoint_completed_timestamp_seconds", "gauge", "When it completed.");
