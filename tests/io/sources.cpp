@@ -105,6 +105,35 @@ TEST_CASE("socket_text: reads newline-delimited lines from a server", "[socket]"
   CHECK(got.get() == std::vector<std::string>{"hello world", "second line"});
 }
 
+TEST_CASE("socket_text: time spent waiting for lines is not a micro-batch's work time", "[socket]") {
+  // A line every 25 ms: each comes while the source waits in poll (up to
+  // 10 ms at a time). Counted as work, those waits would add up to about
+  // 5 ms a line (200 ms for 40); what is left is the lines' own handling.
+  tcp_server server([&](int& fd, int) {
+    for (int i = 0; i < 40; ++i) {
+      tcp_server::send_all(fd, "line " + std::to_string(i) + "\n");
+      std::this_thread::sleep_for(25ms);
+    }
+    return false;
+  });
+  auto opt = fast_retry();
+  opt.end_on_close = true;
+  std::atomic<std::size_t> seen{0};
+  spate::context ctx{spate::micro_batch{200ms}};
+  ctx.add(spate::socket_text("127.0.0.1", server.port(), opt) | spate::for_each([&](const std::string&) { ++seen; }));
+  ctx.start();
+  ctx.await_termination();
+  CHECK(seen == 40);
+  std::chrono::microseconds work{0};
+  std::uint64_t records = 0;
+  for (const auto& b : ctx.metrics().batches) {
+    work += b.work_time;
+    records += b.records;
+  }
+  CHECK(records == 40);
+  CHECK(work < 60ms);
+}
+
 TEST_CASE("socket_text: end_on_close ends the stream and keeps an unterminated last line", "[socket]") {
   tcp_server server([&](int& fd, int) {
     tcp_server::send_all(fd, "a b\nc");
@@ -295,7 +324,7 @@ TEST_CASE("fd_lines: a line of exactly max_line bytes whose CR and LF come in di
   CHECK(out == std::vector<std::string>{"abcd", "xy"});
 }
 
-TEST_CASE("text_files_in: new files are read once; existing and hidden files are not", "[directory]") {
+TEST_CASE("text_files_in: new files are read once, existing and hidden files are not", "[directory]") {
   auto dir = temp_dir();
   write_file(dir + "/old.txt", "old\n");
   shared_lines got;

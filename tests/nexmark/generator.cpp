@@ -48,7 +48,7 @@ TEST_CASE("nexmark generator: person : auction : bid = 1 : 3 : 46, first ids 100
   CHECK(std::get<nexmark::auction>(evs[1]).id == 1000);
 }
 
-TEST_CASE("nexmark generator: hot auctions, sellers and bidders; ids within the active ranges") {
+TEST_CASE("nexmark generator: hot auctions, sellers and bidders, ids within the active ranges") {
   const nexmark::generator g;
   const auto evs = materialize(g, 100'000);
   double bids = 0, hot_auction = 0, hot_bidder = 0, auctions = 0, hot_seller = 0;
@@ -82,7 +82,7 @@ TEST_CASE("nexmark generator: hot auctions, sellers and bidders; ids within the 
   CHECK(hot_seller / auctions < 0.78);
 }
 
-TEST_CASE("nexmark generator: average sizes 200, 500 and 100 bytes; channels and URLs") {
+TEST_CASE("nexmark generator: average sizes 200, 500 and 100 bytes, channels and URLs") {
   const nexmark::generator g;
   const auto evs = materialize(g, 100'000);
   double ps = 0, pn = 0, as = 0, an = 0, bs = 0, bn = 0, hot = 0;
@@ -119,7 +119,7 @@ TEST_CASE("nexmark generator: event time advances at the configured rate, whatev
   CHECK(nexmark::date_time_of(slow(10'000)) == c.base_time + 10'000);
 }
 
-TEST_CASE("nexmark generator: deterministic for a seed; another seed, other events") {
+TEST_CASE("nexmark generator: deterministic for a seed, another seed, other events") {
   const nexmark::generator a, b;
   nexmark::config other;
   other.seed = 7;
@@ -132,7 +132,7 @@ TEST_CASE("nexmark generator: deterministic for a seed; another seed, other even
   CHECK(diff > 4'000);
 }
 
-TEST_CASE("nexmark generator: out-of-order groups permute ids within a group; delayed events") {
+TEST_CASE("nexmark generator: out-of-order groups permute ids within a group, delayed events") {
   nexmark::config c;
   c.out_of_order_group_size = 10;
   const nexmark::generator g(c);

@@ -307,7 +307,7 @@ void run_source_as(const Src& src, shard sh, Head& head, const exec_config& cfg,
     auto before = clock::now();
     poll_result r = drv.poll(max);
     flush_rings();
-    if (r.records) port.busy += clock::now() - before;
+    if (r.records) port.busy += std::max<std::chrono::nanoseconds>(clock::now() - before - r.waited, {});
     meter.chunk(head, drv, r.records);
     total += r.records;
     taken_in_batch += r.records;

@@ -23,6 +23,7 @@
 //  - a stop from downstream stops every input.
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <tuple>
@@ -107,6 +108,7 @@ struct merge_driver {
   // thus interleaves with the others instead of being drained first.
   poll_result poll(std::size_t max) {
     std::size_t total = 0;
+    std::chrono::nanoseconds waited{0};
     std::array<bool, N> quiet{};  // nothing right now: not asked again in this call
     const std::size_t start = first;
     first = (first + 1) % N;
@@ -123,7 +125,12 @@ struct merge_driver {
           quiet[i] = true;
           continue;
         }
+        const auto from = std::chrono::steady_clock::now();
         poll_result r = poll_one(i, std::min(share, max - total));
+        // Not work: what an input waited for the records it brought, and all
+        // of a turn that brought none (another input's records make this
+        // poll count).
+        waited += r.records ? r.waited : std::chrono::steady_clock::now() - from;
         total += r.records;
         round += r.records;
         if (r.finished()) finished[i] = true;
@@ -133,10 +140,10 @@ struct merge_driver {
     }
     if (st->stopped) cancel();
     if (std::all_of(finished.begin(), finished.end(), [](bool f) { return f; }))
-      return {total, st->stopped ? poll_status::stopped : poll_status::ended};
+      return {total, st->stopped ? poll_status::stopped : poll_status::ended, waited};
     bool any_more = false;
     for (std::size_t i = 0; i < N; ++i) any_more = any_more || (!finished[i] && !quiet[i]);
-    return {total, any_more ? poll_status::more : poll_status::idle};
+    return {total, any_more ? poll_status::more : poll_status::idle, waited};
   }
   bool drain() {
     for (;;) {

@@ -159,6 +159,14 @@ struct socket_text_source : source_tag {
     std::string where() const { return "socket_text(" + src->host + ":" + std::to_string(src->port) + ")"; }
 
     poll_result poll(std::size_t max) {
+      waited = {};
+      poll_result r = read(max);
+      r.waited = waited;
+      return r;
+    }
+
+    std::chrono::nanoseconds waited{0};  // this poll's, for a line that came while it waited
+    poll_result read(std::size_t max) {
       if (this->done) return {0, poll_status::ended};
       if (!active) return this->finish(0, false);
       std::size_t n = 0;
@@ -180,9 +188,11 @@ struct socket_text_source : source_tag {
           return {0, poll_status::idle};
         }
         pollfd p{sock.fd, POLLIN, 0};
+        const auto wait_from = n > 0 ? clock::time_point{} : clock::now();  // only an empty poll waits
         int rc = ::poll(&p, 1, n > 0 ? 0 : 10);
         if (rc < 0 && errno != EINTR) throw std::runtime_error(where() + ": poll failed: " + std::strerror(errno));
         if (rc <= 0) return {n, n ? poll_status::more : poll_status::idle};
+        if (n == 0) waited += clock::now() - wait_from;
         ssize_t got = lines.fill([&](char* dst, std::size_t cap) { return ::recv(sock.fd, dst, cap, 0); });
         if (got > 0) continue;
         if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) continue;

@@ -7,6 +7,7 @@
 //   d.poll(max);        // push at most max records now; says more/idle/ended/stopped
 // A driver calls head.on_end() exactly once, when its input ends or the
 // downstream asked to stop.
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 
@@ -30,6 +31,10 @@ enum class poll_status {
 struct poll_result {
   std::size_t records = 0;
   poll_status status = poll_status::more;
+  /// Of the poll's time, what it spent waiting for input that then came (a
+  /// socket's poll, a broker's queue): not work, so the executor leaves it
+  /// out of a micro-batch's work time (exec/source_loop.hpp).
+  std::chrono::nanoseconds waited{0};
   bool finished() const noexcept { return status == poll_status::ended || status == poll_status::stopped; }
 };
 

@@ -9,6 +9,7 @@
 // which closes the consumer after them.
 #include <librdkafka/rdkafka.h>
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <vector>
@@ -31,16 +32,24 @@ class message_batch {
   /// to timeout_ms for one. Returns how many came.
   std::size_t fill(rd_kafka_queue_t* q, std::size_t want, int timeout_ms) {
     clear();
+    waited_ = {};
     if (want > buf_.size()) want = buf_.size();
     ssize_t got = rd_kafka_consume_batch_queue(q, 0, buf_.data(), want);
     if (got <= 0) {
+      const auto from = std::chrono::steady_clock::now();
       rd_kafka_message_t* m = rd_kafka_consume_queue(q, timeout_ms);
       got = m ? 1 : 0;
-      if (m) buf_[0] = m;
+      if (m) {
+        buf_[0] = m;
+        waited_ = std::chrono::steady_clock::now() - from;
+      }
     }
     size_ = static_cast<std::size_t>(got);
     return size_;
   }
+  /// How long the last fill waited for the message it got (none waiting
+  /// when it began): time for the executor not to count as work.
+  std::chrono::nanoseconds waited() const noexcept { return waited_; }
   /// The next message, owned by the caller; null when all were taken.
   message_ptr take() { return next_ < size_ ? message_ptr(buf_[next_++]) : message_ptr(); }
   /// Destroys the messages not taken.
@@ -52,6 +61,7 @@ class message_batch {
  private:
   std::vector<rd_kafka_message_t*> buf_;
   std::size_t size_ = 0, next_ = 0;
+  std::chrono::nanoseconds waited_{0};
 };
 
 }  // namespace spate::kafka::detail

@@ -200,10 +200,12 @@ struct source_t : source_tag {
       if (auto added = r.parts.maybe_discover()) stats->partitions_discovered.fetch_add(static_cast<std::int64_t>(added));
       std::size_t n = 0;
       bool stop = false;
+      std::chrono::nanoseconds waited{0};
       if (r.rate.on()) n += push_held(max, stop);
       if (stop) return end(n, true);
       if (n < max && !r.parts.all_done()) {
         r.batch.fill(r.c.queue(), max - n, static_cast<int>(r.s.poll_timeout.count()));
+        if (n == 0) waited = r.batch.waited();
         while (auto m = r.batch.take()) {  // what is not taken goes with the batch (a stop, an exception)
           handle(std::move(m), n);
           if (stopped_) {
@@ -216,7 +218,7 @@ struct source_t : source_tag {
       if (r.s.event_time) emit_watermark();
       if (stop) return end(n, true);
       if (r.parts.all_done()) return end(n, false);
-      return {n, n ? poll_status::more : poll_status::idle};
+      return {n, n ? poll_status::more : poll_status::idle, waited};
     }
 
     /// Pushes everything until the input ends (bounded) or a stop. Without an
