@@ -2,8 +2,12 @@
 # The dashboard in a real headless browser: starts the example job
 # (dashboard_job), loads its page in chromium twice, and checks that the
 # page drew the job's stages from /plan.json and that their counts and rates
-# move between the two loads. Exit 77 (skipped) without chromium.
+# move between the two loads. With --kafka (the job: dashboard_kafka_job),
+# that the page shows the Kafka partitions the job reads and their lag.
+# Exit 77 (skipped) without chromium.
 set -euo pipefail
+mode=plain
+if [[ ${1:-} == --kafka ]]; then mode=kafka; shift; fi
 job=$1
 browser=$(command -v chromium || command -v chromium-browser || true)
 if [[ -z $browser ]]; then echo "chromium not found (scripts/deps installs it): skipped"; exit 77; fi
@@ -21,8 +25,21 @@ load() {
   timeout 120 "$browser" --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir="$work/profile" \
     --virtual-time-budget=5000 --dump-dom "http://127.0.0.1:$port/" 2>/dev/null
 }
-# The filter stage's box: its records and rate, as the page wrote them.
-field() { grep -o "id=\"stage-0-1\"[^>]*" <<<"$1" | grep -o "data-$2=\"[^\"]*\"" | sed 's/.*="\(.*\)"/\1/'; }
+# A stage box's figure (data-*), as the page wrote it: field PAGE NAME [POSITION].
+field() { grep -o "id=\"stage-0-${3:-1}\"[^>]*" <<<"$1" | grep -o "data-$2=\"[^\"]*\"" | sed 's/.*="\(.*\)"/\1/'; }
+if [[ $mode == kafka ]]; then
+  topic=$(sed -n 's/^topic //p' "$work/out")
+  page=$(load)
+  # The source's box carries the partitions' lag; the table lists both partitions.
+  lag=$(field "$page" kafka_lag 0)
+  echo "kafka source: lag $lag records"
+  [[ -n $lag && $lag -gt 0 ]] || { echo "no Kafka lag on the source's box"; echo "$page" | head -80; exit 1; }
+  grep -q "Kafka partitions" <<<"$page" || { echo "no Kafka section"; exit 1; }
+  rows=$(grep -o "<td>$topic</td>" <<<"$page" | wc -l)
+  [[ $rows -eq 2 ]] || { echo "the partitions table has $rows rows of $topic, not 2"; echo "$page" | grep -o '<table id="partitions">.*</table>'; exit 1; }
+  echo "dashboard (kafka): ok"
+  exit 0
+fi
 first=$(load)
 for stage in generate filter key_by fold for_each; do
   grep -q "data-name=\"$stage\"" <<<"$first" || { echo "the page has no stage $stage"; echo "$first" | head -50; exit 1; }

@@ -94,7 +94,7 @@ TEST_CASE("explain: a shuffle at each key_by, the state behind it, the sink thre
   for (const auto& s : segs) CHECK_FALSE(s["fusion_ends"].get<std::string>().empty());
 }
 
-TEST_CASE("explain: combined aggregations under micro-batch; ctx.explain in every format") {
+TEST_CASE("explain: combined aggregations under micro-batch, ctx.explain in every format") {
   using namespace std::chrono_literals;
   std::vector<std::string> words{"x", "y", "x"};
   std::vector<std::pair<std::string, std::int64_t>> counts;

@@ -48,6 +48,20 @@ TEST_CASE("metrics: a fan_out's keyed branch meters its own stages, not the job'
   CHECK(count->records_in == 600);
   CHECK(count->instances == 2);
   CHECK(count->uid.find("per residue") != std::string::npos);
+  CHECK(count->keeps_state);
+  CHECK(count->state_keys == 3u);  // residues 0, 1, 2 over both instances
+  for (const auto& s : m.stages)
+    if (s.branch == "per residue" && s.name == "key_by") CHECK_FALSE(s.keeps_state);
+  // The branch's shuffle, in front of its count, under the branch's name.
+  bool branch_shuffle = false;
+  for (const auto& b : m.boundaries)
+    if (b.branch == "per residue" && b.position == count->position) {
+      branch_shuffle = true;
+      CHECK(b.job == 0);
+      CHECK(b.instances == 2);
+      CHECK(b.queue_capacity > 0);
+    }
+  CHECK(branch_shuffle);
   REQUIRE(sink);
   CHECK(sink->records_in == 600);  // continuous: every update
   CHECK(count->records_out == 600);

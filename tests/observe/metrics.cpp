@@ -84,7 +84,7 @@ TEST_CASE("metrics: records in and out per stage, one thread") {
   CHECK_FALSE(filter->watermark_ms.has_value());
 }
 
-TEST_CASE("metrics: parallel instances are summed; a shuffle between them") {
+TEST_CASE("metrics: parallel instances are summed, a shuffle between them") {
   std::vector<std::string> lines;
   for (int i = 0; i < 300; ++i) lines.push_back("a b c " + std::to_string(i % 7));
   std::vector<std::pair<std::string, std::int64_t>> counts;
@@ -111,7 +111,7 @@ TEST_CASE("metrics: parallel instances are summed; a shuffle between them") {
   CHECK(m.stage(0, 4)->records_in == counts.size());
 }
 
-TEST_CASE("metrics: counts move while the job runs; the watermark and its lag") {
+TEST_CASE("metrics: counts move while the job runs, the watermark and its lag") {
   struct ev {
     std::int64_t ts;
   };
@@ -161,7 +161,7 @@ TEST_CASE("metrics: micro-batches report Spark's processing time (work_time)") {
   CHECK(some_work);
 }
 
-TEST_CASE("metrics: checkpoints, their duration and size; counters") {
+TEST_CASE("metrics: checkpoints, their duration and size, counters") {
   temp_dir d;
   struct counted {
     spate::user_counter* c = nullptr;
@@ -192,6 +192,33 @@ TEST_CASE("metrics: checkpoints, their duration and size; counters") {
              Catch::Contains("\"alignment_us\":" + std::to_string(m.checkpoints.last->alignment.count())));
   REQUIRE(m.counters.count("odd-counter/odd") == 1);
   CHECK(m.counters.at("odd-counter/odd") > 0);
+  // The keyed count's state: its 10 keys, and its file in the last checkpoint.
+  const spate::stage_metrics* count = nullptr;
+  for (const auto& s : m.stages)
+    if (s.name == "fold") count = &s;  // count() is a fold
+  REQUIRE(count);
+  CHECK(count->state_keys == 10u);
+  REQUIRE(count->state_bytes.has_value());
+  CHECK(*count->state_bytes > 0);
+  CHECK(*count->state_bytes <= m.checkpoints.last->bytes);
+  CHECK_FALSE(m.stage(0, 1)->state_keys.has_value());  // the map keeps none
+  CHECK_THAT(spate::observe::prometheus_text(m), Catch::Contains("spate_stage_state_keys{job=\"0\",position=\"" +
+                                                                 std::to_string(count->position) + "\",stage=\"fold\""));
+}
+
+TEST_CASE("metrics: keys of keyed state per stage, summed over parallel instances, live") {
+  spate::context ctx{spate::continuous{}, spate::parallelism{2}};
+  ctx.add(spate::generate([](std::uint64_t i) { return i; }, spate::unbounded) |
+          spate::key_by([](std::uint64_t x) { return x % 37; }) | spate::reduce([](std::uint64_t a, std::uint64_t b) { return a + b; }) |
+          spate::for_each([](const auto&) {}));
+  ctx.start();
+  // While it runs: each instance holds its share of the 37 keys; their sum is 37.
+  CHECK(eventually([&] {
+    for (const auto& s : ctx.metrics().stages)
+      if (s.name == "reduce" && s.state_keys == 37u && s.instances == 2) return true;
+    return false;
+  }));
+  ctx.stop();
 }
 
 TEST_CASE("metrics: metering{false} reports no stage figures") {

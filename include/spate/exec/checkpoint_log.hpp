@@ -12,6 +12,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "../core/time.hpp"
@@ -55,8 +56,12 @@ class checkpoint_log {
     a = std::max(a, std::chrono::duration_cast<std::chrono::microseconds>(d));
     while (alignment_.size() > 64) alignment_.erase(alignment_.begin());  // of checkpoints that never completed
   }
-  void completed(checkpoint_id n, std::uint64_t bytes, clock::time_point at = clock::now()) {
+  /// Checkpoint n is durable: `bytes` of state files, `by_stage` of them
+  /// by stage uid (summed over its subtasks).
+  void completed(checkpoint_id n, std::uint64_t bytes, std::map<std::string, std::uint64_t> by_stage = {},
+                 clock::time_point at = clock::now()) {
     std::lock_guard lock(m_);
+    last_stage_bytes_ = std::move(by_stage);
     checkpoint_record r;
     r.id = n;
     r.bytes = bytes;
@@ -78,6 +83,11 @@ class checkpoint_log {
     ++aborted_;
     triggered_.erase(n);
   }
+  /// Each stage's state files in the last completed checkpoint, by uid.
+  std::map<std::string, std::uint64_t> last_stage_bytes() const {
+    std::lock_guard lock(m_);
+    return last_stage_bytes_;
+  }
   checkpoint_metrics read() const {
     std::lock_guard lock(m_);
     checkpoint_metrics m;
@@ -92,6 +102,7 @@ class checkpoint_log {
   mutable std::mutex m_;
   std::map<checkpoint_id, clock::time_point> triggered_;
   std::map<checkpoint_id, std::chrono::microseconds> alignment_;
+  std::map<std::string, std::uint64_t> last_stage_bytes_;
   std::deque<checkpoint_record> history_;
   std::uint64_t completed_ = 0, aborted_ = 0;
 };

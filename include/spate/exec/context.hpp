@@ -168,7 +168,8 @@ class context {
       if (cfg_.batched && !cfg_.one_batch) ckpt_->set_batches(cfg_.first_batch, cfg_.interval);
       ctl_->checkpoints = ckpt_.get();
       ckpt_->add_completion_listener([log = &checkpoint_log_, c = ckpt_.get()](checkpoint_id n) {
-        log->completed(n, checkpoint_bytes(*c, n));
+        auto sizes = checkpoint_sizes(*c, n);
+        log->completed(n, sizes.total, std::move(sizes.by_stage));
       });
       ckpt_->add_abort_listener([log = &checkpoint_log_](checkpoint_id n) { log->aborted(n); });
       ctl_->on_wake([c = ckpt_.get(), ctl = ctl_.get()] { c->wake(ctl->abort()); });
@@ -244,6 +245,7 @@ class context {
     if (ckpt_opts_ && ckpt_ && ckpt_->completed() > 0) ckpt_opts_->restore_from.clear();
     ckpt_.reset();
     for (auto& j : jobs_) j->drop_checkpoints();
+    stage_registry_.retire_gauges();
     ctl_ = std::make_unique<exec::control>();
     ctl_->counters = &counters_;
     try {
@@ -393,6 +395,7 @@ class context {
       exec::add_boundary_metrics(m.boundaries, p, boundaries);
     }
     exec::add_branch_metrics(m.stages, stage_registry_, readings, m.taken_ms);
+    exec::add_branch_boundaries(m.boundaries, stage_registry_, boundaries);
     exec::add_partition_metrics(m.partitions, stage_registry_.read_partitions());
     {
       std::lock_guard lock(m_);
@@ -401,6 +404,7 @@ class context {
       m.batches_completed = ctl_->metrics.completed();
     }
     m.checkpoints = checkpoint_log_.read();
+    exec::add_state_bytes(m.stages, checkpoint_log_.last_stage_bytes());
     m.counters = counters_.read();
     return m;
   }
@@ -438,14 +442,22 @@ class context {
   void apply(progress_line p) { progress_opts_ = p; }
 
   // The size of checkpoint n's state files, from its manifest (0 if unreadable).
-  static std::uint64_t checkpoint_bytes(exec::checkpoint_runtime& rt, checkpoint_id n) {
-    auto bytes = rt.store().backend().read(checkpoint::detail::join(checkpoint::checkpoint_folder(n), checkpoint::manifest_name));
-    if (!bytes) return 0;
-    auto m = checkpoint::decode_manifest(*bytes);
-    if (!m) return 0;
+  // Checkpoint n's state files on disk, in all and by stage uid (summed over subtasks).
+  struct sizes {
     std::uint64_t total = 0;
-    for (const auto& f : m->files) total += f.size;
-    return total;
+    std::map<std::string, std::uint64_t> by_stage;
+  };
+  static sizes checkpoint_sizes(exec::checkpoint_runtime& rt, checkpoint_id n) {
+    sizes out;
+    auto bytes = rt.store().backend().read(checkpoint::detail::join(checkpoint::checkpoint_folder(n), checkpoint::manifest_name));
+    if (!bytes) return out;
+    auto m = checkpoint::decode_manifest(*bytes);
+    if (!m) return out;
+    for (const auto& f : m->files) {
+      out.total += f.size;
+      out.by_stage[f.stage_uid] += f.size;
+    }
+    return out;
   }
 
   static bool& on_executor_thread() {

@@ -39,6 +39,12 @@ struct stage_metrics {
   bool is_sink = false;
   std::optional<std::int64_t> watermark_ms;      ///< event time reached, ms since the epoch
   std::optional<std::int64_t> watermark_lag_ms;  ///< wall clock minus watermark
+  /// A stateful stage that counts them: entries of keyed state (keys, or
+  /// key-window panes), summed over instances, as of its last control call.
+  std::optional<std::uint64_t> state_keys;
+  /// A stateful stage (or a source's position): its files in the last
+  /// completed checkpoint, summed over instances.
+  std::optional<std::uint64_t> state_bytes;
 };
 
 /// One boundary: the queues in front of a stage (a shuffle's, or the sink
@@ -48,6 +54,7 @@ struct boundary_metrics {
   std::size_t job = 0;
   std::size_t position = 0;  ///< the stage the queues feed (the sink: stage_count + 1)
   std::string name;          ///< that stage's name
+  std::string branch;        ///< a fan_out branch run behind its own shuffle: its name (positions are the branch's)
   std::size_t instances = 0;
   std::uint64_t fill = 0;        ///< blocks queued now (at each consumer's last turn)
   std::uint64_t capacity = 0;    ///< blocks the queues hold
@@ -129,6 +136,7 @@ inline void add_stage_metrics(std::vector<stage_metrics>& out, const plan& p,
     if (k == 0 && !at[0] && n + 1 < in.size()) m.records_in = m.records_out = in[1];
     if (at[k]) {
       m.instances = at[k]->instances;
+      if (at[k]->keys != stage_cell::no_keys) m.state_keys = at[k]->keys;
       if (at[k]->watermark_ms != stage_cell::no_watermark) {
         m.watermark_ms = at[k]->watermark_ms;
         if (*m.watermark_ms < now_ms + 365LL * 24 * 3600 * 1000)  // not the end of input's watermark
@@ -156,6 +164,8 @@ inline void add_branch_metrics(std::vector<stage_metrics>& out, const stage_regi
       m.is_sink = r.position == b.names.size();
       m.records_in = r.in;
       m.instances = r.instances;
+      m.keeps_state = r.keeps_state;
+      if (r.keys != stage_cell::no_keys) m.state_keys = r.keys;
       if (r.watermark_ms != stage_cell::no_watermark) {
         m.watermark_ms = r.watermark_ms;
         if (*m.watermark_ms < now_ms + 365LL * 24 * 3600 * 1000) m.watermark_lag_ms = now_ms - *m.watermark_ms;
@@ -168,6 +178,12 @@ inline void add_branch_metrics(std::vector<stage_metrics>& out, const stage_regi
     for (const auto& n : out)
       if (n.job == m.job && n.branch == m.branch && n.position == m.position + 1) m.records_out = n.records_in;
   }
+}
+
+/// Each stage's (and source's) files in the last completed checkpoint, by uid.
+inline void add_state_bytes(std::vector<stage_metrics>& stages, const std::map<std::string, std::uint64_t>& by_uid) {
+  for (auto& s : stages)
+    if (auto it = by_uid.find(s.uid); it != by_uid.end() && !s.uid.empty()) s.state_bytes = it->second;
 }
 
 /// The Kafka partitions the sources read.
@@ -185,25 +201,47 @@ inline void add_partition_metrics(std::vector<partition_metrics>& out,
   }
 }
 
+namespace detail {
+inline boundary_metrics boundary_of(const stage_registry::boundary_reading& r) {
+  boundary_metrics b;
+  b.job = r.job;
+  b.position = r.position;
+  b.instances = r.instances;
+  b.fill = r.fill;
+  b.capacity = r.capacity;
+  b.high_water = r.high_water;
+  b.queue_capacity = r.queue_capacity;
+  b.producer_blocked = std::chrono::nanoseconds(r.producer_blocked_ns);
+  b.consumer_waiting = std::chrono::nanoseconds(r.consumer_wait_ns);
+  return b;
+}
+}  // namespace detail
+
 /// The boundaries of one job from the registry's readings and its plan.
 inline void add_boundary_metrics(std::vector<boundary_metrics>& out, const plan& p,
                                  const std::vector<stage_registry::boundary_reading>& readings) {
   for (const auto& r : readings) {
     if (r.job != p.job) continue;
-    boundary_metrics b;
-    b.job = r.job;
-    b.position = r.position;
+    boundary_metrics b = detail::boundary_of(r);
     if (r.position >= 1 && r.position <= p.stages.size()) b.name = std::string(p.stages[r.position - 1].name);
     else if (r.position == p.stages.size() + 1) b.name = std::string(p.sink);
-    b.instances = r.instances;
-    b.fill = r.fill;
-    b.capacity = r.capacity;
-    b.high_water = r.high_water;
-    b.queue_capacity = r.queue_capacity;
-    b.producer_blocked = std::chrono::nanoseconds(r.producer_blocked_ns);
-    b.consumer_waiting = std::chrono::nanoseconds(r.consumer_wait_ns);
     out.push_back(std::move(b));
   }
+}
+
+/// The boundaries of the fan_out branches run behind their own shuffles
+/// (the branch's shuffle and sink thread), by the branch's positions.
+inline void add_branch_boundaries(std::vector<boundary_metrics>& out, const stage_registry& reg,
+                                  const std::vector<stage_registry::boundary_reading>& readings) {
+  for (const auto& [id, br] : reg.branches())
+    for (const auto& r : readings) {
+      if (r.job != id) continue;
+      boundary_metrics b = detail::boundary_of(r);
+      b.job = br.job;
+      b.branch = br.branch;
+      if (r.position >= 1 && r.position <= br.names.size()) b.name = br.names[r.position - 1];
+      out.push_back(std::move(b));
+    }
 }
 
 }  // namespace exec

@@ -21,15 +21,8 @@ namespace spate::exec {
 
 namespace detail {
 template <class T>
-constexpr bool layer_keeps_state() {
-  if constexpr (requires { T::keeps_state; })
-    return bool(T::keeps_state);
-  else
-    return stateful_stage<T>;
-}
-template <class T>
 void collect_state_layers(std::vector<bool>& out) {
-  out.push_back(layer_keeps_state<T>());
+  out.push_back(spate::keeps_state<T>());
   if constexpr (requires(T& t) { t.down; })
     collect_state_layers<std::remove_cvref_t<decltype(std::declval<T&>().down)>>(out);
 }

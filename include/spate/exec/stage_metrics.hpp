@@ -33,6 +33,13 @@ struct alignas(64) stage_cell {
   /// bytes read by this shard, and the input's size.
   std::atomic<std::uint64_t> bytes_read{0};
   std::atomic<std::uint64_t> bytes_total{0};
+  /// Stateful stages that count them (state/chain_snapshot.hpp's
+  /// state_keys): the entries of keyed state this instance holds.
+  static constexpr std::uint64_t no_keys = std::numeric_limits<std::uint64_t>::max();
+  std::atomic<std::uint64_t> keys{no_keys};
+  /// The stage keeps state (set when its instance is built; the plan says
+  /// so too, but not of a fan_out branch's stages run behind their shuffle).
+  std::atomic<bool> keeps_state{false};
   /// A source shard reading input of a known size (a file): byte `at` of
   /// `size`, from byte `first` where the shard started.
   void publish_read(std::uint64_t first, std::uint64_t at, std::uint64_t size) noexcept {
@@ -73,6 +80,13 @@ class stage_registry {
     auto* c = &cells_.back();
     index_[{job, position}].push_back(c);
     return c;
+  }
+
+  /// Before a restart launches the jobs again: the failed attempt's gauges
+  /// (keys) no longer count; its counts (records) do, increment-only.
+  void retire_gauges() {
+    std::lock_guard lock(m_);
+    for (auto& c : cells_) c.keys.store(stage_cell::no_keys, std::memory_order_relaxed);
   }
 
   /// A new cell for an instance of the boundary (the queues) in front of
@@ -169,6 +183,8 @@ class stage_registry {
     std::int64_t watermark_ms = stage_cell::no_watermark;
     std::uint64_t bytes_read = 0;   ///< summed over shards (sources)
     std::uint64_t bytes_total = 0;  ///< the largest size a shard reported (sources)
+    std::uint64_t keys = stage_cell::no_keys;  ///< summed over the instances that count keys
+    bool keeps_state = false;
   };
   /// Sums over instances, by job and position.
   std::vector<reading> read() const {
@@ -180,6 +196,9 @@ class stage_registry {
         r.in += c->in.load(std::memory_order_relaxed);
         r.bytes_read += c->bytes_read.load(std::memory_order_relaxed);
         r.bytes_total = std::max<std::uint64_t>(r.bytes_total, c->bytes_total.load(std::memory_order_relaxed));
+        r.keeps_state = r.keeps_state || c->keeps_state.load(std::memory_order_relaxed);
+        if (const auto k = c->keys.load(std::memory_order_relaxed); k != stage_cell::no_keys)
+          r.keys = (r.keys == stage_cell::no_keys ? 0 : r.keys) + k;
         const auto w = c->watermark_ms.load(std::memory_order_relaxed);
         if (w != stage_cell::no_watermark && (r.watermark_ms == stage_cell::no_watermark || w < r.watermark_ms))
           r.watermark_ms = w;

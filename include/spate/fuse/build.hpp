@@ -9,6 +9,7 @@
 
 #include "../algebra/pipeline.hpp"
 #include "../exec/stage_metrics.hpp"
+#include "../state/chain_snapshot.hpp"
 
 namespace spate::fuse {
 
@@ -35,7 +36,10 @@ struct metered : Built {
     return Built::push_keyed(k, std::forward<R>(r));
   }
   void publish() const noexcept {
-    if (cell_) cell_->publish(records_in_);
+    if (!cell_) return;
+    cell_->publish(records_in_);
+    if constexpr (counts_state_keys<Built>)
+      cell_->keys.store(state_keys(static_cast<const Built&>(*this)), std::memory_order_relaxed);
   }
   void on_watermark(event_time t) {
     if (cell_) {
@@ -66,7 +70,10 @@ namespace detail {
 template <class Built>
 metered<Built> meter(Built&& b, exec::metering_scope* scope, std::size_t position) {
   metered<Built> m{std::move(b)};
-  if (scope) m.cell_ = scope->stages->join(scope->job, position);
+  if (scope) {
+    m.cell_ = scope->stages->join(scope->job, position);
+    if constexpr (spate::keeps_state<Built>()) m.cell_->keeps_state.store(true, std::memory_order_relaxed);
+  }
   return m;
 }
 

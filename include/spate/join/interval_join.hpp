@@ -151,6 +151,7 @@ struct interval_join_stage : stage_tag {
     std::int64_t lo = 0, hi = 0;  // inclusive bounds, ms
     std::uint64_t* late_counter = nullptr;
     state::hash_map<SK, buffers> keys{};
+    std::size_t state_keys() const noexcept { return keys.size(); }
     // (time after which a buffered record can match nothing, key); a key may
     // be in it several times: each pop purges what expired of its buffers.
     using expiry = std::pair<std::int64_t, SK>;

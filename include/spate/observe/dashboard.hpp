@@ -82,6 +82,7 @@ function plot(svg, values, color, y0) {
 function update(m) {
   const dt = prev ? (m.taken_ms - prev.taken_ms) / 1000 : 0;
   for (const s of m.stages) {
+    if (s.branch) continue;  // a fan_out branch's own positions: not the plan's boxes
     const d = document.getElementById("stage-" + s.job + "-" + s.position);
     if (!d) continue;
     const key = s.job + "-" + s.position;
@@ -91,10 +92,12 @@ function update(m) {
     d.dataset.rate = rates[key] === undefined ? "" : rates[key].toFixed(1);
     let text = fmt(s.records_in) + " in" + (rates[key] === undefined ? "" : ", " + fmt(rates[key]) + "/s");
     if (s.watermark_lag_ms !== null) text += ", wm lag " + (s.watermark_lag_ms / 1000).toFixed(1) + "s";
-    const q = (m.boundaries || []).find(b => b.job === s.job && b.position === s.position);
+    if (s.state_keys !== undefined && s.state_keys !== null) { d.dataset.state_keys = s.state_keys; text += ", " + fmt(s.state_keys) + " keys"; }
+    if (s.state_bytes !== undefined && s.state_bytes !== null) text += ", state " + fmt(s.state_bytes) + "B";
+    const q = (m.boundaries || []).find(b => b.job === s.job && b.position === s.position && !b.branch);
     if (q && q.capacity > 0) {
       // The queues in front of this stage: fill (backpressure) and producers' blocked time.
-      const qb = prev && (prev.boundaries || []).find(b => b.job === s.job && b.position === s.position);
+      const qb = prev && (prev.boundaries || []).find(b => b.job === s.job && b.position === s.position && !b.branch);
       const blocked = qb && dt > 0 ? (q.producer_blocked_us - qb.producer_blocked_us) / 1e6 / dt : 0;
       d.dataset.queue_fill = q.fill;
       text += ", queue " + Math.round(100 * q.fill / q.capacity) + "%" + (blocked > 0 ? ", blocked " + Math.round(100 * blocked) + "%" : "");

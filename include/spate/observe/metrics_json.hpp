@@ -21,14 +21,17 @@ inline std::string metrics_json(const metrics_snapshot& m, std::size_t max_batch
            ",\"records_out\":" + number(s.records_out) + ",\"instances\":" + std::to_string(s.instances) +
            ",\"keeps_state\":" + boolean(s.keeps_state) + ",\"is_sink\":" + boolean(s.is_sink) + ",\"watermark_ms\":" +
            (s.watermark_ms ? number(static_cast<std::int64_t>(*s.watermark_ms)) : "null") + ",\"watermark_lag_ms\":" +
-           (s.watermark_lag_ms ? number(static_cast<std::int64_t>(*s.watermark_lag_ms)) : "null") + "}";
+           (s.watermark_lag_ms ? number(static_cast<std::int64_t>(*s.watermark_lag_ms)) : "null") +
+           ",\"state_keys\":" + (s.state_keys ? number(*s.state_keys) : "null") +
+           ",\"state_bytes\":" + (s.state_bytes ? number(*s.state_bytes) : "null") + "}";
   }
   out += "],\"boundaries\":[";
   for (std::size_t i = 0; i < m.boundaries.size(); ++i) {
     const auto& b = m.boundaries[i];
     if (i) out += ',';
     out += "{\"job\":" + std::to_string(b.job) + ",\"position\":" + std::to_string(b.position) +
-           ",\"name\":" + quote(b.name) + ",\"instances\":" + std::to_string(b.instances) + ",\"fill\":" +
+           ",\"name\":" + quote(b.name) + (b.branch.empty() ? std::string() : ",\"branch\":" + quote(b.branch)) +
+           ",\"instances\":" + std::to_string(b.instances) + ",\"fill\":" +
            number(b.fill) + ",\"capacity\":" + number(b.capacity) + ",\"high_water\":" + number(b.high_water) +
            ",\"queue_capacity\":" + number(b.queue_capacity) + ",\"producer_blocked_us\":" +
            number(static_cast<std::int64_t>(b.producer_blocked.count() / 1000)) + ",\"consumer_waiting_us\":" +

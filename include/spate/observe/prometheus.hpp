@@ -66,13 +66,20 @@ inline std::string prometheus_text(const metrics_snapshot& m) {
   stage_family("spate_stage_watermark_lag_milliseconds", "gauge", "Wall clock minus the stage's watermark.",
                [](const stage_metrics& s) { return std::to_string(*s.watermark_lag_ms); },
                [](const stage_metrics& s) { return s.watermark_lag_ms.has_value(); });
+  stage_family("spate_stage_state_keys", "gauge", "Entries of keyed state the stage holds (keys, or key-window panes).",
+               [](const stage_metrics& s) { return std::to_string(*s.state_keys); },
+               [](const stage_metrics& s) { return s.state_keys.has_value(); });
+  stage_family("spate_stage_state_bytes", "gauge", "The stage's state files in the last completed checkpoint.",
+               [](const stage_metrics& s) { return std::to_string(*s.state_bytes); },
+               [](const stage_metrics& s) { return s.state_bytes.has_value(); });
 
   auto boundary_family = [&](std::string_view name, std::string_view type, std::string_view help, auto value) {
     if (m.boundaries.empty()) return;
     family(out, name, type, help);
     for (const auto& b : m.boundaries)
       out += std::string(name) + "{job=\"" + std::to_string(b.job) + "\",position=\"" + std::to_string(b.position) +
-             "\",stage=\"" + detail::label_value(b.name) + "\"} " + value(b) + '\n';
+             "\",stage=\"" + detail::label_value(b.name) + "\"" +
+             (b.branch.empty() ? std::string() : ",branch=\"" + detail::label_value(b.branch) + "\"") + "} " + value(b) + '\n';
   };
   auto ns_seconds = [](std::chrono::nanoseconds d) { return json_text::number(static_cast<double>(d.count()) / 1e9); };
   boundary_family("spate_boundary_queue_fill_blocks", "gauge", "Blocks queued in front of the stage (backpressure).",

@@ -21,6 +21,34 @@ concept stateful_stage = requires(const S& cs, S& s, std::string& out, std::stri
   { s.restore(in) } -> std::same_as<bool>;
 };
 
+/// Whether a built stage keeps state across records: its `keeps_state`, or
+/// else whether it can snapshot (what plans and metrics say of it).
+template <class S>
+constexpr bool keeps_state() {
+  if constexpr (requires { S::keeps_state; })
+    return bool(S::keeps_state);
+  else
+    return stateful_stage<S>;
+}
+
+/// A stateful stage that can say how many entries of keyed state it holds:
+/// `state_keys()`, or the size of the table its `state()` returns (keys;
+/// key-window panes for tumbling and triggered windows). What the metrics
+/// report as the stage's keys (exec/metrics_snapshot.hpp).
+template <class S>
+concept counts_state_keys = stateful_stage<S> && (requires(const S& s) {
+  { s.state_keys() } -> std::convertible_to<std::size_t>;
+} || requires(const S& s) {
+  { s.state().size() } -> std::convertible_to<std::size_t>;
+});
+template <counts_state_keys S>
+std::size_t state_keys(const S& s) {
+  if constexpr (requires { s.state_keys(); })
+    return static_cast<std::size_t>(s.state_keys());
+  else
+    return static_cast<std::size_t>(s.state().size());
+}
+
 /// Calls f(stage) for a built chain's stages, first to last (the sink too).
 template <class Chain, class F>
 void for_each_stage(Chain& c, F&& f) {

@@ -34,6 +34,7 @@ struct count_window_op : window_core<S> {
   std::uint64_t size, step;
   state::hash_map<SK, tumbling_state> tumbling{};
   state::hash_map<SK, sliding_state> sliding{};
+  std::size_t state_keys() const noexcept { return tumbling.size() + sliding.size(); }
 
   template <class Assigner>
   count_window_op(window_parts<S> p, const Assigner& a) : core(std::move(p)), size(a.size), step(a.step) {}

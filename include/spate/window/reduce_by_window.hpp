@@ -95,6 +95,7 @@ struct reduce_by_window_stage : stage_tag {
       std::deque<std::pair<std::int64_t, V>> panes{};  // (batch time, pane)
     };
     state::hash_map<SK, key_state> keys{};
+    std::size_t state_keys() const noexcept { return keys.size(); }
 
     V combine(const V& a, const V& b) {
       if constexpr (Count)
