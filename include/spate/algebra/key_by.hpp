@@ -59,6 +59,13 @@ struct key_by_stage : stage_tag {
     std::size_t worker_of(const K& k, std::size_t workers) const {
       return groups.worker_of(k, workers);
     }
+    /// A record that is not routed by key but stays on the worker that
+    /// produced it (a broadcast side's: join/connect.hpp's broadcast_side).
+    template <class R>
+      requires requires(const R& r) { KeyFn::stays_local(r); }
+    static bool stays_local(const R& r) noexcept {
+      return KeyFn::stays_local(r);
+    }
   };
   router route(stage_label label, key_groups groups = {}) const { return {key, label, groups}; }
 

@@ -528,7 +528,7 @@ class job_runner final : public job_runner_base {
     for (std::size_t i = 0; i < inputs; ++i) {
       std::vector<channel<typename N::shuffled>*> chans;
       for (auto& m : mergers) chans.push_back(m->input(i));
-      outs.push_back(typename N::shuffle{make_router(kb, kb_label), std::move(chans), mergers[0]->block_limit()});
+      outs.push_back(typename N::shuffle{make_router(kb, kb_label), std::move(chans), mergers[0]->block_limit(), i});
     }
     return outs;
   }
@@ -788,7 +788,7 @@ class job_runner final : public job_runner_base {
         for (std::size_t w = 0; w < P; ++w) {
           std::vector<channel<typename N::shuffled>*> outs;
           for (auto& m : mergers) outs.push_back(m->input(w));
-          typename N::shuffle sh{make_router(kb, kb_label), std::move(outs), mergers[0]->block_limit()};
+          typename N::shuffle sh{make_router(kb, kb_label), std::move(outs), mergers[0]->block_limit(), w};
           spawn_segment<Env, In, From, next>(ctl, cfg, spawn, inputs[w], std::move(sh), shard{w, P}, front);
         }
       }

@@ -183,12 +183,17 @@ struct shuffle_sink {
   Router router;
   std::vector<channel<data>*> outs;
   std::size_t block = 256;
+  std::size_t self = 0;  // this producer's worker: where a record that stays local goes
 
   struct built {
     Router router;
     detail::block_outs<data> outs;
+    std::size_t self = 0;
     template <class R>
     bool push(R&& r) {
+      if constexpr (requires { router.stays_local(std::as_const(r)); })
+        if (router.stays_local(std::as_const(r)))
+          return outs.record(self, data{to_owned(router.key_of(std::as_const(r))), to_owned(std::forward<R>(r))});
       K k = to_owned(router.key_of(std::as_const(r)));
       std::size_t w = router.worker_of(k, outs.outs.size());
       return outs.record(w, data{std::move(k), to_owned(std::forward<R>(r))});
@@ -202,7 +207,7 @@ struct shuffle_sink {
   };
   template <class Flow, class Env>
   built build(Env&, stage_label) const {
-    return built{router, detail::block_outs<data>(outs, block)};
+    return built{router, detail::block_outs<data>(outs, block), self};
   }
 };
 

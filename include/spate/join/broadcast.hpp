@@ -21,11 +21,22 @@
 // only). The state is snapshotted with checkpoints; a restore at another
 // parallelism gives every instance the first old instance's copy (they are
 // the same), as Flink restores broadcast state to every task.
-// broadcast_process runs before key_by: keyed state in process_element
-// (Flink's KeyedBroadcastProcessFunction) is not supported yet; key the
-// records it emits and go on with keyed stages.
+// Keyed (Flink's KeyedBroadcastProcessFunction): key the data side and mark
+// the other as the broadcast side,
+//   connect(readings, broadcast(rules)) | key_by(&Reading::sensor, broadcast_side) | broadcast_process(f)
+// and f may also have `state_type` (per-key state) and on_timer: in
+// process_element, ctx is process(f)'s (state/process.hpp: key(), state(),
+// timers, clear_state(), output) plus broadcast_state() (read-only); in
+// process_broadcast, ctx.broadcast_state() (to change), timestamp(),
+// current_watermark(), output(tag, v) and for_each_key_state(f) (f(key,
+// state&) for every key of this instance: Flink's applyToKeyedState).
+// Under a parallel context the data side is shuffled by key; each broadcast
+// record stays on the worker that read it, and every worker reads all of
+// them. Keyed state and timers are snapshotted and rescaled by key group as
+// process(f)'s; the broadcast state as above.
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -33,6 +44,7 @@
 #include "../algebra/side_output.hpp"
 #include "../algebra/stage.hpp"
 #include "../core/key_group.hpp"
+#include "../state/process.hpp"
 #include "../state/snapshot.hpp"
 #include "co_process.hpp"
 #include "either.hpp"
@@ -73,6 +85,122 @@ struct broadcast_codec<S> {
     S s;
     for (auto& [k, x] : v) s.emplace(std::move(k), std::move(x));
     return s;
+  }
+};
+}  // namespace detail
+
+namespace detail {
+// What process_element sees after key_by(k, broadcast_side): process(f)'s
+// keyed context (key(), state(), timers, output) and the broadcast state,
+// read-only (Flink's KeyedBroadcastProcessFunction.ReadOnlyContext).
+template <class Ctx, class S>
+struct keyed_read_context : Ctx {
+  const S* bstate;
+  const S& broadcast_state() const noexcept { return *bstate; }
+};
+
+// broadcast_process after key_by(k, broadcast_side) is process(f) of
+// either<A, B> underneath (state/process.hpp: one implementation of keyed
+// state, timers, snapshots and rescaling) whose function also holds the
+// instance's broadcast state; the data side's records go through it.
+template <class F>
+struct keyed_broadcast_adapter {
+  using S = typename F::broadcast_state_type;
+  using output_type = typename F::output_type;
+  using state_type = typename state_type_of<F>::type;
+  F fn;
+  S bstate{};
+  template <class E, class Ctx, class Out>
+  void process(const E& e, Ctx& ctx, Out& out) {
+    keyed_read_context<Ctx, S> c{ctx, &bstate};
+    fn.process_element(e.first(), c, out);
+    ctx.clear = c.clear;
+  }
+  template <class Ctx, class Out>
+    requires requires(F& f, keyed_read_context<Ctx, S>& c, Out& o) { f.on_timer(event_time{}, c, o); }
+  void on_timer(event_time t, Ctx& ctx, Out& out) {
+    keyed_read_context<Ctx, S> c{ctx, &bstate};
+    fn.on_timer(t, c, out);
+    ctx.clear = c.clear;
+  }
+};
+
+// The keyed form's built stage: process(f)'s, with the broadcast side's
+// records handled apart (no key, no keyed state: every instance gets each)
+// and the broadcast state in its snapshots.
+template <class SK, class Base>
+struct keyed_broadcast_built : Base {
+  using S = typename decltype(std::declval<Base&>().fn)::S;
+  using codec = broadcast_codec<S>;
+  using encoded = typename codec::type;
+
+  // What process_broadcast sees: the broadcast state to change, the
+  // record's event time, the watermark, side outputs, and every key's state
+  // (Flink's applyToKeyedState).
+  struct broadcast_context {
+    keyed_broadcast_built* self;
+    event_time ts;
+    S& broadcast_state() const noexcept { return self->fn.bstate; }
+    event_time timestamp() const noexcept { return ts; }
+    event_time current_watermark() const noexcept { return self->watermark; }
+    /// f(key, state&) for every key this instance keeps state for.
+    template <class Fn>
+    void for_each_key_state(Fn&& f) const {
+      self->states.for_each([&](const SK& k, auto& s) { f(k, s); });
+    }
+    template <class Tag, class V>
+      requires is_output_tag_v<Tag>
+    void output(const Tag&, V&& v) const {
+      detail::emit_side<Tag>(self->down, self->label, std::forward<V>(v));
+    }
+  };
+
+  template <class KK, class Rec>
+  bool push_keyed(const KK& k, Rec&& r) {
+    if (r.is_first()) return Base::push_keyed(k, std::forward<Rec>(r));
+    const broadcast_context c{this, r.timestamp()};
+    typename Base::out_type o{this};
+    detail::call_user(this->label, [&](const auto& b) { this->fn.fn.process_broadcast(b, c, o); }, std::as_const(r.second()));
+    return o.go;
+  }
+
+  const S& broadcast_state() const noexcept { return this->fn.bstate; }
+
+  // The keyed part (process(f)'s snapshot) and the broadcast state.
+  using snapshot_type = std::tuple<std::string, encoded>;
+  void snapshot(std::string& out) const
+    requires serde::Encodable<encoded> && serde::Encodable<typename Base::snapshot_type>
+  {
+    snapshot_type s;
+    Base::snapshot(std::get<0>(s));
+    std::get<1>(s) = codec::to(this->fn.bstate);
+    detail::snapshot_value(s, out);
+  }
+  bool restore(std::string_view in)
+    requires serde::Encodable<encoded> && serde::Encodable<typename Base::snapshot_type>
+  {
+    auto s = detail::restore_value<snapshot_type>(in);
+    if (!s || !Base::restore(std::get<0>(*s))) return false;
+    this->fn.bstate = codec::from(std::move(std::get<1>(*s)));
+    return true;
+  }
+  /// At another parallelism: the keys of the key groups `mine` from every
+  /// old instance, the broadcast state from the first (they are the same).
+  bool restore_rescaled(const std::vector<std::string_view>& parts, key_group_range mine)
+    requires serde::Encodable<encoded> && serde::Encodable<typename Base::snapshot_type>
+  {
+    std::vector<snapshot_type> decoded;
+    for (std::string_view in : parts) {
+      auto s = detail::restore_value<snapshot_type>(in);
+      if (!s) return false;
+      decoded.push_back(std::move(*s));
+    }
+    if (decoded.empty()) return false;
+    std::vector<std::string_view> keyed;
+    for (const auto& s : decoded) keyed.push_back(std::get<0>(s));
+    if (!Base::restore_rescaled(keyed, mine)) return false;
+    this->fn.bstate = codec::from(std::move(std::get<1>(decoded.front())));
+    return true;
   }
 };
 }  // namespace detail
@@ -158,7 +286,14 @@ struct broadcast_process_stage : stage_tag {
   };
   template <class Flow, class Env, class Down>
   auto build(Env&, stage_label label, Down&& down) const {
-    return built<std::remove_cvref_t<Down>>{{std::forward<Down>(down)}, fn, label};
+    if constexpr (Flow::keyed) {
+      using SK = state::owned_key_t<typename Flow::key_type>;
+      using P = process_stage<detail::keyed_broadcast_adapter<F>, either_time>;
+      using Base = typename P::template built<SK, typename Flow::value_type, std::remove_cvref_t<Down>>;
+      return detail::keyed_broadcast_built<SK, Base>{Base{std::forward<Down>(down), {fn}, {}, label}};
+    } else {
+      return built<std::remove_cvref_t<Down>>{{std::forward<Down>(down)}, fn, label};
+    }
   }
 };
 

@@ -121,6 +121,34 @@ struct connected_key {
 };
 }  // namespace detail
 
+/// key_by(k, broadcast_side) after connect(a, broadcast(b)): input 1 keyed
+/// by k, input 2 the broadcast side, unkeyed, for a keyed broadcast_process
+/// (join/broadcast.hpp; Flink's KeyedBroadcastProcessFunction).
+struct broadcast_side_t {};
+inline constexpr broadcast_side_t broadcast_side{};
+
+namespace detail {
+// Input 1's key; input 2's records carry a default key that nothing reads
+// and, under a parallel context, stay on the worker that read them (every
+// worker reads all of a broadcast input).
+template <class KA>
+struct connected_key<KA, broadcast_side_t> {
+  KA ka;
+  broadcast_side_t side;
+  template <class A, class B>
+  auto operator()(const either<A, B>& e) {
+    using K = state::owned_key_t<std::remove_cvref_t<std::invoke_result_t<KA&, const A&>>>;
+    static_assert(std::is_default_constructible_v<K>,
+                  "spate: key_by(k, broadcast_side): the key type must be default-constructible");
+    return e.is_first() ? K(std::invoke(ka, e.first())) : K{};
+  }
+  template <class A, class B>
+  static bool stays_local(const either<A, B>& e) noexcept {
+    return !e.is_first();
+  }
+};
+}  // namespace detail
+
 namespace detail {
 template <class Src>
 concept replayable_source = requires(const Src& s, rolling_env& e, shard sh, exec::any_down& d,
