@@ -270,3 +270,28 @@ TEST_CASE("async_map: requests in flight are part of a snapshot and start again 
   for (std::size_t cut : {std::size_t(3), std::size_t(10), std::size_t(25)})
     spate_laws::restore_equals_uninterrupted<std::vector<long>>(make, events, cut);
 }
+
+TEST_CASE("async_map: requests in flight restore at another parallelism, each at one instance", "[joins][async][laws]") {
+  slow_service svc;
+  const int port = svc.port();
+  std::vector<spate_laws::event<long>> events;
+  for (long n = 0; n < 40; ++n) {
+    events.push_back(n);
+    if (n % 7 == 6) events.push_back(spate::from_millis(n));
+  }
+  auto make = [port](std::vector<long>& o) {
+    return spate::from_collection(std::vector<long>{}) |
+           spate::async_map([port](long n) { return ask(port, n); }, {.capacity = 6, .timeout = 5s}) |
+           spate::collect_into(o);
+  };
+  // Records are spread over the old instances by value; results compared as
+  // multisets (the instances run side by side).
+  auto sorted = [](std::vector<long> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  for (auto [from, to] : {std::pair<std::size_t, std::size_t>{1, 2}, {2, 3}, {3, 1}})
+    for (std::size_t cut : {std::size_t(10), std::size_t(25)})
+      spate_laws::rescale_equals_uninterrupted<std::vector<long>>(make, events, cut, [](long n) { return n; }, from, to,
+                                                                  sorted);
+}

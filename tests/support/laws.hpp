@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <deque>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -141,7 +142,9 @@ void rescale_equals_uninterrupted(const Make& make, const std::vector<event<T>>&
   Out whole = detail::uninterrupted<Out>(env, make, events);
   const spate::key_groups kg;
   using chain_t = decltype(spate::fuse::build(env, make(whole)));
-  auto feed = [&](std::vector<chain_t>& cs, std::size_t lo, std::size_t hi, std::uint64_t& batches) {
+  // Chains in a deque: built in place, never moved or copied again (some
+  // stages, such as async_map's, hold requests in flight and are move-only).
+  auto feed = [&](std::deque<chain_t>& cs, std::size_t lo, std::size_t hi, std::uint64_t& batches) {
     for (std::size_t i = lo; i < hi; ++i) {
       const auto& e = events[i];
       if (const T* r = std::get_if<0>(&e)) {
@@ -158,7 +161,7 @@ void rescale_equals_uninterrupted(const Make& make, const std::vector<event<T>>&
   std::uint64_t batches = 0;
   std::vector<std::vector<std::string>> parts;  // [stateful stage][old subtask]
   {
-    std::vector<chain_t> old;
+    std::deque<chain_t> old;
     for (std::size_t w = 0; w < from; ++w) old.push_back(spate::fuse::build(env, make(resumed)));
     feed(old, 0, cut, batches);
     for (auto& c : old) {
@@ -167,7 +170,7 @@ void rescale_equals_uninterrupted(const Make& make, const std::vector<event<T>>&
       for (std::size_t s = 0; s < snap.states.size(); ++s) parts[s].push_back(std::move(snap.states[s]));
     }
   }
-  std::vector<chain_t> now;
+  std::deque<chain_t> now;
   for (std::size_t w = 0; w < to; ++w) {
     now.push_back(spate::fuse::build(env, make(resumed)));
     std::size_t s = 0;

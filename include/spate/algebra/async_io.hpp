@@ -286,6 +286,36 @@ struct async_map_stage : stage_tag {
       }
       return true;
     }
+    /// At another parallelism (Flink redistributes an async stage's
+    /// requests in flight as list state): every old instance's requests, in
+    /// order, are dealt out by their place in that sequence over the key
+    /// groups, so each starts again at exactly one new instance, possibly
+    /// above capacity until they complete. The watermarks queued between
+    /// them are dropped: the old instances' are not this one's, and the next
+    /// from upstream follow.
+    bool restore_rescaled(const std::vector<std::string_view>& parts, key_group_range mine)
+      requires serde::Encodable<snapshot_type>
+    {
+      std::vector<snapshot_type> all;
+      for (std::string_view in : parts) {
+        auto s = detail::restore_value<snapshot_type>(in);
+        if (!s) return false;
+        all.push_back(std::move(*s));
+      }
+      const key_groups kg;
+      queue.clear();
+      in_flight = 0;
+      std::size_t n = 0;
+      for (auto& s : all)
+        for (auto& entry : s) {
+          if (!entry.first || !mine.contains(n++ % kg.max_parallelism)) continue;
+          request q{std::move(*entry.first), {}, {}};
+          start(q);
+          queue.emplace_back(std::move(q));
+          ++in_flight;
+        }
+      return true;
+    }
   };
   template <class Flow, class Env, class Down>
   auto build(Env&, stage_label label, Down&& down) const {
