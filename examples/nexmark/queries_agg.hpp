@@ -61,3 +61,7 @@ auto q17(Bids bids) {
 }
 
 }  // namespace nexmark
+
+// The state the queries keep, reflected: binary encodings for checkpoints
+// (tests/nexmark/restore.cpp restores every stateful query).
+BOOST_HANA_ADAPT_STRUCT(nexmark::q17_stats::acc, key, total, r1, r2, r3, sum, min, max, any_time);

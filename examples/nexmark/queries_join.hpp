@@ -173,3 +173,11 @@ auto q6(Auctions as, Bids bs) {
 }
 
 }  // namespace nexmark
+
+// The state the queries keep, reflected: binary encodings for checkpoints
+// (tests/nexmark/restore.cpp restores every stateful query).
+BOOST_HANA_ADAPT_STRUCT(nexmark::q3_join::state_type, person, auctions);
+BOOST_HANA_ADAPT_STRUCT(nexmark::q20_join::state_type, auc, other, waiting);
+BOOST_HANA_ADAPT_STRUCT(nexmark::q9_winner::state_type, auc, best, early, closed);
+BOOST_HANA_ADAPT_STRUCT(nexmark::q6_last10::state_type, closed);
+BOOST_HANA_ADAPT_STRUCT(nexmark::q4_average::acc, sum, n);

@@ -148,3 +148,7 @@ auto q12(Bids bids) {
 }
 
 }  // namespace nexmark
+
+// The state the queries keep, reflected: binary encodings for checkpoints
+// (tests/nexmark/restore.cpp restores every stateful query).
+BOOST_HANA_ADAPT_STRUCT(nexmark::q7_best_bids::acc, max, rows);

@@ -55,43 +55,6 @@
 #include "queries_window.hpp"
 #include "sources.hpp"
 
-// ---- binary encodings the queries' state lacks ------------------------------
-//
-// As they are in examples/nexmark, eight of the queries cannot be
-// checkpointed: the context refuses them at start ("... keep state with no
-// binary encoding"). Their accumulators and process-function states are
-// plain structs, not reflected; and q5's and q7's second window buffers
-// spate's own window_result, which has no codec in spate. A user gives them
-// one as docs/checkpoints.md says (a reflected struct, or a serde::codec):
-// here, for the law to be checked on the queries' logic as it is.
-BOOST_HANA_ADAPT_STRUCT(nexmark::q3_join::state_type, person, auctions);
-BOOST_HANA_ADAPT_STRUCT(nexmark::q20_join::state_type, auc, other, waiting);
-BOOST_HANA_ADAPT_STRUCT(nexmark::q9_winner::state_type, auc, best, early, closed);
-BOOST_HANA_ADAPT_STRUCT(nexmark::q6_last10::state_type, closed);
-BOOST_HANA_ADAPT_STRUCT(nexmark::q4_average::acc, sum, n);
-BOOST_HANA_ADAPT_STRUCT(nexmark::q7_best_bids::acc, max, rows);
-BOOST_HANA_ADAPT_STRUCT(nexmark::q17_stats::acc, key, total, r1, r2, r3, sum, min, max, any_time);
-
-namespace spate::serde {
-/// A window result: key, start and end (as counts of event_time's duration), value.
-template <Encodable K, Encodable V>
-struct codec<spate::window_result<K, V>> {
-  using rep = spate::event_time::rep;
-  static void write(writer& w, const spate::window_result<K, V>& r) {
-    codec<K>::write(w, r.key);
-    codec<rep>::write(w, r.start.time_since_epoch().count());
-    codec<rep>::write(w, r.end.time_since_epoch().count());
-    codec<V>::write(w, r.value);
-  }
-  static result<spate::window_result<K, V>> read(reader& r) {
-    auto t = codec<std::tuple<K, rep, rep, V>>::read(r);
-    if (!t) return std::move(t).error();
-    auto& [k, s, e, v] = *t;
-    using d = spate::event_time::duration;
-    return spate::window_result<K, V>{std::move(k), spate::event_time(d(s)), spate::event_time(d(e)), std::move(v)};
-  }
-};
-}  // namespace spate::serde
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;

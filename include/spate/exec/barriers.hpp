@@ -228,10 +228,18 @@ struct barrier_tap {
 template <class Chain>
 void restore_segment(const checkpoint_hooks& h, Chain& chain, const layer_uids& uids, std::size_t subtask,
                      std::size_t subtasks, std::string_view what) {
-  if (std::size_t n = unsnapshottable_stages(chain))
-    throw std::runtime_error("spate: checkpointing: " + std::to_string(n) + " stateful stage(s) of " + std::string(what) +
+  if (unsnapshottable_stages(chain)) {
+    std::string which;
+    std::size_t d = 0;
+    for_each_stage(chain, [&](const auto& st) {
+      if constexpr (unsnapshottable_stage<std::remove_cvref_t<decltype(st)>>)
+        which += (which.empty() ? "" : ", ") + (d < uids.size() && !uids[d].empty() ? "'" + uids[d] + "'" : "layer " + std::to_string(d + 1));
+      ++d;
+    });
+    throw std::runtime_error("spate: checkpointing: stage(s) " + which + " of " + std::string(what) +
                              " keep state with no binary encoding (give the state's types one: a reflected struct, "
                              "or a serde::codec), so they cannot be checkpointed");
+  }
   if (!h.restoring()) return;
   std::size_t depth = 0;
   for_each_stage(chain, [&](auto& st) {
@@ -251,7 +259,8 @@ void restore_segment(const checkpoint_hooks& h, Chain& chain, const layer_uids& 
         } else {
           throw std::runtime_error("spate: stage '" + uid + "' was checkpointed at parallelism " +
                                    std::to_string(h.restored_subtasks(uid)) + " and keeps state that cannot move to " +
-                                   std::to_string(subtasks) + " subtasks (only keyed aggregations rescale so far)");
+                                   std::to_string(subtasks) + " subtasks (keyed state moves by key group; this stage's state is not "
+                                   "keyed: restore it at parallelism " + std::to_string(h.restored_subtasks(uid)) + ")");
         }
         if (!ok)
           throw std::runtime_error("spate: the checkpointed state of stage '" + uid +

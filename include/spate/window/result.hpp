@@ -4,11 +4,14 @@
 // Count and global windows have no time bounds: their start and end are both
 // zero ([0, 0)), also when the window was given a timestamp function, which
 // is what docs/windows.md promises.
+#include <cstdint>
 #include <ostream>
+#include <tuple>
 #include <type_traits>
 
 #include "../core/flow.hpp"
 #include "../core/time.hpp"
+#include "../serde/codec.hpp"
 
 namespace spate {
 
@@ -60,5 +63,39 @@ window_result<K, std::remove_cvref_t<V>> make_window_result(const K& k, time_win
     return {k, w.start, w.end, std::forward<V>(v)};
 }
 }  // namespace detail
+
+namespace serde {
+// A window's result in checkpoints (a window over another window's results
+// buffers them): the key, the bounds as milliseconds, the value.
+template <Encodable K, Encodable V>
+struct codec<window_result<K, V>> {
+  static void write(writer& w, const window_result<K, V>& r) {
+    if constexpr (!std::is_same_v<K, no_key>) codec<K>::write(w, r.key);
+    codec<std::int64_t>::write(w, to_millis(r.start));
+    codec<std::int64_t>::write(w, to_millis(r.end));
+    codec<V>::write(w, r.value);
+  }
+  static result<window_result<K, V>> read(reader& r) {
+    window_result<K, V> out{};
+    if constexpr (!std::is_same_v<K, no_key>) {
+      auto k = codec<K>::read(r);
+      if (!k) return std::move(k).error();
+      out.key = std::move(*k);
+    }
+    auto t = codec<std::tuple<std::int64_t, std::int64_t, V>>::read(r);
+    if (!t) return std::move(t).error();
+    out.start = from_millis(std::get<0>(*t));
+    out.end = from_millis(std::get<1>(*t));
+    out.value = std::move(std::get<2>(*t));
+    return out;
+  }
+};
+template <>
+struct codec<no_key> {
+  static constexpr std::size_t min_size = 0;
+  static void write(writer&, no_key) {}
+  static result<no_key> read(reader&) { return no_key{}; }
+};
+}  // namespace serde
 
 }  // namespace spate
