@@ -46,7 +46,7 @@ TEST_CASE("min_by and max_by emit the extreme record itself, the earliest of equ
   CHECK(highs == std::vector<P>{{"oslo", "ann", 30}, {"oslo", "ann", 30}, {"oslo", "ann", 30}, {"oslo", "dan", 40}, {"oslo", "dan", 40}});
 }
 
-TEST_CASE("sum<1>() on tuples, as Flink's keyBy(0).sum(1); run_batch gives each key's final record", "[algebra][aggregations]") {
+TEST_CASE("sum<1>() on tuples, as Flink's keyBy(0).sum(1), run_batch gives each key's final record", "[algebra][aggregations]") {
   // [doc:sum_tuple]
   std::vector<std::tuple<std::string, int>> words{{"a", 1}, {"b", 1}, {"a", 1}, {"a", 1}};
   std::vector<std::tuple<std::string, int>> counts;

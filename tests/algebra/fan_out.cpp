@@ -403,7 +403,7 @@ TEST_CASE("fan_out: a keyed branch's event-time window under parallelism (waterm
   spate_laws::parallel_equals_sequential<outs>(job, sorted);
 }
 
-TEST_CASE("fan_out: the plan shows a keyed branch's own segments; its identities are listed", "[fan_out][parallel]") {
+TEST_CASE("fan_out: the plan shows a keyed branch's own segments, its identities are listed", "[fan_out][parallel]") {
   std::map<int, std::int64_t> counts;
   long sum = 0;
   std::vector<int> in{1, 2, 3};

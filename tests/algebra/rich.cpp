@@ -122,7 +122,7 @@ struct plain_sink_fn {
 };
 }  // namespace
 
-TEST_CASE("rich functions: errors in open and close are stage errors; a failed open closes what was opened",
+TEST_CASE("rich functions: errors in open and close are stage errors, a failed open closes what was opened",
           "[rich]") {
   auto log = std::make_shared<journal>();
   std::vector<std::uint64_t> out;

@@ -147,7 +147,7 @@ TEST_CASE("coordinator: acknowledgements, then the content, then durable, then l
   CHECK_FALSE(c.persisted(1, t0 + 2s));  // once
 }
 
-TEST_CASE("coordinator: a timeout aborts, naming who did not acknowledge; late acknowledgements are ignored") {
+TEST_CASE("coordinator: a timeout aborts, naming who did not acknowledge, late acknowledgements are ignored") {
   auto o = every(1s);
   o.timeout = 5s;
   o.tolerable_failures = 3;
@@ -174,7 +174,7 @@ TEST_CASE("coordinator: a timeout aborts, naming who did not acknowledge; late a
   CHECK(c.failed_checkpoints() == 2);
 }
 
-TEST_CASE("coordinator: failures are tolerated up to the limit in a row; a completed checkpoint resets the count") {
+TEST_CASE("coordinator: failures are tolerated up to the limit in a row, a completed checkpoint resets the count") {
   auto o = every(1s);
   o.tolerable_failures = 2;
   chk::coordinator c(o, {"w0", "w1"}, {2, 128, {}}, t0);

@@ -124,7 +124,7 @@ TEST_CASE("format: a manifest described for people") {
   CHECK_THAT(text, Contains("sources:\n  source  lines-0  1207\n  source  lines-1  77\n"));
 }
 
-TEST_CASE("store: stage uids may be anything; file names stay safe") {
+TEST_CASE("store: stage uids may be anything, file names stay safe") {
   chk::memory_storage s;
   chk::checkpoint_store store(s);
   chk::checkpoint_content c;
@@ -295,7 +295,7 @@ TEST_CASE("store: retention keeps the newest N completed, removes older and abor
   CHECK_THROWS_AS(chk::checkpoint_store(s, 0), std::invalid_argument);
 }
 
-TEST_CASE("store: an id is never written twice; a partial earlier attempt is replaced") {
+TEST_CASE("store: an id is never written twice, a partial earlier attempt is replaced") {
   chk::memory_storage s;
   chk::checkpoint_store store(s);
   store.write(sample(1));

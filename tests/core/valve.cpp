@@ -200,7 +200,7 @@ TEST_CASE("valve: combined watermark, batch ends, barriers and end match the mod
   }
 }
 
-TEST_CASE("valve: aligned mode holds an input back at barrier n until all delivered it; unaligned does not") {
+TEST_CASE("valve: aligned mode holds an input back at barrier n until all delivered it, unaligned does not") {
   recorder out;
   spate::valve aligned(2), unaligned(2, spate::barrier_alignment::unaligned);
   aligned.barrier(0, 1, out);
@@ -216,7 +216,7 @@ TEST_CASE("valve: aligned mode holds an input back at barrier n until all delive
   CHECK(out.barriers == std::vector<checkpoint_id>{1, 1});
 }
 
-TEST_CASE("valve: an ended input releases what waited for it; all idle stands still; all ended is max_watermark") {
+TEST_CASE("valve: an ended input releases what waited for it, all idle stands still, all ended is max_watermark") {
   recorder out;
   spate::valve v(3);
   v.watermark(0, from_millis(10), out);

@@ -250,7 +250,7 @@ TEST_CASE("micro-batch: max_rate bounds each batch, batches are consecutive and 
   }
 }
 
-TEST_CASE("micro-batch: several pipelines share the batches; one ending does not stall the others", "[micro_batch][metrics]") {
+TEST_CASE("micro-batch: several pipelines share the batches, one ending does not stall the others", "[micro_batch][metrics]") {
   std::vector<int> small{1, 2, 3};
   std::vector<int> a;
   std::atomic<std::uint64_t> b{0};

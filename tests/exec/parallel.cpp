@@ -399,7 +399,7 @@ TEST_CASE("parallel == sequential: two shuffles (word count, then regrouped by w
   }
 }
 
-TEST_CASE("the plan: one segment at P = 1; a level of P workers per key_by; a sink per worker, or one sink thread for a sink that needs one instance", "[parallel][plan]") {
+TEST_CASE("the plan: one segment at P = 1, a level of P workers per key_by, a sink per worker, or one sink thread for a sink that needs one instance", "[parallel][plan]") {
   std::vector<std::string> lines{"a b", "b c"};
   std::map<std::size_t, std::int64_t> out;
   auto job = spate::from_collection(lines) | spate::flat_map([](const std::string& l) { return spate::words(l); })
@@ -601,7 +601,7 @@ TEST_CASE("collect_into parts per worker: every record, and micro-batch metrics 
   CHECK(records == in.size());
 }
 
-TEST_CASE("combining before the shuffle (micro-batch, batch): the plan shows it; results equal the uncombined run", "[parallel][law][combine]") {
+TEST_CASE("combining before the shuffle (micro-batch, batch): the plan shows it, results equal the uncombined run", "[parallel][law][combine]") {
   using link = spate::exec::plan::link;
   std::mt19937 rng(5150);
   for (int round = 0; round < 4; ++round) {

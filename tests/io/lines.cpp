@@ -266,7 +266,7 @@ TEST_CASE("line_splitter: memory stays bounded by max_line and one read", "[line
   CHECK(stats->lines == 1);
 }
 
-TEST_CASE("text_file: line_options cap lines and check UTF-8; skips are counted in stats()", "[text_file][policy]") {
+TEST_CASE("text_file: line_options cap lines and check UTF-8, skips are counted in stats()", "[text_file][policy]") {
   spate_test::temp_file f("spate_policy", "ok\n" + std::string(100, 'x') + "\r\nbad \xC3\x28 utf8\ncaf\xC3\xA9\nend");
   using v = std::vector<std::string>;
   {

@@ -333,7 +333,7 @@ TEST_CASE("exactly_once: a commit interval not below the transaction timeout is 
                                          Catch::Contains("transaction timeout (10000 ms)"));
 }
 
-TEST_CASE("exactly_once: the interval commits under continuous execution only; micro-batches commit per batch", "[kafka]") {
+TEST_CASE("exactly_once: the interval commits under continuous execution only, micro-batches commit per batch", "[kafka]") {
   auto t = kt::new_topic("eos-modes", 1);
   auto out = kafka::sink(kt::cfg(), t)
                  .delivery_guarantee(kafka::delivery::exactly_once)

@@ -33,7 +33,7 @@ TEST_CASE("top_n: rolling emits the key's new ranking only when a record enters 
   CHECK(prices(out[4].second) == std::vector<std::int64_t>{9, 8});
 }
 
-TEST_CASE("top_n: batch emits the final ranking per key once; ties keep the earlier", "[top_n]") {
+TEST_CASE("top_n: batch emits the final ranking per key once, ties keep the earlier", "[top_n]") {
   std::vector<bid> in{{1, 1, 5, 0}, {1, 2, 5, 1}, {1, 3, 5, 2}, {1, 4, 6, 3}};
   std::vector<std::pair<std::int64_t, std::vector<bid>>> out;
   spate::run_batch(spate::from_collection(in) | spate::key_by(&bid::auction)

@@ -97,7 +97,7 @@ TEST_CASE("json: strings, unicode, optionals, tuples", "[serde][json]") {
   CHECK(to_json_text(std::string("a\xff")) == "\"a\xEF\xBF\xBD\"");
 }
 
-TEST_CASE("json: optional fields may be missing or null; unknown keys are ignored", "[serde][json]") {
+TEST_CASE("json: optional fields may be missing or null, unknown keys are ignored", "[serde][json]") {
   auto r = json<serde_test::customer>{}.deserialize(R"({"id":1,"name":"n","email":null,"since":2019})");
   REQUIRE(r.ok());
   CHECK_FALSE(r->email.has_value());

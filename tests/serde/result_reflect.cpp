@@ -22,7 +22,7 @@ TEST_CASE("result: holds a value", "[serde][result]") {
   CHECK(moved == "abc");
 }
 
-TEST_CASE("result: holds an error; value access throws it", "[serde][result]") {
+TEST_CASE("result: holds an error, value access throws it", "[serde][result]") {
   spate::result<int> r = spate::error("truncated input, needed 8 bytes, 3 left", 12, "price", "binary<Order>");
   CHECK_FALSE(r.ok());
   CHECK_FALSE(static_cast<bool>(r));

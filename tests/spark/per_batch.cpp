@@ -164,7 +164,7 @@ TEST_CASE("the named stages give what window(per_batch()) spells out, batch by b
   }
 }
 
-TEST_CASE("reduce_by_key and group_by_key: parallel == sequential; the key_by they add is where the shuffle is", "[spark][per_batch][parallel]") {
+TEST_CASE("reduce_by_key and group_by_key: parallel == sequential, the key_by they add is where the shuffle is", "[spark][per_batch][parallel]") {
   std::mt19937 rng(4242);
   std::vector<word_count> input;
   for (int i = 0; i < 20'000; ++i)

@@ -65,7 +65,7 @@ TEST_CASE("transform: a view of the records, records made from nothing, and a do
   CHECK(first == std::vector<int>{1, 2, 3});
 }
 
-TEST_CASE("transform: fused == unfused; parallel == sequential for per-key work after key_by", "[spark][transform][parallel]") {
+TEST_CASE("transform: fused == unfused, parallel == sequential for per-key work after key_by", "[spark][transform][parallel]") {
   std::mt19937 rng(1302);
   std::vector<int> input(5000);
   for (int& x : input) x = std::uniform_int_distribution<int>(0, 700)(rng);

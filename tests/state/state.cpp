@@ -96,7 +96,7 @@ struct idle_alert {
 };
 }  // namespace
 
-TEST_CASE("processing-time timers fire on ticks; deleted timers do not", "[state][timers]") {
+TEST_CASE("processing-time timers fire on ticks, deleted timers do not", "[state][timers]") {
   spate::script<Click> s;
   s.tick(from_millis(0)).record({"ann"}).tick(from_millis(500)).record({"ann"}).record({"bob"})
       .tick(from_millis(1200)).tick(from_millis(1600));
@@ -299,7 +299,7 @@ TEST_CASE("map_with_state snapshots round-trip, timeouts included", "[state][sna
 // records slide out its value is what the inverse function left, emitted at
 // every window end, until filterFunc drops it. countByWindow is a
 // reduceByKeyAndWindow under one key without a filter, so it emits 0.
-TEST_CASE("reduce_by_key_and_window keeps keys that fell to zero; keep(k, v) drops them", "[state][spark][window]") {
+TEST_CASE("reduce_by_key_and_window keeps keys that fell to zero, keep(k, v) drops them", "[state][spark][window]") {
   // [doc:spark_window_zero]
   using kv = std::pair<char, int>;
   auto add = [](kv a, const kv& b) { a.second += b.second; return a; };

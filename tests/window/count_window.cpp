@@ -30,7 +30,7 @@ TEST_CASE("count windows fire per key every n records", "[window][count]") {
   // [end]
 }
 
-TEST_CASE("count windows report [0, 0) even with a timestamp function", "[window][count]") {
+TEST_CASE("count windows report the bounds 0 to 0 even with a timestamp function", "[window][count]") {
   std::vector<Ev> evs{{"a", 500, 1}, {"a", 700, 2}};
   auto out = fused_and_unfused<wr>([&](auto& o) {
     return spate::from_collection(evs) | spate::key_by(&Ev::user) | spate::window(spate::count_window(2), &Ev::ts) |

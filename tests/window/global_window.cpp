@@ -15,7 +15,7 @@ using namespace std::chrono_literals;
 using spate::from_millis;
 using namespace spate_test;
 
-TEST_CASE("global windows fire by trigger; purging and non-purging", "[window][global][trigger]") {
+TEST_CASE("global windows fire by trigger, purging and non-purging", "[window][global][trigger]") {
   std::vector<Ev> evs;
   for (long i = 1; i <= 5; ++i) evs.push_back({"a", i * 1000, i});
   auto run_with = [&](auto trigger) {

@@ -27,7 +27,7 @@ TEST_CASE("late_to takes a capturing for_each sink, also on window_all with wate
                                                                    {from_millis(120), from_millis(130), 1}});
 }
 
-TEST_CASE("allowed lateness re-fires; later records go to the late output", "[window][lateness]") {
+TEST_CASE("allowed lateness re-fires, later records go to the late output", "[window][lateness]") {
   // [doc:lateness]
   spate::script<Ev> s;
   s.record({"a", 100})
