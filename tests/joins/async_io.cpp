@@ -254,36 +254,38 @@ TEST_CASE("async_map: a failed request is retried", "[joins][async]") {
                     Catch::Contains("async_map") && Catch::Contains("failed"));
 }
 
-TEST_CASE("async_map: requests in flight are part of a snapshot and start again on restore", "[joins][async][laws]") {
-  slow_service svc;
-  const int port = svc.port();
+namespace {
+// What the restore laws feed async_map: 40 records with a watermark after
+// every seventh, asked of the slow service with 6 requests in flight.
+std::vector<spate_laws::event<long>> restore_events() {
   std::vector<spate_laws::event<long>> events;
   for (long n = 0; n < 40; ++n) {
     events.push_back(n);
     if (n % 7 == 6) events.push_back(spate::from_millis(n));
   }
-  auto make = [port](std::vector<long>& o) {
+  return events;
+}
+auto asking(int port) {
+  return [port](std::vector<long>& o) {
     return spate::from_collection(std::vector<long>{}) |
            spate::async_map([port](long n) { return ask(port, n); }, {.capacity = 6, .timeout = 5s}) |
            spate::collect_into(o);
   };
+}
+}  // namespace
+
+TEST_CASE("async_map: requests in flight are part of a snapshot and start again on restore", "[joins][async][laws]") {
+  slow_service svc;
+  const auto events = restore_events();
+  const auto make = asking(svc.port());
   for (std::size_t cut : {std::size_t(3), std::size_t(10), std::size_t(25)})
     spate_laws::restore_equals_uninterrupted<std::vector<long>>(make, events, cut);
 }
 
 TEST_CASE("async_map: requests in flight restore at another parallelism, each at one instance", "[joins][async][laws]") {
   slow_service svc;
-  const int port = svc.port();
-  std::vector<spate_laws::event<long>> events;
-  for (long n = 0; n < 40; ++n) {
-    events.push_back(n);
-    if (n % 7 == 6) events.push_back(spate::from_millis(n));
-  }
-  auto make = [port](std::vector<long>& o) {
-    return spate::from_collection(std::vector<long>{}) |
-           spate::async_map([port](long n) { return ask(port, n); }, {.capacity = 6, .timeout = 5s}) |
-           spate::collect_into(o);
-  };
+  const auto events = restore_events();
+  const auto make = asking(svc.port());
   // Records are spread over the old instances by value; results compared as
   // multisets (the instances run side by side).
   auto sorted = [](std::vector<long> v) {
