@@ -233,8 +233,10 @@ struct directory_source : source_tag {
         if (!file) {
           if (pending.empty()) {
             if (std::chrono::steady_clock::now() < next_scan) {
-              if (n == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-              return {n, n ? poll_status::more : poll_status::idle};
+              if (n > 0) return {n, poll_status::more};
+              const auto from = std::chrono::steady_clock::now();
+              std::this_thread::sleep_for(std::chrono::milliseconds(5));
+              return {0, poll_status::idle, std::chrono::steady_clock::now() - from};
             }
             scan();
             if (pending.empty()) return {n, n ? poll_status::more : poll_status::idle};

@@ -125,12 +125,10 @@ struct merge_driver {
           quiet[i] = true;
           continue;
         }
-        const auto from = std::chrono::steady_clock::now();
         poll_result r = poll_one(i, std::min(share, max - total));
-        // Not work: what an input waited for the records it brought, and all
-        // of a turn that brought none (another input's records make this
-        // poll count).
-        waited += r.records ? r.waited : std::chrono::steady_clock::now() - from;
+        // Not work: what each input waited, also one that brought nothing
+        // (another input's records make this poll count).
+        waited += r.waited;
         total += r.records;
         round += r.records;
         if (r.finished()) finished[i] = true;

@@ -165,7 +165,7 @@ struct socket_text_source : source_tag {
       return r;
     }
 
-    std::chrono::nanoseconds waited{0};  // this poll's, for a line that came while it waited
+    std::chrono::nanoseconds waited{0};  // this poll's time spent waiting for the server
     poll_result read(std::size_t max) {
       if (this->done) return {0, poll_status::ended};
       if (!active) return this->finish(0, false);
@@ -182,6 +182,7 @@ struct socket_text_source : source_tag {
           auto now = clock::now();
           if (now < next_attempt) {
             std::this_thread::sleep_for(std::min<clock::duration>(next_attempt - now, std::chrono::milliseconds(10)));
+            waited += clock::now() - now;
             return {0, poll_status::idle};
           }
           connect();
@@ -190,9 +191,9 @@ struct socket_text_source : source_tag {
         pollfd p{sock.fd, POLLIN, 0};
         const auto wait_from = n > 0 ? clock::time_point{} : clock::now();  // only an empty poll waits
         int rc = ::poll(&p, 1, n > 0 ? 0 : 10);
+        if (n == 0) waited += clock::now() - wait_from;
         if (rc < 0 && errno != EINTR) throw std::runtime_error(where() + ": poll failed: " + std::strerror(errno));
         if (rc <= 0) return {n, n ? poll_status::more : poll_status::idle};
-        if (n == 0) waited += clock::now() - wait_from;
         ssize_t got = lines.fill([&](char* dst, std::size_t cap) { return ::recv(sock.fd, dst, cap, 0); });
         if (got > 0) continue;
         if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) continue;

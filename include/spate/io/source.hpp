@@ -31,9 +31,10 @@ enum class poll_status {
 struct poll_result {
   std::size_t records = 0;
   poll_status status = poll_status::more;
-  /// Of the poll's time, what it spent waiting for input that then came (a
-  /// socket's poll, a broker's queue): not work, so the executor leaves it
-  /// out of a micro-batch's work time (exec/source_loop.hpp).
+  /// Of the poll's time, what it spent waiting for input (a socket's poll, a
+  /// broker's queue, a pause before looking again), whether any came: not
+  /// work, so the executor leaves it out of a micro-batch's work time
+  /// (exec/source_loop.hpp) and a merge adds up its inputs'.
   std::chrono::nanoseconds waited{0};
   bool finished() const noexcept { return status == poll_status::ended || status == poll_status::stopped; }
 };

@@ -39,16 +39,14 @@ class message_batch {
       const auto from = std::chrono::steady_clock::now();
       rd_kafka_message_t* m = rd_kafka_consume_queue(q, timeout_ms);
       got = m ? 1 : 0;
-      if (m) {
-        buf_[0] = m;
-        waited_ = std::chrono::steady_clock::now() - from;
-      }
+      if (m) buf_[0] = m;
+      waited_ = std::chrono::steady_clock::now() - from;
     }
     size_ = static_cast<std::size_t>(got);
     return size_;
   }
-  /// How long the last fill waited for the message it got (none waiting
-  /// when it began): time for the executor not to count as work.
+  /// How long the last fill waited for a message (none waiting when it
+  /// began), whether one came: time for the executor not to count as work.
   std::chrono::nanoseconds waited() const noexcept { return waited_; }
   /// The next message, owned by the caller; null when all were taken.
   message_ptr take() { return next_ < size_ ? message_ptr(buf_[next_++]) : message_ptr(); }

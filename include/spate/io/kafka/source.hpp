@@ -205,7 +205,7 @@ struct source_t : source_tag {
       if (stop) return end(n, true);
       if (n < max && !r.parts.all_done()) {
         r.batch.fill(r.c.queue(), max - n, static_cast<int>(r.s.poll_timeout.count()));
-        if (n == 0) waited = r.batch.waited();
+        waited = r.batch.waited();
         while (auto m = r.batch.take()) {  // what is not taken goes with the batch (a stop, an exception)
           handle(std::move(m), n);
           if (stopped_) {
