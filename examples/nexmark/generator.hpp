@@ -161,6 +161,10 @@ class generator {
     return cfg_.base_time + static_cast<std::int64_t>(static_cast<double>(n) * inter_event_delay_us_) / 1000;
   }
 
+  /// The date_time of event number n, whatever its kind, without building
+  /// the event (what a view of one kind needs for its watermark).
+  std::int64_t date_time_at(std::uint64_t n) const { return event_time(event_id(static_cast<std::int64_t>(n))); }
+
   kind kind_of(std::uint64_t n) const { return kind_of_id(event_id(static_cast<std::int64_t>(n))); }
   kind kind_of_id(std::int64_t id) const {
     const std::int64_t rem = id % cfg_.total_proportion();

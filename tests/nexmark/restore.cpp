@@ -99,18 +99,18 @@ struct sources {
   std::atomic<std::uint64_t>* reads;
   auto bids() const {
     return spate::generate(counted<nexmark::bid_at_fn>{{gen()}, reads}, n_events) |
-           spate::filter(nexmark::has_value_fn{}) | spate::map(nexmark::unwrap_fn<nexmark::bid>{}) |
-           spate::with_watermarks(&nexmark::bid::date_time, nexmark::watermark_4s{});
+           spate::with_watermarks(nexmark::date_time_fn{}, nexmark::watermark_4s{}) |
+           spate::filter(nexmark::has_value_fn{}) | spate::map(nexmark::unwrap_fn<nexmark::bid>{});
   }
   auto auctions() const {
     return spate::generate(counted<nexmark::auction_at_fn>{{gen()}, reads}, n_events) |
-           spate::filter(nexmark::has_value_fn{}) | spate::map(nexmark::unwrap_fn<nexmark::auction>{}) |
-           spate::with_watermarks(&nexmark::auction::date_time, nexmark::watermark_4s{});
+           spate::with_watermarks(nexmark::date_time_fn{}, nexmark::watermark_4s{}) |
+           spate::filter(nexmark::has_value_fn{}) | spate::map(nexmark::unwrap_fn<nexmark::auction>{});
   }
   auto persons() const {
     return spate::generate(counted<nexmark::person_at_fn>{{gen()}, reads}, n_events) |
-           spate::filter(nexmark::has_value_fn{}) | spate::map(nexmark::unwrap_fn<nexmark::person>{}) |
-           spate::with_watermarks(&nexmark::person::date_time, nexmark::watermark_4s{});
+           spate::with_watermarks(nexmark::date_time_fn{}, nexmark::watermark_4s{}) |
+           spate::filter(nexmark::has_value_fn{}) | spate::map(nexmark::unwrap_fn<nexmark::person>{});
   }
 };
 
