@@ -10,3 +10,8 @@ add_library(nexmark_queries STATIC
 target_link_libraries(nexmark_queries PUBLIC spate::spate PRIVATE spate_warnings)
 target_include_directories(nexmark_queries PUBLIC ${CMAKE_CURRENT_LIST_DIR}/nexmark)
 spate_example(nexmark ${CMAKE_CURRENT_LIST_DIR}/nexmark/runner.cpp LIBS nexmark_queries)
+# The generator into Kafka as JSON (needs librdkafka).
+if(TARGET spate::kafka)
+  spate_example(nexmark_to_kafka ${CMAKE_CURRENT_LIST_DIR}/nexmark/to_kafka.cpp LIBS spate::kafka)
+  target_include_directories(nexmark_to_kafka PRIVATE ${CMAKE_CURRENT_LIST_DIR}/nexmark)
+endif()
