@@ -3,7 +3,10 @@
 // reads them from there.
 //
 //   nexmark_to_kafka --bootstrap HOST:PORT --topic T [--events N] [--seed S]
-//                    [--rate EVENTS_PER_S] [--parallelism P]
+//                    [--rate EVENTS_PER_S] [--parallelism P] [--partitions N]
+//
+// --partitions N creates the topic with N partitions if it does not exist
+// (without it, the topic must exist).
 //
 // Prints the events written and the rate; exits 1 with the broker's message
 // when the topic cannot be written.
@@ -21,7 +24,7 @@ namespace {
   std::fprintf(stderr,
                "nexmark_to_kafka: %s\n"
                "usage: nexmark_to_kafka --bootstrap HOST:PORT --topic T [--events N] [--seed S]\n"
-               "                        [--rate EVENTS_PER_S] [--parallelism P]\n",
+               "                        [--rate EVENTS_PER_S] [--parallelism P] [--partitions N]\n",
                why.c_str());
   std::exit(2);
 }
@@ -37,6 +40,7 @@ int main(int argc, char** argv) {
   std::string bootstrap, topic;
   std::uint64_t events = 1'000'000;
   std::size_t parallelism = 1;
+  int partitions = 0;
   nexmark::config cfg;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -50,6 +54,7 @@ int main(int argc, char** argv) {
     else if (a == "--seed") cfg.seed = number(value(), a);
     else if (a == "--rate") cfg.event_rate = static_cast<double>(number(value(), a));
     else if (a == "--parallelism") parallelism = number(value(), a);
+    else if (a == "--partitions") partitions = static_cast<int>(number(value(), a));
     else if (a == "--help" || a == "-h") usage("help");
     else usage("unknown argument " + a);
   }
@@ -58,8 +63,10 @@ int main(int argc, char** argv) {
   if (parallelism < 1) usage("--parallelism must be at least 1");
   if (cfg.event_rate <= 0) usage("--rate must be positive");
   try {
+    const spate::kafka::config kcfg(bootstrap);
+    if (partitions > 0) spate::kafka::admin(kcfg).create_topic(topic, partitions, 1, {}, /*if_not_exists=*/true);
     const auto t0 = std::chrono::steady_clock::now();
-    nexmark::write_to_kafka(nexmark::generator(cfg), events, spate::kafka::config(bootstrap), topic, parallelism);
+    nexmark::write_to_kafka(nexmark::generator(cfg), events, kcfg, topic, parallelism);
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::printf("topic=%s events=%" PRIu64 " parallelism=%zu seconds=%.3f events_per_s=%.0f\n", topic.c_str(), events,
                 parallelism, s, static_cast<double>(events) / s);
