@@ -8,6 +8,8 @@
 #include <spate/spate.hpp>
 
 #include <array>
+#include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <range/v3/view/iota.hpp>
@@ -137,4 +139,62 @@ TEST_CASE("text_file reuses its line buffer", "[alloc]") {
   CHECK(s_large > s_small);
   CHECK(a_large == a_small);
   CHECK(a_large <= setup_budget);
+}
+
+namespace {
+struct side_rec {
+  int key = 0;
+  std::int64_t ts = 0;
+  long value = 0;
+};
+std::vector<side_rec> side_records(std::size_t windows, long salt) {
+  std::vector<side_rec> v;
+  for (std::size_t w = 0; w < windows; ++w)
+    for (int i = 0; i < 3; ++i) v.push_back({int(w % 7), std::int64_t(w * 10 + std::size_t(i)), long(w) + salt + i});
+  return v;
+}
+}  // namespace
+
+TEST_CASE("window_join and co_group allocate nothing per firing beyond the window's own state", "[alloc]") {
+  // The window operator keeps each window's records (a vector per key and
+  // window: its own allocations, the same for any window function). On top
+  // of that, the join's sides and pairs, and co_group's sides, go into
+  // buffers kept from one firing to the next: a run of 10 000 windows
+  // allocates what a run with a function that only counts allocates, plus
+  // the buffers' growth.
+  using namespace std::chrono_literals;
+  constexpr std::size_t windows = 10'000;
+  const auto as = side_records(windows, 0), bs = side_records(windows, 100);
+  auto inputs = [&] {
+    return spate::connect(spate::from_collection(as) | spate::with_watermarks(&side_rec::ts, spate::monotonous()),
+                          spate::from_collection(bs) | spate::with_watermarks(&side_rec::ts, spate::monotonous())) |
+           spate::key_by(&side_rec::key, &side_rec::key);
+  };
+  auto counted = [](auto&& job) {
+    spate_test::allocation_scope scope;
+    spate::run(std::forward<decltype(job)>(job));
+    return scope.count();
+  };
+  long base_sum = 0, join_sum = 0, group_sum = 0;
+  const auto base = counted(
+      inputs() |
+      spate::window(spate::tumbling(10ms), [](const auto& e) { return e.timestamp(); }) |
+      spate::process([](const int&, spate::time_window, const auto& records) { return long(records.size()); }) |
+      spate::for_each([&](const auto& w) { base_sum += w.value; }));
+  const auto join = counted(inputs() |
+                            spate::window_join(spate::tumbling(10ms),
+                                               [](const side_rec& a, const side_rec& b) { return a.value * b.value; }) |
+                            spate::for_each([&](long v) { join_sum += v; }));
+  const auto group = counted(inputs() |
+                             spate::co_group(spate::tumbling(10ms),
+                                             [](const std::vector<side_rec>& a, const std::vector<side_rec>& b) {
+                                               return long(a.size() * 10 + b.size());
+                                             }) |
+                             spate::for_each([&](const auto& w) { group_sum += w.value; }));
+  INFO("allocations: counting window " << base << ", window_join " << join << ", co_group " << group);
+  CHECK(base_sum == long(windows) * 6);
+  CHECK(join_sum > 0);
+  CHECK(group_sum == long(windows) * 33);
+  CHECK(join <= base + 64);
+  CHECK(group <= base + 64);
 }

@@ -17,6 +17,7 @@
 // too late even for the lateness; otherwise counted, .count_late_into(n)),
 // checkpoints and rescaling are the window operator's.
 #include <cstdint>
+#include <span>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -43,6 +44,8 @@ struct joined_time {
 
 template <class A, class B, class E>
 void split_sides(const std::vector<E>& records, std::vector<A>& as, std::vector<B>& bs) {
+  as.clear();
+  bs.clear();
   for (const E& e : records) {
     if (e.is_first()) as.push_back(e.first());
     else bs.push_back(e.second());
@@ -50,27 +53,35 @@ void split_sides(const std::vector<E>& records, std::vector<A>& as, std::vector<
 }
 
 // window_join's function per window: every pair, input 1's records in order
-// of arrival, each with input 2's in order of arrival (Flink's order).
-template <class F>
+// of arrival, each with input 2's in order of arrival (Flink's order). The
+// sides and the pairs go into buffers kept from one firing to the next, so a
+// firing allocates nothing once they have grown to the largest window; the
+// window's result is a view of the pairs, read by the flat_map right after
+// it in the same fused call (it never outlives the firing).
+template <class F, class A, class B>
 struct pairs_in_window {
+  using R = std::remove_cvref_t<std::invoke_result_t<F&, const A&, const B&>>;
   F fn;
-  template <class K, class A, class B>
-  auto operator()(const K&, time_window, const std::vector<either<A, B>>& records) {
-    using R = std::remove_cvref_t<std::invoke_result_t<F&, const A&, const B&>>;
-    std::vector<const A*> as;
-    std::vector<const B*> bs;
+  std::vector<const A*> as{};
+  std::vector<const B*> bs{};
+  std::vector<R> out{};
+
+  template <class K>
+  std::span<const R> operator()(const K&, time_window, const std::vector<either<A, B>>& records) {
+    as.clear();
+    bs.clear();
+    out.clear();
     for (const auto& e : records) {
       if (e.is_first()) as.push_back(&e.first());
       else bs.push_back(&e.second());
     }
-    std::vector<R> out;
     out.reserve(as.size() * bs.size());
     for (const A* a : as)
       for (const B* b : bs) out.push_back(std::invoke(fn, *a, *b));
     return out;
   }
 };
-// window_result<K, std::vector<R>> -> the R's.
+// window_result<K, view of R's> -> the R's.
 struct window_values {
   template <class W>
   const auto& operator()(const W& w) const noexcept {
@@ -78,13 +89,16 @@ struct window_values {
   }
 };
 
-template <class F>
+// co_group's function per window: the sides copied into vectors kept from
+// one firing to the next (the function takes std::vector<A>, std::vector<B>).
+template <class F, class A, class B>
 struct groups_in_window {
   F fn;
-  template <class K, class A, class B>
+  std::vector<A> as{};
+  std::vector<B> bs{};
+
+  template <class K>
   auto operator()(const K&, time_window, const std::vector<either<A, B>>& records) {
-    std::vector<A> as;
-    std::vector<B> bs;
     split_sides(records, as, bs);
     return std::invoke(fn, std::as_const(as), std::as_const(bs));
   }
@@ -158,12 +172,12 @@ auto operator|(pipeline<Src, Ds...> p, window_join_spec<Assigner, F, Group, Late
         (void)&diagnostic::report<diagnostic::co_group_function_cannot_accept<A, B, F>>;
         return error_pipeline{};
       } else {
-        return std::move(p) | std::move(j.win) | process(detail::groups_in_window<F>{std::move(j.fn)});
+        return std::move(p) | std::move(j.win) | process(detail::groups_in_window<F, A, B>{std::move(j.fn)});
       }
     } else if constexpr (!detail::check_join_function<"window_join", A, B, F>()) {
       return error_pipeline{};
     } else {
-      return std::move(p) | std::move(j.win) | process(detail::pairs_in_window<F>{std::move(j.fn)}) |
+      return std::move(p) | std::move(j.win) | process(detail::pairs_in_window<F, A, B>{std::move(j.fn)}) |
              flat_map(detail::window_values{});
     }
   }
