@@ -48,6 +48,7 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
@@ -61,6 +62,10 @@ import org.apache.flink.streaming.api.datastream.WindowedStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.streaming.api.functions.co.ProcessJoinFunction;
+import org.apache.flink.streaming.api.operators.BoundedMultiInput;
+import org.apache.flink.streaming.api.operators.InputSelectable;
+import org.apache.flink.streaming.api.operators.InputSelection;
+import org.apache.flink.streaming.api.operators.co.IntervalJoinOperator;
 import org.apache.flink.streaming.api.functions.windowing.ProcessAllWindowFunction;
 import org.apache.flink.streaming.api.functions.windowing.ProcessWindowFunction;
 import org.apache.flink.streaming.api.windowing.assigners.EventTimeSessionWindows;
@@ -591,6 +596,30 @@ public final class FlinkDiff {
     }
   }
 
+  /** Flink's interval join operator (what IntervalJoined.process builds),
+   * reading all of input 1 before input 2: input 1's end-of-input watermark
+   * comes before any record of input 2, so input 2's records are late exactly
+   * when they are behind input 2's own watermark (order=a_first cases). */
+  public static final class AFirstIntervalJoin extends IntervalJoinOperator<String, Ev, Ev, String>
+      implements InputSelectable, BoundedMultiInput {
+    private boolean firstEnded;
+
+    AFirstIntervalJoin(long lower, long upper, boolean lowerInclusive, boolean upperInclusive, OutputTag<Ev> lateA,
+        OutputTag<Ev> lateB, TypeSerializer<Ev> sa, TypeSerializer<Ev> sb) {
+      super(lower, upper, lowerInclusive, upperInclusive, lateA, lateB, sa, sb, new PairProcessJoin());
+    }
+
+    @Override
+    public InputSelection nextSelection() {
+      return firstEnded ? InputSelection.ALL : InputSelection.FIRST;
+    }
+
+    @Override
+    public void endInput(int input) {
+      if (input == 1) firstEnded = true;
+    }
+  }
+
   /** A two-input case: inputs A and B, each with its own source and its own
    * per-event watermarks (the operator takes the minimum). */
   static void buildJoin(StreamExecutionEnvironment env, Case c) {
@@ -607,12 +636,20 @@ public final class FlinkDiff {
     if (kind.equals("join_interval")) {
       OutputTag<Ev> lateA = new OutputTag<>("late-A-" + c.name, TypeInformation.of(Ev.class));
       OutputTag<Ev> lateB = new OutputTag<>("late-B-" + c.name, TypeInformation.of(Ev.class));
-      KeyedStream.IntervalJoined<Ev, Ev, String> j = a.keyBy(new ByKey(), Types.STRING)
-          .intervalJoin(b.keyBy(new ByKey(), Types.STRING))
-          .between(Duration.ofMillis(c.num("lower")), Duration.ofMillis(c.num("upper")));
-      if (c.num("lower_exclusive") != 0) j = j.lowerBoundExclusive();
-      if (c.num("upper_exclusive") != 0) j = j.upperBoundExclusive();
-      main = j.sideOutputLeftLateData(lateA).sideOutputRightLateData(lateB).process(new PairProcessJoin(), Types.STRING);
+      if (c.p.containsKey("order")) {
+        TypeSerializer<Ev> ser = TypeInformation.of(Ev.class).createSerializer(env.getConfig().getSerializerConfig());
+        AFirstIntervalJoin op = new AFirstIntervalJoin(c.num("lower"), c.num("upper"), c.num("lower_exclusive") == 0,
+            c.num("upper_exclusive") == 0, lateA, lateB, ser, ser);
+        main = a.connect(b).keyBy(new ByKey(), new ByKey()).transform("interval join, A first", Types.STRING, op);
+      } else {
+        KeyedStream.IntervalJoined<Ev, Ev, String> j = a.keyBy(new ByKey(), Types.STRING)
+            .intervalJoin(b.keyBy(new ByKey(), Types.STRING))
+            .between(Duration.ofMillis(c.num("lower")), Duration.ofMillis(c.num("upper")));
+        if (c.num("lower_exclusive") != 0) j = j.lowerBoundExclusive();
+        if (c.num("upper_exclusive") != 0) j = j.upperBoundExclusive();
+        main = j.sideOutputLeftLateData(lateA).sideOutputRightLateData(lateB)
+            .process(new PairProcessJoin(), Types.STRING);
+      }
       main.getSideOutput(lateA).map(new SideLine("A")).returns(Types.STRING)
           .sinkTo(new Collect(c.name + ".late")).name(c.name + ".late.A");
       main.getSideOutput(lateB).map(new SideLine("B")).returns(Types.STRING)
