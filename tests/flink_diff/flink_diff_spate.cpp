@@ -16,6 +16,12 @@
 //   process timers          key,T,timer,watermark,sum,count  (a timer)
 //                           key,E,ts,watermark,sum,count     (a record)
 //   late output             key,ts,value
+// Two-input cases (kind=join_*) add a 4th column, A or B: the input.
+//   interval / window join  key,a.ts,a.v,b.ts,b.v             (a pair)
+//   coGroup                 key,count_a,sum_a,maxts_a,count_b,sum_b,maxts_b
+//   late output (joins)     A|B,key,ts,value
+// Each input has its own watermarks (the formula below); the operator takes
+// the minimum.
 // Watermarks: one per event, max timestamp - bound - 1 (Flink's
 // BoundedOutOfOrderness formula), sent when it advances; the end of input
 // brings the maximal watermark on both sides.
@@ -45,6 +51,7 @@ struct Ev {
   std::string key;
   std::int64_t ts;  // ms
   std::int64_t v;
+  char side = 0;  // two-input cases: 'A' or 'B' (the 4th column); 0 otherwise
 };
 
 struct test_case {
@@ -199,13 +206,51 @@ std::vector<Ev> generate(std::uint64_t seed, const stream_shape& sh, std::int64_
   return out;
 }
 
+/// One input of a two-input case. Every record is at least the watermark
+/// before it + 2 (ts >= max - bound + 1; the watermark is max - bound - 1), so
+/// no record is late or at the watermark however the two inputs interleave:
+/// the operator's watermark is the minimum of both inputs', never above
+/// either's own. (+2, not +1: a session window that fired at watermark
+/// end - 1 would otherwise merge with a record at `end` only when the other
+/// input held the watermark back.)
+// With p_late > 0, records behind the input's own watermark too (at least
+// 1 ms behind it: never exactly at it), for the cases that read one input
+// after the other (order=a_first).
+void generate_side(rng& r, char side, std::int64_t n, std::int64_t keys, std::int64_t base, std::int64_t step_max,
+                   std::int64_t bound, double p_disorder, double p_gap, std::int64_t gap, std::vector<Ev>& out,
+                   double p_late = 0, std::int64_t late_max = 0) {
+  std::int64_t max = base;
+  for (std::int64_t i = 0; i < n; ++i) {
+    std::string key = "k" + std::to_string(r.in(0, keys - 1));
+    std::int64_t ts;
+    if (i == 0) {
+      ts = base;
+    } else if (p_late > 0 && r.chance(p_late)) {
+      ts = max - bound - 1 - r.in(1, late_max);
+    } else if (bound > 0 && r.chance(p_disorder)) {
+      ts = max - r.in(0, bound - 1);
+    } else if (r.chance(p_gap)) {
+      ts = max + r.in(gap, 5 * gap);
+    } else {
+      ts = max + r.in(1, step_max);
+    }
+    max = std::max(max, ts);
+    std::int64_t v = r.in(-5, 30);
+    out.push_back({std::move(key), ts, v, side});
+  }
+}
+
 void write_case(const fs::path& dir, const std::string& name, const std::map<std::string, std::string>& p,
                 const std::vector<Ev>& evs) {
   std::ofstream f(dir / (name + ".case"));
   f << "# name=" << name;
   for (auto& [k, v] : p) f << ' ' << k << '=' << v;
   f << " events=" << evs.size() << '\n';
-  for (const Ev& e : evs) f << e.key << ',' << e.ts << ',' << e.v << '\n';
+  for (const Ev& e : evs) {
+    f << e.key << ',' << e.ts << ',' << e.v;
+    if (e.side != 0) f << ',' << e.side;
+    f << '\n';
+  }
   if (!f) throw std::runtime_error("cannot write " + (dir / (name + ".case")).string());
 }
 
@@ -443,6 +488,102 @@ int gen(const fs::path& dir, std::uint64_t seed, int scale) {
     stream_shape sh = shape(r, grid, 0, bound, grid);
     emit(name, {{"kind", "process"}, {"delay", s(delay)}, {"bound", s(bound)}, {"lateness", "0"}}, sh, r);
   }
+  // Two-input joins: inputs A and B (the 4th column), each with its own
+  // watermarks; few keys, so that joins match. No record is late (see
+  // generate_side), so the output is the whole join whatever the order in
+  // which the operator reads the two inputs.
+  auto emit_join = [&](const std::string& name, std::map<std::string, std::string> p, rng& r, std::int64_t grid) {
+    const std::int64_t bound = std::stoll(p.at("bound"));
+    const std::int64_t keys = r.pick(std::vector<std::int64_t>{1, 2, 4});
+    const std::int64_t base = r.pick(std::vector<std::int64_t>{0, 0, -20 * grid - 7, 1700000000000});
+    const std::int64_t step_max = std::max<std::int64_t>(1, grid / r.pick(std::vector<std::int64_t>{1, 2, 4}));
+    const double p_disorder = r.pick(std::vector<double>{0.0, 0.2, 0.5});
+    const double p_gap = r.pick(std::vector<double>{0.0, 0.02});
+    std::uint64_t seed = r.next();
+    rng rs{seed};
+    std::vector<Ev> a, b;
+    generate_side(rs, 'A', r.pick(std::vector<std::int64_t>{40, 120, 250}), keys, base, step_max, bound, p_disorder,
+                  p_gap, 3 * grid, a);
+    const bool a_first = p.count("order") != 0;  // B may have late records: see the interval join's late cases
+    generate_side(rs, 'B', r.pick(std::vector<std::int64_t>{40, 120, 250}), keys, base, step_max, bound, p_disorder,
+                  p_gap, 3 * grid, b, a_first ? 0.15 : 0.0, 3 * grid);
+    // Both inputs in one file, interleaved at random (each input's order kept).
+    std::vector<Ev> evs;
+    std::size_t i = 0, j = 0;
+    while (i < a.size() || j < b.size()) {
+      const bool take_a = j == b.size() || (i < a.size() && rs.chance(0.5));
+      evs.push_back(take_a ? a[i++] : b[j++]);
+    }
+    p["seed"] = std::to_string(seed);
+    write_case(dir, name, p, evs);
+    ++cases;
+    events += evs.size();
+  };
+  // interval join: between(lower, upper), bounds inclusive or exclusive
+  for (int i = 0; i < 10 * scale; ++i) {
+    rng r{family_seed(8000u, i, seed)};
+    std::int64_t lower = r.pick(std::vector<std::int64_t>{-100, -20, -5, 0, 3});
+    std::int64_t width = r.pick(std::vector<std::int64_t>{0, 1, 2, 10, 50, 200});
+    std::int64_t lx = r.chance(0.3) ? 1 : 0;
+    std::int64_t ux = r.chance(0.3) ? 1 : 0;
+    if (lx + ux > width) lx = ux = 0;  // bounds that admit no pair are an error on both sides
+    std::int64_t bound = r.pick(std::vector<std::int64_t>{1, 10, 100});
+    std::snprintf(name, sizeof name, "join_interval_%02d", i);
+    emit_join(name,
+              {{"kind", "join_interval"}, {"lower", s(lower)}, {"upper", s(lower + width)},
+               {"lower_exclusive", s(lx)}, {"upper_exclusive", s(ux)}, {"bound", s(bound)}, {"lateness", "0"}},
+              r, std::max<std::int64_t>(width, 10));
+  }
+  // interval join with late records: Flink reads all of input A before any
+  // of B (an IntervalJoinOperator that selects its first input until it
+  // ends), spate too (connect(a, b).turn(n) with n above A's size), so A's
+  // end-of-input watermark comes before B's records and B's records are late
+  // exactly when they are behind B's own watermark; A's never are (B's
+  // watermark is still the lowest while A is read).
+  for (int i = 0; i < 5 * scale; ++i) {
+    rng r{family_seed(8300u, i, seed)};
+    std::int64_t lower = r.pick(std::vector<std::int64_t>{-50, -10, 0});
+    std::int64_t width = r.pick(std::vector<std::int64_t>{5, 20, 100});
+    std::int64_t lx = r.chance(0.3) ? 1 : 0;
+    std::int64_t ux = r.chance(0.3) ? 1 : 0;
+    std::int64_t bound = r.pick(std::vector<std::int64_t>{1, 10, 50});
+    std::snprintf(name, sizeof name, "join_interval_late_%02d", i);
+    emit_join(name,
+              {{"kind", "join_interval"}, {"order", "a_first"}, {"lower", s(lower)}, {"upper", s(lower + width)},
+               {"lower_exclusive", s(lx)}, {"upper_exclusive", s(ux)}, {"bound", s(bound)}, {"lateness", "0"}},
+              r, width);
+  }
+  // window join and coGroup over tumbling, sliding and session windows
+  for (const std::string kind : {"join_window", "join_cogroup"}) {
+    const int per_window = kind == "join_window" ? 3 : 2;
+    const std::vector<std::string> windows{"tumbling", "sliding", "session"};
+    for (int i = 0; i < 3 * per_window * scale; ++i) {
+      rng r{family_seed(kind == "join_window" ? 8100u : 8200u, i, seed)};
+      const std::string& window = windows[static_cast<std::size_t>(i) % 3];
+      std::map<std::string, std::string> p{{"kind", kind}, {"window", window}, {"lateness", "0"}};
+      std::int64_t grid;
+      if (window == "tumbling") {
+        std::int64_t size = r.pick(std::vector<std::int64_t>{10, 100, 1000});
+        p["size"] = s(size);
+        p["offset"] = s(r.chance(0.3) ? r.in(-(size - 1), size - 1) : 0);
+        grid = size;
+      } else if (window == "sliding") {
+        const std::vector<std::pair<std::int64_t, std::int64_t>> sl{{100, 50}, {100, 30}, {1000, 400}, {50, 70}};
+        auto [size, slide] = r.pick(sl);
+        p["size"] = s(size);
+        p["slide"] = s(slide);
+        p["offset"] = s(r.chance(0.3) ? r.in(-(slide - 1), slide - 1) : 0);
+        grid = slide;
+      } else {
+        grid = r.pick(std::vector<std::int64_t>{5, 50, 500});
+        p["gap"] = s(grid);
+      }
+      std::int64_t bound = r.pick(std::vector<std::int64_t>{1, grid / 5 + 1, grid});
+      p["bound"] = s(bound);
+      std::snprintf(name, sizeof name, "%s_%s_%02d", kind.c_str(), window.c_str(), i);
+      emit_join(name, p, r, grid);
+    }
+  }
   std::cerr << "flink-diff: generated " << cases << " cases, " << events << " events in " << dir.string() << '\n';
   return 0;
 }
@@ -656,9 +797,125 @@ struct multiple_of {
   bool operator()(const Ev& e) const { return e.v % m == 0; }
 };
 
+// Two-input cases. Distinct record types for the two inputs (connect's
+// either<A, B> tells them apart by type).
+struct JA {
+  std::string key;
+  std::int64_t ts;
+  std::int64_t v;
+};
+struct JB {
+  std::string key;
+  std::int64_t ts;
+  std::int64_t v;
+};
+inline constexpr spate::output_tag<"late A", JA> late_a_tag;
+inline constexpr spate::output_tag<"late B", JB> late_b_tag;
+
+std::string pair_line(const JA& a, const JB& b) {
+  return a.key + "," + std::to_string(a.ts) + "," + std::to_string(a.v) + "," + std::to_string(b.ts) + "," +
+         std::to_string(b.v);
+}
+template <class R>
+std::string side_summary(const std::vector<R>& rs) {
+  std::int64_t n = 0, sum = 0, max = INT64_MIN;
+  for (const R& e : rs) {
+    n += 1;
+    sum += e.v;
+    max = std::max(max, e.ts);
+  }
+  return std::to_string(n) + "," + std::to_string(sum) + "," + (n == 0 ? std::string("-") : std::to_string(max));
+}
+
+void run_join(const test_case& c, outputs& o, bool unfused) {
+  std::vector<JA> as;
+  std::vector<JB> bs;
+  for (const Ev& e : c.events) {
+    if (e.side == 'A')
+      as.push_back({e.key, e.ts, e.v});
+    else if (e.side == 'B')
+      bs.push_back({e.key, e.ts, e.v});
+    else
+      throw std::runtime_error(c.name + ": a record without input A or B");
+  }
+  const auto bound = ms(c.num("bound"));
+  // order=a_first: all of A (and its end) before any of B, as the Flink job
+  // reads those cases; otherwise connect's turns (the cases do not depend on them).
+  const std::size_t turn = c.p.count("order") != 0 ? as.size() + bs.size() + 1 : spate::merge_turn_records;
+  auto input = [&] {
+    return spate::connect(spate::from_collection(as) | spate::with_watermarks(&JA::ts, spate::bounded_out_of_orderness(bound)),
+                          spate::from_collection(bs) | spate::with_watermarks(&JB::ts, spate::bounded_out_of_orderness(bound)))
+               .turn(turn) |
+           spate::key_by(&JA::key, &JB::key);
+  };
+  const std::string& kind = c.str("kind");
+  if (kind == "join_interval") {
+    std::vector<std::string> late_b;
+    auto with_sides = [&](auto j) {
+      if (unfused) {
+        // The unfused engine carries no side outputs: the late records are
+        // counted, and the late output is the line "#late N" (none for 0),
+        // which scripts/flink-diff compares with the number of Flink's.
+        std::uint64_t late = 0;
+        run_job(input() | j.count_late_into(late) | spate::collect_into(o.main), unfused);
+        if (late > 0) o.late.push_back("#late " + std::to_string(late));
+        return;
+      }
+      run_job(input() | j.late_left_to(late_a_tag).late_right_to(late_b_tag) |
+                  spate::fan_out(spate::branch() | spate::collect_into(o.main),
+                                 spate::branch(late_a_tag) |
+                                     spate::map([](const JA& a) {
+                                       return "A," + a.key + "," + std::to_string(a.ts) + "," + std::to_string(a.v);
+                                     }) |
+                                     spate::collect_into(o.late),
+                                 spate::branch(late_b_tag) |
+                                     spate::map([](const JB& b) {
+                                       return "B," + b.key + "," + std::to_string(b.ts) + "," + std::to_string(b.v);
+                                     }) |
+                                     spate::collect_into(late_b)),
+              unfused);
+    };
+    auto j = spate::interval_join(ms(c.num("lower")), ms(c.num("upper")), pair_line);
+    const bool lx = c.num("lower_exclusive") != 0, ux = c.num("upper_exclusive") != 0;
+    if (lx && ux)
+      with_sides(j.lower_bound_exclusive().upper_bound_exclusive());
+    else if (lx)
+      with_sides(j.lower_bound_exclusive());
+    else if (ux)
+      with_sides(j.upper_bound_exclusive());
+    else
+      with_sides(j);
+    o.late.insert(o.late.end(), late_b.begin(), late_b.end());
+    return;
+  }
+  auto with_window = [&](auto assigner) {
+    if (kind == "join_window") {
+      run_job(input() | spate::window_join(assigner, pair_line) | spate::collect_into(o.main), unfused);
+    } else {
+      auto group = [](const std::vector<JA>& ga, const std::vector<JB>& gb) {
+        return side_summary(ga) + "," + side_summary(gb);
+      };
+      run_job(input() | spate::co_group(assigner, group) |
+                  spate::for_each([&](const auto& r) { o.main.push_back(r.key + "," + r.value); }),
+              unfused);
+    }
+  };
+  const std::string& w = c.str("window");
+  if (w == "tumbling")
+    with_window(spate::tumbling(ms(c.num("size")), ms(c.num("offset"))));
+  else if (w == "sliding")
+    with_window(spate::sliding(ms(c.num("size")), ms(c.num("slide")), ms(c.num("offset"))));
+  else
+    with_window(spate::session(ms(c.num("gap"))));
+}
+
 outputs run_case(const test_case& c, bool unfused) {
   outputs o;
   const std::string& kind = c.str("kind");
+  if (kind.starts_with("join_")) {
+    run_join(c, o, unfused);
+    return o;
+  }
   if (kind == "tumbling") {
     run_time_window(c, spate::tumbling(ms(c.num("size")), ms(c.num("offset"))), o, unfused);
   } else if (kind == "sliding") {
@@ -715,7 +972,15 @@ test_case read_case(const fs::path& file) {
     }
     auto a = line.find(','), b = line.find(',', a + 1);
     if (a == std::string::npos || b == std::string::npos) throw std::runtime_error(file.string() + ": bad line " + line);
-    c.events.push_back({line.substr(0, a), std::stoll(line.substr(a + 1, b - a - 1)), std::stoll(line.substr(b + 1))});
+    auto d = line.find(',', b + 1);  // a 4th column: the input of a two-input case
+    char side = 0;
+    if (d != std::string::npos) {
+      if (d + 2 != line.size() || (line[d + 1] != 'A' && line[d + 1] != 'B'))
+        throw std::runtime_error(file.string() + ": bad input column in " + line);
+      side = line[d + 1];
+    }
+    c.events.push_back({line.substr(0, a), std::stoll(line.substr(a + 1, b - a - 1)),
+                        std::stoll(line.substr(b + 1, d == std::string::npos ? std::string::npos : d - b - 1)), side});
   }
   c.name = c.str("name");
   return c;

@@ -14,6 +14,10 @@
 // Flink's BoundedOutOfOrderness formula) with the periodic emitter off
 // (auto-watermark interval 0), so what either side sees is fully determined
 // by the input.
+//
+// Two-input cases (kind=join_*) have a 4th column, A or B, the input: two
+// sources, each with its own watermarks, into Flink's intervalJoin, join or
+// coGroup (the operator's watermark is the minimum of the two).
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -36,12 +40,15 @@ import org.apache.flink.api.common.eventtime.WatermarkGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.AggregateFunction;
+import org.apache.flink.api.common.functions.CoGroupFunction;
+import org.apache.flink.api.common.functions.JoinFunction;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
@@ -54,6 +61,11 @@ import org.apache.flink.streaming.api.datastream.AllWindowedStream;
 import org.apache.flink.streaming.api.datastream.WindowedStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.functions.co.ProcessJoinFunction;
+import org.apache.flink.streaming.api.operators.BoundedMultiInput;
+import org.apache.flink.streaming.api.operators.InputSelectable;
+import org.apache.flink.streaming.api.operators.InputSelection;
+import org.apache.flink.streaming.api.operators.co.IntervalJoinOperator;
 import org.apache.flink.streaming.api.functions.windowing.ProcessAllWindowFunction;
 import org.apache.flink.streaming.api.functions.windowing.ProcessWindowFunction;
 import org.apache.flink.streaming.api.windowing.assigners.EventTimeSessionWindows;
@@ -367,6 +379,9 @@ public final class FlinkDiff {
     String name;
     Map<String, String> p = new HashMap<>();
     List<Ev> events = new ArrayList<>();
+    // Two-input cases (kind=join_*): a 4th column, A or B, says the input.
+    List<Ev> left = new ArrayList<>();
+    List<Ev> right = new ArrayList<>();
 
     long num(String k) {
       String v = p.get(k);
@@ -389,7 +404,9 @@ public final class FlinkDiff {
           continue;
         }
         String[] f = line.split(",");
-        c.events.add(new Ev(f[0], Long.parseLong(f[1]), Long.parseLong(f[2])));
+        Ev e = new Ev(f[0], Long.parseLong(f[1]), Long.parseLong(f[2]));
+        c.events.add(e);
+        if (f.length > 3) (f[3].equals("A") ? c.left : c.right).add(e);
       }
     }
     c.name = c.p.get("name");
@@ -397,6 +414,10 @@ public final class FlinkDiff {
   }
 
   static void build(StreamExecutionEnvironment env, Case c) {
+    if (c.p.get("kind").startsWith("join_")) {
+      buildJoin(env, c);
+      return;
+    }
     final long bound = c.num("bound");
     WatermarkStrategy<Ev> wm =
         WatermarkStrategy.<Ev>forGenerator(ctx -> new PerEventWatermarks(bound))
@@ -517,6 +538,140 @@ public final class FlinkDiff {
           .returns(Types.STRING)
           .sinkTo(new Collect(c.name + ".late"))
           .name(c.name + ".late");
+  }
+
+  // --------------------------------------------------------------- joins --
+  /** "key,a.ts,a.v,b.ts,b.v": one line per joined pair. */
+  static String pairLine(Ev a, Ev b) {
+    return a.key + "," + a.ts + "," + a.v + "," + b.ts + "," + b.v;
+  }
+
+  public static final class PairJoin implements JoinFunction<Ev, Ev, String> {
+    @Override
+    public String join(Ev a, Ev b) {
+      return pairLine(a, b);
+    }
+  }
+
+  public static final class PairProcessJoin extends ProcessJoinFunction<Ev, Ev, String> {
+    @Override
+    public void processElement(Ev a, Ev b, Context ctx, Collector<String> out) {
+      out.collect(pairLine(a, b));
+    }
+  }
+
+  /** "key,count_a,sum_a,maxts_a,count_b,sum_b,maxts_b" per key and window
+   * (max ts "-" for a side without records): what coGroup's function sees,
+   * with no window bounds (CoGroupFunction gets none). */
+  static String sideSummary(Iterable<Ev> in) {
+    long n = 0, sum = 0, max = Long.MIN_VALUE;
+    for (Ev e : in) {
+      n += 1;
+      sum += e.v;
+      max = Math.max(max, e.ts);
+    }
+    return n + "," + sum + "," + (n == 0 ? "-" : Long.toString(max));
+  }
+
+  public static final class GroupSummary implements CoGroupFunction<Ev, Ev, String> {
+    @Override
+    public void coGroup(Iterable<Ev> as, Iterable<Ev> bs, Collector<String> out) {
+      String key = null;
+      for (Ev e : as) key = e.key;
+      if (key == null) for (Ev e : bs) key = e.key;
+      out.collect(key + "," + sideSummary(as) + "," + sideSummary(bs));
+    }
+  }
+
+  public static final class SideLine implements MapFunction<Ev, String> {
+    private final String side;
+
+    SideLine(String side) {
+      this.side = side;
+    }
+
+    @Override
+    public String map(Ev e) {
+      return side + "," + e.key + "," + e.ts + "," + e.v;
+    }
+  }
+
+  /** Flink's interval join operator (what IntervalJoined.process builds),
+   * reading all of input 1 before input 2: input 1's end-of-input watermark
+   * comes before any record of input 2, so input 2's records are late exactly
+   * when they are behind input 2's own watermark (order=a_first cases). */
+  public static final class AFirstIntervalJoin extends IntervalJoinOperator<String, Ev, Ev, String>
+      implements InputSelectable, BoundedMultiInput {
+    private boolean firstEnded;
+
+    AFirstIntervalJoin(long lower, long upper, boolean lowerInclusive, boolean upperInclusive, OutputTag<Ev> lateA,
+        OutputTag<Ev> lateB, TypeSerializer<Ev> sa, TypeSerializer<Ev> sb) {
+      super(lower, upper, lowerInclusive, upperInclusive, lateA, lateB, sa, sb, new PairProcessJoin());
+    }
+
+    @Override
+    public InputSelection nextSelection() {
+      return firstEnded ? InputSelection.ALL : InputSelection.FIRST;
+    }
+
+    @Override
+    public void endInput(int input) {
+      if (input == 1) firstEnded = true;
+    }
+  }
+
+  /** A two-input case: inputs A and B, each with its own source and its own
+   * per-event watermarks (the operator takes the minimum). */
+  static void buildJoin(StreamExecutionEnvironment env, Case c) {
+    final long bound = c.num("bound");
+    WatermarkStrategy<Ev> wm =
+        WatermarkStrategy.<Ev>forGenerator(ctx -> new PerEventWatermarks(bound))
+            .withTimestampAssigner((e, prev) -> e.ts);
+    DataStream<Ev> a = env.fromData(c.left, TypeInformation.of(Ev.class)).name(c.name + ".A")
+        .assignTimestampsAndWatermarks(wm);
+    DataStream<Ev> b = env.fromData(c.right, TypeInformation.of(Ev.class)).name(c.name + ".B")
+        .assignTimestampsAndWatermarks(wm);
+    String kind = c.p.get("kind");
+    SingleOutputStreamOperator<String> main;
+    if (kind.equals("join_interval")) {
+      OutputTag<Ev> lateA = new OutputTag<>("late-A-" + c.name, TypeInformation.of(Ev.class));
+      OutputTag<Ev> lateB = new OutputTag<>("late-B-" + c.name, TypeInformation.of(Ev.class));
+      if (c.p.containsKey("order")) {
+        TypeSerializer<Ev> ser = TypeInformation.of(Ev.class).createSerializer(env.getConfig().getSerializerConfig());
+        AFirstIntervalJoin op = new AFirstIntervalJoin(c.num("lower"), c.num("upper"), c.num("lower_exclusive") == 0,
+            c.num("upper_exclusive") == 0, lateA, lateB, ser, ser);
+        main = a.connect(b).keyBy(new ByKey(), new ByKey()).transform("interval join, A first", Types.STRING, op);
+      } else {
+        KeyedStream.IntervalJoined<Ev, Ev, String> j = a.keyBy(new ByKey(), Types.STRING)
+            .intervalJoin(b.keyBy(new ByKey(), Types.STRING))
+            .between(Duration.ofMillis(c.num("lower")), Duration.ofMillis(c.num("upper")));
+        if (c.num("lower_exclusive") != 0) j = j.lowerBoundExclusive();
+        if (c.num("upper_exclusive") != 0) j = j.upperBoundExclusive();
+        main = j.sideOutputLeftLateData(lateA).sideOutputRightLateData(lateB)
+            .process(new PairProcessJoin(), Types.STRING);
+      }
+      main.getSideOutput(lateA).map(new SideLine("A")).returns(Types.STRING)
+          .sinkTo(new Collect(c.name + ".late")).name(c.name + ".late.A");
+      main.getSideOutput(lateB).map(new SideLine("B")).returns(Types.STRING)
+          .sinkTo(new Collect(c.name + ".late")).name(c.name + ".late.B");
+    } else {
+      String window = c.p.get("window");
+      WindowAssigner<Object, TimeWindow> w;
+      if (window.equals("tumbling"))
+        w = TumblingEventTimeWindows.of(Duration.ofMillis(c.num("size")), Duration.ofMillis(c.num("offset")));
+      else if (window.equals("sliding"))
+        w = SlidingEventTimeWindows.of(Duration.ofMillis(c.num("size")), Duration.ofMillis(c.num("slide")),
+            Duration.ofMillis(c.num("offset")));
+      else
+        w = EventTimeSessionWindows.withGap(Duration.ofMillis(c.num("gap")));
+      if (kind.equals("join_window"))
+        main = a.join(b).where(new ByKey(), Types.STRING).equalTo(new ByKey()).window(w)
+            .apply(new PairJoin(), Types.STRING);
+      else
+        main = a.coGroup(b).where(new ByKey(), Types.STRING).equalTo(new ByKey()).window(w)
+            .apply(new GroupSummary(), Types.STRING);
+    }
+    main.sinkTo(new Collect(c.name + ".main")).name(c.name + ".main");
   }
 
   public static void main(String[] args) throws Exception {
