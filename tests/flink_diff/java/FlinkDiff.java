@@ -390,6 +390,16 @@ public final class FlinkDiff {
     }
   }
 
+  /** The event-time assigner named `window` (tumbling, sliding or session) with the case's parameters. */
+  static WindowAssigner<Object, TimeWindow> assigner(Case c, String window) {
+    if (window.equals("tumbling"))
+      return TumblingEventTimeWindows.of(Duration.ofMillis(c.num("size")), Duration.ofMillis(c.num("offset")));
+    if (window.equals("sliding"))
+      return SlidingEventTimeWindows.of(Duration.ofMillis(c.num("size")), Duration.ofMillis(c.num("slide")),
+          Duration.ofMillis(c.num("offset")));
+    return EventTimeSessionWindows.withGap(Duration.ofMillis(c.num("gap")));
+  }
+
   static Case read(Path file) throws IOException {
     Case c = new Case();
     try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
@@ -433,14 +443,7 @@ public final class FlinkDiff {
       case "tumbling":
       case "sliding":
       case "session": {
-        WindowAssigner<Object, TimeWindow> a;
-        if (kind.equals("tumbling"))
-          a = TumblingEventTimeWindows.of(Duration.ofMillis(c.num("size")), Duration.ofMillis(c.num("offset")));
-        else if (kind.equals("sliding"))
-          a = SlidingEventTimeWindows.of(Duration.ofMillis(c.num("size")), Duration.ofMillis(c.num("slide")),
-              Duration.ofMillis(c.num("offset")));
-        else
-          a = EventTimeSessionWindows.withGap(Duration.ofMillis(c.num("gap")));
+        WindowAssigner<Object, TimeWindow> a = assigner(c, kind);
         if (c.num("all") != 0) {
           // windowAll: the whole stream, no key (spate's window_all)
           AllWindowedStream<Ev, TimeWindow> w = src.windowAll(a);
@@ -456,15 +459,7 @@ public final class FlinkDiff {
       case "triggered": {
         // A time window with Flink's trigger and/or evictor (spate's
         // window(a).trigger(t) / .evictor(e)); "none": the default trigger.
-        String window = c.p.get("window");
-        WindowAssigner<Object, TimeWindow> a;
-        if (window.equals("tumbling"))
-          a = TumblingEventTimeWindows.of(Duration.ofMillis(c.num("size")), Duration.ofMillis(c.num("offset")));
-        else if (window.equals("sliding"))
-          a = SlidingEventTimeWindows.of(Duration.ofMillis(c.num("size")), Duration.ofMillis(c.num("slide")),
-              Duration.ofMillis(c.num("offset")));
-        else
-          a = EventTimeSessionWindows.withGap(Duration.ofMillis(c.num("gap")));
+        WindowAssigner<Object, TimeWindow> a = assigner(c, c.p.get("window"));
         WindowedStream<Ev, String, TimeWindow> w = keyed.window(a);
         boolean purge = c.num("purge") != 0;
         switch (c.p.get("trigger")) {
@@ -655,15 +650,7 @@ public final class FlinkDiff {
       main.getSideOutput(lateB).map(new SideLine("B")).returns(Types.STRING)
           .sinkTo(new Collect(c.name + ".late")).name(c.name + ".late.B");
     } else {
-      String window = c.p.get("window");
-      WindowAssigner<Object, TimeWindow> w;
-      if (window.equals("tumbling"))
-        w = TumblingEventTimeWindows.of(Duration.ofMillis(c.num("size")), Duration.ofMillis(c.num("offset")));
-      else if (window.equals("sliding"))
-        w = SlidingEventTimeWindows.of(Duration.ofMillis(c.num("size")), Duration.ofMillis(c.num("slide")),
-            Duration.ofMillis(c.num("offset")));
-      else
-        w = EventTimeSessionWindows.withGap(Duration.ofMillis(c.num("gap")));
+      WindowAssigner<Object, TimeWindow> w = assigner(c, c.p.get("window"));
       if (kind.equals("join_window"))
         main = a.join(b).where(new ByKey(), Types.STRING).equalTo(new ByKey()).window(w)
             .apply(new PairJoin(), Types.STRING);
