@@ -198,3 +198,40 @@ TEST_CASE("window_join and co_group allocate nothing per firing beyond the windo
   CHECK(join <= base + 64);
   CHECK(group <= base + 64);
 }
+
+TEST_CASE("a window join's window of one record allocates nothing", "[alloc]") {
+  // A join on a key of many values mostly sees windows of one record: the
+  // first record of a window is kept inline in the window's table entry, so
+  // 10 000 such windows cost the table's growth, not an allocation each (a
+  // process() window keeps a vector per window: at least one each).
+  using namespace std::chrono_literals;
+  constexpr std::size_t windows = 10'000;
+  std::vector<side_rec> as, bs;
+  // 10 windows' time (the timers of one end share a list), 1000 keys each
+  for (std::size_t w = 0; w < windows; ++w) as.push_back({int(w % 1000), std::int64_t(w / 1000 * 10), long(w)});
+  bs.push_back({-1, 0, 0});  // a key of its own: input 2 is not empty, nothing pairs
+  auto inputs = [&] {
+    return spate::connect(spate::from_collection(as) | spate::with_watermarks(&side_rec::ts, spate::monotonous()),
+                          spate::from_collection(bs) | spate::with_watermarks(&side_rec::ts, spate::monotonous())) |
+           spate::key_by(&side_rec::key, &side_rec::key);
+  };
+  auto counted = [](auto&& job) {
+    spate_test::allocation_scope scope;
+    spate::run(std::forward<decltype(job)>(job));
+    return scope.count();
+  };
+  long pairs = 0, windows_seen = 0;
+  const auto process = counted(
+      inputs() | spate::window(spate::tumbling(10ms), [](const auto& e) { return e.timestamp(); }) |
+      spate::process([](const int&, spate::time_window, const auto& records) { return long(records.size()); }) |
+      spate::for_each([&](const auto&) { ++windows_seen; }));
+  const auto join = counted(
+      inputs() |
+      spate::window_join(spate::tumbling(10ms), [](const side_rec& a, const side_rec& b) { return a.value * b.value; }) |
+      spate::for_each([&](long) { ++pairs; }));
+  INFO("allocations: process window " << process << ", window_join " << join);
+  CHECK(windows_seen == long(windows) + 1);
+  CHECK(pairs == 0);
+  CHECK(process >= long(windows));
+  CHECK(join < long(windows) / 10);
+}

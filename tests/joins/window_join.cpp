@@ -127,12 +127,59 @@ TEST_CASE("window_join: laws", "[joins][window_join][laws]") {
 
   const auto events = interleave<spate_laws::event<either_t>>(random_side<left_rec>(7, 100, 7, 2),
                                                              random_side<right_rec>(8, 100, 7, 2), 5);
-  auto make = [](out_t& o) {
-    return spate::from_collection(std::vector<either_t>{}) | spate::key_by(&left_rec::key, &right_rec::key) |
-           spate::window_join(spate::sliding(6ms, 2ms), ids) | spate::collect_into(o);
+  auto make = [](auto assigner) {
+    return [assigner](out_t& o) {
+      return spate::from_collection(std::vector<either_t>{}) | spate::key_by(&left_rec::key, &right_rec::key) |
+             spate::window_join(assigner, ids) | spate::collect_into(o);
+    };
   };
-  for (std::size_t cut : {events.size() / 3, events.size() / 2})
-    spate_laws::restore_equals_uninterrupted<out_t>(make, events, cut, norm);
+  for (std::size_t cut : {events.size() / 3, events.size() / 2}) {
+    spate_laws::restore_equals_uninterrupted<out_t>(make(spate::sliding(6ms, 2ms)), events, cut, norm);
+    spate_laws::restore_equals_uninterrupted<out_t>(make(spate::tumbling(5ms)), events, cut, norm);
+    spate_laws::restore_equals_uninterrupted<out_t>(make(spate::session(2ms)), events, cut, norm);
+  }
+}
+
+TEST_CASE("window_join after an evictor joins what the evictor keeps", "[joins][window_join][evictor]") {
+  // count_evictor(2) keeps the last 2 records of the window, of both inputs:
+  // of a@0, b@1, a@2, b@3 that is a@2, b@3.
+  std::vector<id_pair> out;
+  const std::vector<left_rec> as{{0, 0, 10}, {0, 2, 12}};
+  const std::vector<right_rec> bs{{0, 1, 21}, {0, 3, 23}};
+  spate::run(spate::connect(timed_left(as, 0), timed_right(bs, 0)).turn(1) |
+             spate::key_by(&left_rec::key, &right_rec::key) |
+             spate::window_join(spate::tumbling(10ms), ids).evictor(spate::count_evictor(2)) | spate::collect_into(out));
+  CHECK(out == std::vector<id_pair>{{12, 23}});
+  // every_n(2) fires at every second record: a@0 b@1 -> (10, 21); then all four
+  std::vector<id_pair> fired;
+  spate::run(spate::connect(timed_left(as, 0), timed_right(bs, 0)).turn(1) |
+             spate::key_by(&left_rec::key, &right_rec::key) |
+             spate::window_join(spate::tumbling(10ms), ids).trigger(spate::every_n(2)) | spate::collect_into(fired));
+  CHECK(fired == std::vector<id_pair>{{10, 21}, {10, 21}, {10, 23}, {12, 21}, {12, 23}});
+}
+
+TEST_CASE("a window join's window state refuses a snapshot with no record in a window", "[joins][window_join][errors]") {
+  using records = spate::detail::join_records<either_t>;
+  std::string bytes;
+  {
+    spate::serde::writer w(bytes);
+    w.write_varint(0);
+  }
+  spate::serde::reader r(bytes);
+  auto got = spate::serde::codec<records>::read(r);
+  REQUIRE_FALSE(got);
+  CHECK_THAT(got.error().message(), Catch::Contains("holds no record"));
+  // and a window of three records comes back as it went
+  records three{either_t::first_of({1, 2, 3}, 2), {either_t::second_of({1, 3, 4}, 3), either_t::first_of({1, 4, 5}, 4)}};
+  std::string enc;
+  {
+    spate::serde::writer w(enc);
+    spate::serde::codec<records>::write(w, three);
+  }
+  spate::serde::reader r2(enc);
+  auto back = spate::serde::codec<records>::read(r2);
+  REQUIRE(back);
+  CHECK(*back == three);
 }
 
 TEST_CASE("co_group: both sides per key and window, outer joins (golden)", "[joins][co_group]") {

@@ -89,6 +89,61 @@ inline std::string untimed_record_message(std::string_view stage, std::size_t si
   return std::string(stage) + ": a record of input " + std::to_string(side) +
          " carries no event time: put with_watermarks(ts, strategy) on both inputs before connect";
 }
+// The times at which buffered records expire, (time, key), popped oldest
+// first. Each input's records mostly arrive in time order, so each input has
+// a FIFO that takes a time no older than its last one (O(1) a record), and a
+// heap takes the rest (out-of-order records).
+template <class Key>
+class expiry_queue {
+ public:
+  using expiry = std::pair<std::int64_t, Key>;
+  void push(std::size_t side, std::int64_t at, const Key& k) {
+    fifo& f = in_order_[side];
+    if (f.head == f.items.size() || f.items.back().first <= at) f.items.emplace_back(at, k);
+    else rest_.emplace(at, k);
+  }
+  /// The key of the oldest expiry before `t`, removed; none when there is none.
+  std::optional<Key> pop_before(std::int64_t t) {
+    fifo* best = nullptr;
+    std::int64_t at = t;
+    for (fifo& f : in_order_)
+      if (f.head < f.items.size() && f.items[f.head].first < at) {
+        best = &f;
+        at = f.items[f.head].first;
+      }
+    if (!rest_.empty() && rest_.top().first < at) {
+      std::optional<Key> k(std::move(const_cast<expiry&>(rest_.top()).second));
+      rest_.pop();
+      return k;
+    }
+    if (!best) return std::nullopt;
+    std::optional<Key> k(std::move(best->items[best->head].second));
+    best->pop();
+    return k;
+  }
+  void clear() {
+    for (fifo& f : in_order_) f = {};
+    rest_ = {};
+  }
+
+ private:
+  struct fifo {
+    std::vector<expiry> items;
+    std::size_t head = 0;
+    void pop() {
+      if (++head == items.size()) {
+        items.clear();
+        head = 0;
+      } else if (head >= 1024 && head * 2 >= items.size()) {  // amortized: drop the popped front
+        items.erase(items.begin(), items.begin() + static_cast<std::ptrdiff_t>(head));
+        head = 0;
+      }
+    }
+  };
+  fifo in_order_[2];
+  std::priority_queue<expiry, std::vector<expiry>, std::greater<>> rest_;
+};
+
 }  // namespace detail
 
 template <class F, class LateA = no_late_tag, class LateB = no_late_tag>
@@ -154,8 +209,7 @@ struct interval_join_stage : stage_tag {
     std::size_t state_keys() const noexcept { return keys.size(); }
     // (time after which a buffered record can match nothing, key); a key may
     // be in it several times: each pop purges what expired of its buffers.
-    using expiry = std::pair<std::int64_t, SK>;
-    std::priority_queue<expiry, std::vector<expiry>, std::greater<>> expiries{};
+    detail::expiry_queue<SK> expiries{};
     std::int64_t watermark = INT64_MIN;
     std::uint64_t late = 0;
 
@@ -188,13 +242,13 @@ struct interval_join_stage : stage_tag {
         for (const auto& [tb, r] : b.right)
           if (tb >= t + lo && tb <= t + hi) go = emit(a, r) && go;
         b.left.emplace_back(t, std::move(e.first()));
-        expiries.emplace(t + keep_left(), slot->first);
+        expiries.push(0, t + keep_left(), slot->first);
       } else {
         const B& r = e.second();
         for (const auto& [ta, a] : b.left)
           if (t >= ta + lo && t <= ta + hi) go = emit(a, r) && go;
         b.right.emplace_back(t, std::move(e.second()));
-        expiries.emplace(t + keep_right(), slot->first);
+        expiries.push(1, t + keep_right(), slot->first);
       }
       return go;
     }
@@ -210,16 +264,14 @@ struct interval_join_stage : stage_tag {
     }
     // A buffered record goes once the watermark is past its last matching time.
     void purge() {
-      while (!expiries.empty() && expiries.top().first < watermark) {
-        SK k = std::move(const_cast<expiry&>(expiries.top()).second);
-        expiries.pop();
-        auto* slot = keys.find(k);
+      while (std::optional<SK> k = expiries.pop_before(watermark)) {
+        auto* slot = keys.find(*k);
         if (!slot) continue;
         buffers& b = slot->second;
         const std::int64_t l = keep_left(), r = keep_right(), w = watermark;
         std::erase_if(b.left, [&](const auto& x) { return x.first + l < w; });
         std::erase_if(b.right, [&](const auto& x) { return x.first + r < w; });
-        if (b.left.empty() && b.right.empty()) keys.erase(k);
+        if (b.left.empty() && b.right.empty()) keys.erase_at(slot);
       }
     }
 
@@ -265,14 +317,14 @@ struct interval_join_stage : stage_tag {
         decoded.push_back(std::move(*s));
       }
       keys.clear();
-      expiries = {};
+      expiries.clear();
       std::optional<std::int64_t> wm;
       for (auto& s : decoded) {
         for (auto& [k, l, r] : std::get<0>(s)) {
           if constexpr (requires { key_groups{}.group_of(k); })
             if (mine && !mine->contains(key_groups{}.group_of(k))) continue;
-          for (const auto& x : l) expiries.emplace(x.first + keep_left(), k);
-          for (const auto& x : r) expiries.emplace(x.first + keep_right(), k);
+          for (const auto& x : l) expiries.push(0, x.first + keep_left(), k);
+          for (const auto& x : r) expiries.push(1, x.first + keep_right(), k);
           keys.try_emplace_with(k, [&] { return buffers{std::move(l), std::move(r)}; });
         }
         wm = wm ? std::min(*wm, std::get<1>(s)) : std::get<1>(s);

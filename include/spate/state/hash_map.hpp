@@ -142,6 +142,10 @@ class hash_map {
     return true;
   }
 
+  /// Removes the entry at p (from find or try_emplace; later pointers into
+  /// the table are invalid after).
+  void erase_at(value_type* p) { erase_slot(static_cast<std::size_t>(p - slots_)); }
+
   /// Visits every entry as (const Key&, Value&).
   template <class F>
   void for_each(F&& f) {
