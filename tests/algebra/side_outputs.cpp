@@ -1,7 +1,8 @@
 // Side outputs (algebra/side_output.hpp): a window's late records and a
 // process function's output(tag, v) go to fan_out branches named by their
 // tags, and continue through stages there. Nothing is lost: every record is
-// counted in some output; micro-batch and continuous give the same result.
+// counted in some output; micro-batch and continuous, fused and unfused give
+// the same result.
 #include <catch2/catch.hpp>
 
 #include <spate/algebra/fan_out.hpp>
@@ -116,6 +117,15 @@ TEST_CASE("side outputs: nothing is lost, and micro-batch == continuous", "[side
     for (const auto& w : batched.counts) last_batched[{w.key, spate::to_millis(w.start)}] = w.value;
     CHECK(last_batched == last);
     CHECK(batched.late_per_user == rolling.late_per_user);
+    // fused == unfused: the virtual links carry the side output too
+    window_accounts unfused, unfused_batched;
+    spate::run_unfused(late_job(in, unfused));
+    spate::run_batch_unfused(late_job(in, unfused_batched));
+    CHECK(unfused.counts == rolling.counts);
+    CHECK(unfused.late == rolling.late);
+    CHECK(unfused.late_per_user == rolling.late_per_user);
+    CHECK(unfused_batched.counts == batched.counts);
+    CHECK(unfused_batched.late == batched.late);
   }
 }
 
@@ -211,9 +221,13 @@ TEST_CASE("side outputs: micro-batch == continuous for a process function's tags
                           spate::branch(too_big) | spate::collect_into(o.big),
                           spate::branch(negative) | spate::collect_into(o.negatives));
   };
-  outs a, b;
+  outs a, b, c;
   spate::run(job(a));
   spate::run_batch(job(b));
+  spate::run_unfused(job(c));
+  CHECK(c.big == a.big);  // fused == unfused
+  CHECK(c.negatives == a.negatives);
+  CHECK(c.last == a.last);
   CHECK(a.big == b.big);
   CHECK(a.negatives == b.negatives);
   CHECK(a.last == b.last);

@@ -852,15 +852,6 @@ void run_join(const test_case& c, outputs& o, bool unfused) {
   if (kind == "join_interval") {
     std::vector<std::string> late_b;
     auto with_sides = [&](auto j) {
-      if (unfused) {
-        // The unfused engine carries no side outputs: the late records are
-        // counted, and the late output is the line "#late N" (none for 0),
-        // which scripts/flink-diff compares with the number of Flink's.
-        std::uint64_t late = 0;
-        run_job(input() | j.count_late_into(late) | spate::collect_into(o.main), unfused);
-        if (late > 0) o.late.push_back("#late " + std::to_string(late));
-        return;
-      }
       run_job(input() | j.late_left_to(late_a_tag).late_right_to(late_b_tag) |
                   spate::fan_out(spate::branch() | spate::collect_into(o.main),
                                  spate::branch(late_a_tag) |

@@ -182,3 +182,51 @@ TEST_CASE("interval_join: a record without event time is a clear error", "[joins
              spate::collect_into(out);
   CHECK_THROWS_WITH(spate::run(job), Catch::Contains("interval_join") && Catch::Contains("no event time"));
 }
+
+namespace {
+inline constexpr spate::output_tag<"late", either_t> late_either;
+}  // namespace
+
+TEST_CASE("interval_join and window_join: late side outputs, fused == unfused", "[joins][laws][side_output]") {
+  // monotonous watermarks over disordered inputs: some records are late
+  const auto as = random_side<left_rec>(21, 400, 9, 6);
+  const auto bs = random_side<right_rec>(22, 400, 9, 6);
+  struct outs {
+    std::vector<id_pair> joined;
+    std::vector<int> late_a, late_b;
+    bool operator==(const outs&) const = default;
+  };
+  auto inputs = [&] {
+    return spate::connect(spate::from_collection(as) | spate::with_watermarks(&left_rec::ts, spate::monotonous()),
+                          spate::from_collection(bs) | spate::with_watermarks(&right_rec::ts, spate::monotonous()))
+               .turn(3) |
+           spate::key_by(&left_rec::key, &right_rec::key);
+  };
+  auto interval = [&](outs& o) {
+    return inputs() | spate::interval_join(-2ms, 3ms, ids).late_left_to(late_left).late_right_to(late_right) |
+           spate::fan_out(spate::branch() | spate::collect_into(o.joined),
+                          spate::branch(late_left) | spate::map(&left_rec::id) | spate::collect_into(o.late_a),
+                          spate::branch(late_right) | spate::map(&right_rec::id) | spate::collect_into(o.late_b));
+  };
+  auto windowed = [&](outs& o) {
+    return inputs() | spate::window_join(spate::tumbling(4ms), ids).late_to(late_either) |
+           spate::fan_out(spate::branch() | spate::collect_into(o.joined),
+                          spate::branch(late_either) | spate::map([](const either_t& e) {
+                            return e.is_first() ? e.first().id : -e.second().id;
+                          }) | spate::collect_into(o.late_a));
+  };
+  for (int which = 0; which < 2; ++which) {
+    INFO((which == 0 ? "interval_join" : "window_join"));
+    outs fused, unfused;
+    if (which == 0) {
+      spate::run(interval(fused));
+      spate::run_unfused(interval(unfused));
+    } else {
+      spate::run(windowed(fused));
+      spate::run_unfused(windowed(unfused));
+    }
+    CHECK(fused.late_a.size() + fused.late_b.size() > 0);
+    CHECK(!fused.joined.empty());
+    CHECK(unfused == fused);
+  }
+}

@@ -101,6 +101,8 @@ constexpr auto* find_fan_out(D& d) noexcept {
     return find_fan_out(d.down);
   else if constexpr (requires { d.inner; })
     return find_fan_out(d.inner);
+  else if constexpr (requires { d.unfused_next(); })  // the unfused engine's link (fuse/unfused.hpp)
+    return find_fan_out(d.unfused_next());
   else
     return static_cast<std::nullptr_t*>(nullptr);
 }
@@ -112,8 +114,7 @@ std::string side_output_unreachable(stage_label label) {
   return "spate: the side output '" + std::string(Tag::tag_name()) + "' of stage '" + std::string(label.name) + "' (#" +
          std::to_string(label.position) +
          ") reaches no fan_out branch(tag) in its segment: add one after the stage, with no key_by in between "
-         "when the job runs in parallel, and a fan_out whose branches' sinks run one instance per worker (the "
-         "unfused engine, run_unfused, cannot carry side outputs)";
+         "when the job runs in parallel, and a fan_out whose branches' sinks run one instance per worker";
 }
 
 /// Whether a side output of `label` can reach its branch from Down: a

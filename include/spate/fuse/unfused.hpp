@@ -40,10 +40,19 @@ struct node<Flow> : node_control {
 };
 
 /// A non-owning handle that speaks the protocol through the virtual node.
-template <class Flow>
+/// Concrete, when known, is the node's own type: records still go through
+/// the virtual calls, but a side output (algebra/side_output.hpp) finds the
+/// fan-out after it through unfused_next(), as it finds it through `down`
+/// in the fused form.
+template <class Flow, class Concrete = void>
 struct node_ref {
   using T = typename Flow::value_type;
   node<Flow>* target;
+  auto& unfused_next() const noexcept
+    requires(!std::is_void_v<Concrete>)
+  {
+    return static_cast<Concrete*>(target)->stage;
+  }
   bool push(const T& r) requires(!Flow::keyed) { return target->push(r); }
   bool push(T&& r) requires(!Flow::keyed) { return target->push(std::move(r)); }
   bool push_keyed(const typename Flow::key_type& k, const T& r) requires Flow::keyed { return target->push_keyed(k, r); }
@@ -86,20 +95,22 @@ struct node_impl<Flow, Built, Rest> final : node_holder<Flow, Built, Rest> {
 
 struct no_rest {};
 
+/// The nodes of stages[I..] and the sink, the head as its own type (a
+/// std::unique_ptr<node_impl<...>>).
 template <class Flow, std::size_t I = 0, class Env, class Tuple, class Sink>
-std::unique_ptr<node<Flow>> build_unfused_segment(Env& env, const Tuple& stages, const Sink& sink,
-                                                  std::size_t first_position = 1) {
+auto build_unfused_segment(Env& env, const Tuple& stages, const Sink& sink, std::size_t first_position = 1) {
   if constexpr (I == std::tuple_size_v<Tuple>) {
     auto built = sink.template build<Flow>(env, stage_label{Sink::name, first_position + I});
     return std::make_unique<node_impl<Flow, decltype(built), no_rest>>(std::move(built), no_rest{});
   } else {
     using D = std::tuple_element_t<I, Tuple>;
     using Out = typename D::template output<Flow>;
-    std::unique_ptr<node<Out>> rest = build_unfused_segment<Out, I + 1>(env, stages, sink, first_position);
+    auto rest = build_unfused_segment<Out, I + 1>(env, stages, sink, first_position);
+    using Next = typename decltype(rest)::element_type;
     auto built = std::get<I>(stages).template build<Flow>(env, stage_label{D::name, first_position + I},
-                                                          node_ref<Out>{rest.get()});
-    return std::make_unique<node_impl<Flow, decltype(built), std::unique_ptr<node<Out>>>>(std::move(built),
-                                                                                        std::move(rest));
+                                                          node_ref<Out, Next>{rest.get()});
+    return std::make_unique<node_impl<Flow, decltype(built), std::unique_ptr<node<Out>>>>(
+        std::move(built), std::unique_ptr<node<Out>>(std::move(rest)));
   }
 }
 
