@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <sstream>
 #include <string>
@@ -650,6 +651,83 @@ TEST_CASE("combining before the shuffle (micro-batch, batch): the plan shows it,
     std::map<std::string, std::int64_t> unused;
     rolling.add(words(unused));
     CHECK_FALSE(rolling.plans().at(0).segments[0].combined);
+  }
+}
+
+TEST_CASE("combining before the shuffle under continuous{}: each key's latest value is the uncombined run's, with fewer updates",
+          "[parallel][law][combine]") {
+  using link = spate::exec::plan::link;
+  std::mt19937 rng(6160);
+  for (int round = 0; round < 3; ++round) {
+    auto lines = random_lines(rng);
+    auto words = [&](auto& out) {
+      return spate::from_collection(lines) | spate::flat_map([](const std::string& l) { return spate::words(l); })
+             | spate::key_by([](std::string_view w) { return w; }) | spate::count() | spate::collect_into(out);
+    };
+    using lc = std::pair<std::size_t, std::int64_t>;
+    auto lengths = [&](auto& out) {
+      return spate::from_collection(lines) | spate::flat_map([](const std::string& l) { return spate::words(l); })
+             | spate::map([](std::string_view w) { return lc{w.size(), 1}; }) | spate::key_by<0>()
+             | spate::reduce([](const lc& a, const lc& b) { return lc{a.first, a.second + b.second}; })
+             | spate::map([](const std::pair<std::size_t, lc>& kv) { return kv.second; }) | spate::collect_into(out);
+    };
+    // collect_into a map keeps each key's latest update
+    std::map<std::string, std::int64_t> expected;
+    std::map<std::size_t, std::int64_t> expected_len;
+    spate::run(words(expected));
+    spate::run(lengths(expected_len));
+    for (std::size_t keys : {std::size_t{3}, std::size_t{4096}})
+      for (std::size_t p : {2u, 3u}) {
+        CAPTURE(round, keys, p);
+        std::map<std::string, std::int64_t> got;
+        std::map<std::size_t, std::int64_t> got_len;
+        spate::context ctx{spate::continuous{}, spate::parallelism{p}, spate::combine_continuous{keys}};
+        ctx.add(words(got));
+        ctx.add(lengths(got_len));
+        for (const auto& plan : ctx.plans()) {
+          REQUIRE(plan.segments.size() == 2);
+          CHECK(plan.segments[0].output == link::shuffle);
+          CHECK(plan.segments[0].combined);
+          CHECK(plan.segments[1].merges_partials);
+        }
+        CHECK(ctx.explain().find("sent at least once per chunk of source work") != std::string::npos);
+        ctx.start();
+        ctx.await_termination();
+        CHECK(got == expected);
+        CHECK(got_len == expected_len);
+      }
+  }
+}
+
+TEST_CASE("combining under continuous{}: the sink sees fewer updates, the last one per key is the count",
+          "[parallel][combine]") {
+  // 3000 lines of the same four words: 12 000 updates uncombined; combined,
+  // one per word and chunk of a source shard's work (at most 1024 lines).
+  std::vector<std::string> lines(3000, "red green red blue");
+  auto job = [&](std::atomic<long>& n, std::map<std::string, std::int64_t>& last, std::mutex& m) {
+    return spate::from_collection(lines) | spate::flat_map([](const std::string& l) { return spate::words(l); })
+           | spate::key_by([](std::string_view w) { return w; }) | spate::count()
+           | spate::for_each([&](const std::pair<std::string, std::int64_t>& kv) {
+               n.fetch_add(1);
+               std::lock_guard g(m);
+               auto& v = last[kv.first];
+               v = std::max(v, kv.second);  // counts only grow
+             });
+  };
+  for (bool combine : {false, true}) {
+    CAPTURE(combine);
+    std::atomic<long> n{0};
+    std::map<std::string, std::int64_t> last;
+    std::mutex m;
+    if (combine)
+      spate::run(job(n, last, m), spate::parallelism{2}, spate::combine_continuous{});
+    else
+      spate::run(job(n, last, m), spate::parallelism{2});
+    CHECK(last == std::map<std::string, std::int64_t>{{"blue", 3000}, {"green", 3000}, {"red", 6000}});
+    if (combine)
+      CHECK(n.load() < 200);
+    else
+      CHECK(n.load() == 12000);
   }
 }
 

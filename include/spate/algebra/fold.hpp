@@ -78,6 +78,7 @@ struct fold_stage : stage_tag {
   // worker that owns the key adds the partials (merge_stage). Only count()
   // says how to merge two accumulators; a fold of the user's does not.
   static constexpr bool combinable = std::is_same_v<F, detail::count_one>;
+  static constexpr bool combinable_rolling = combinable;  // also under continuous{} with combine_continuous{}
   struct combiner {
     F fn;
     Acc init;

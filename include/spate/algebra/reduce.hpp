@@ -58,6 +58,7 @@ struct reduce_stage : stage_tag {
   // and the worker that owns the key reduces the partials with the same f
   // (so f must be associative, as for any parallel reduce).
   static constexpr bool combinable = true;
+  static constexpr bool combinable_rolling = true;  // also under continuous{} with combine_continuous{}
   struct combiner {
     F fn;
     stage_label label;

@@ -68,7 +68,7 @@ class context {
   enum class state { initialized, active, stopped };
 
   /// Options: continuous{} or micro_batch{interval} (default continuous{}),
-  /// parallelism{P}, max_rate{n}, queue_capacity{n}, combine_keys{n},
+  /// parallelism{P}, max_rate{n}, queue_capacity{n}, combine_keys{n}, combine_continuous{n},
   /// checkpointing{interval, folder} (exec/checkpointing.hpp),
   /// restart_strategy (options.hpp), metering{false} (no stage figures),
   /// progress_line{...} (exec/progress.hpp), in any order.
@@ -433,6 +433,7 @@ class context {
   void apply(max_rate r) { cfg_.max_rate = r.per_second; }
   void apply(queue_capacity q) { cfg_.queue_capacity = q.value; }
   void apply(combine_keys c) { cfg_.combine_keys = c.keys; }
+  void apply(combine_continuous c) { cfg_.combine_continuous_keys = c.keys; }
   void apply(const checkpointing& c) {
     ckpt_ = std::make_unique<exec::checkpoint_runtime>(c);
     ckpt_opts_ = c;
@@ -502,11 +503,12 @@ class context {
 /// run(job, parallelism{P}): the job to the end of its input, record at a
 /// time, on P workers: the plan a context with continuous{} and
 /// parallelism{P} runs (context::explain() shows it), without writing the
-/// context. Rethrows the first error. parallelism{1} is run(job).
-template <Job J>
-void run(const J& j, parallelism p) {
+/// context. Rethrows the first error. parallelism{1} is run(job). Further
+/// options are the context's (combine_continuous{}, queue_capacity{n}, ...).
+template <Job J, class... Opts>
+void run(const J& j, parallelism p, Opts... opts) {
   if (p.value <= 1) return run(j);
-  context ctx{continuous{}, p};
+  context ctx{continuous{}, p, opts...};
   ctx.add(j);
   ctx.start();
   ctx.await_termination();

@@ -44,7 +44,9 @@ inline std::string fusion_end(const plan& p, std::size_t i) {
                         " repartitions by key: each record moves to the worker that owns its key group (" + P + " x " +
                         P + " queues)";
       if (s.combined)
-        why += "; the aggregation #" + std::to_string(s.last + 1) + " is combined per key and batch before it";
+        why += "; the aggregation #" + std::to_string(s.last + 1) +
+               (p.batched ? " is combined per key and batch before it"
+                          : " is combined per key before it (sent at least once per chunk of source work)");
       return why;
     }
     case plan::link::sink_boundary:

@@ -276,7 +276,7 @@ class job_runner final : public job_runner_base {
          k = detail::first_key_by(static_cast<const stages_t*>(nullptr), k + 1)) {
       add(in, plan::link::shuffle, cfg.parallelism, from, k, names[k]);
       p.segments.back().merges_partials = merges;
-      merges = cfg.batched && cfg.combine_keys > 0 && combined_at(k);
+      merges = cfg.combine_bound() > 0 && combined_at(k, cfg.batched);
       p.segments.back().combined = merges;
       from = k + 1;
       in = plan::link::shuffle;
@@ -686,7 +686,7 @@ class job_runner final : public job_runner_base {
   /// (its partials are records).
   template <std::size_t C, class In, emit_mode Mode>
   static constexpr bool combines() {
-    if constexpr (Mode != emit_mode::compacted || C + 1 >= n_stages) {
+    if constexpr (C + 1 >= n_stages) {
       return false;
     } else {
       using A = std::tuple_element_t<C + 1, stages_t>;
@@ -694,6 +694,8 @@ class job_runner final : public job_runner_base {
         return false;
       else if constexpr (!A::combinable)
         return false;
+      else if constexpr (Mode == emit_mode::rolling && !requires { A::combinable_rolling; })
+        return false;  // a per-batch aggregation combines per batch only
       else
         return !requires { typename A::combiner::template partial<int>; } ||
                !std::is_same_v<typename A::combiner::template partial<int>, int> ||
@@ -712,15 +714,17 @@ class job_runner final : public job_runner_base {
     using front_t = std::remove_cvref_t<decltype(std::declval<const agg_t&>().merge_stage())>;
   };
   /// For each stage: a key_by whose aggregation is combined under a
-  /// compacted mode (for the plan).
-  static bool combined_at(std::size_t k) {
-    static constexpr auto at = []<std::size_t... I>(std::index_sequence<I...>) {
+  /// compacted mode (batched) or the rolling mode (for the plan).
+  static bool combined_at(std::size_t k, bool batched) {
+    static constexpr auto at = []<emit_mode Mode, std::size_t... I>(std::index_sequence<I...>) {
       return std::array<bool, n_stages + 1>{
           (is_key_by_v<std::tuple_element_t<I, stages_t>> &&
-           combines<I, detail::flow_between<flow0, stages_t, 0, I>, emit_mode::compacted>())...,
+           combines<I, detail::flow_between<flow0, stages_t, 0, I>, Mode>())...,
           false};
-    }(std::make_index_sequence<n_stages>{});
-    return at[k];
+    };
+    static constexpr auto compacted = at.template operator()<emit_mode::compacted>(std::make_index_sequence<n_stages>{});
+    static constexpr auto rolling = at.template operator()<emit_mode::rolling>(std::make_index_sequence<n_stages>{});
+    return batched ? compacted[k] : rolling[k];
   }
 
   /// Starts every segment from stage From on (whose input flow is In, or,
@@ -753,7 +757,7 @@ class job_runner final : public job_runner_base {
     } else {
       using before = detail::flow_between<Mid, stages_t, From, next>;
       if constexpr (combines<next, before, Env::mode>()) {
-        if (cfg.combine_keys > 0) return launch_level<Env, From, In, next, before, true>(inputs, ctl, cfg, spawn, front);
+        if (cfg.combine_bound() > 0) return launch_level<Env, From, In, next, before, true>(inputs, ctl, cfg, spawn, front);
       }
       launch_level<Env, From, In, next, before, false>(inputs, ctl, cfg, spawn, front);
     }
@@ -780,7 +784,7 @@ class job_runner final : public job_runner_base {
           std::vector<channel<typename N::shuffled>*> outs;
           for (auto& m : mergers) outs.push_back(m->input(w));
           typename N::shuffle sh{make_router(kb, kb_label), agg.make_combiner(stage_label{N::agg_t::name, next + 2}),
-                                 std::move(outs), mergers[0]->block_limit(), cfg.combine_keys};
+                                 std::move(outs), mergers[0]->block_limit(), cfg.combine_bound()};
           spawn_segment<Env, In, From, next>(ctl, cfg, spawn, inputs[w], std::move(sh), shard{w, P}, front);
         }
       } else {

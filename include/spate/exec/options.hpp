@@ -49,6 +49,20 @@ struct combine_keys {
   std::size_t keys = 65536;
 };
 
+/// Combining before a shuffle under continuous execution too (Flink's
+/// local-global aggregation): each upstream worker keeps at most `keys`
+/// partials of a count() or reduce() after a key_by, and sends them at the
+/// end of each chunk of its source's work (a poll of at most 1024 records),
+/// at every watermark, barrier, batch end, idleness and the end of input, or
+/// when it holds `keys` keys. The worker after the shuffle then emits one
+/// update per partial instead of one per record: every key's latest value is
+/// the uncombined run's, but some intermediate updates are skipped, and an
+/// update waits at most one chunk of source work (as records in blocks do).
+/// Off by default (0): continuous execution emits every update.
+struct combine_continuous {
+  std::size_t keys = 4096;
+};
+
 /// Capacity, in events, of each queue between threads (default 1024). Memory
 /// in flight is bounded by queues x capacity x record size.
 struct queue_capacity {

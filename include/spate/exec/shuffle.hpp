@@ -213,14 +213,21 @@ struct shuffle_sink {
 
 /// A shuffle that combines before sending (Spark's map-side combine, Flink's
 /// local-global aggregation), for a key_by followed by a combinable keyed
-/// aggregation (count(), reduce(f)) under a compacted mode (micro-batch,
-/// batch): it keeps one partial per key (Comb::first, Comb::add) and sends
-/// the partials, as (key, partial), each to the worker that owns its key, at
-/// each batch end, barrier and end of input, or when it holds `bound` keys;
-/// the worker merges them (the stage's merge_stage()). The
-/// results equal the uncombined run: a compacted aggregation emits only at
-/// batch ends, and every partial of a batch arrives before its batch end.
-/// Watermarks pass at once (they do not change a compacted aggregation).
+/// aggregation (count(), reduce(f)): it keeps one partial per key
+/// (Comb::first, Comb::add) and sends the partials, as (key, partial), each
+/// to the worker that owns its key, which merges them (the stage's
+/// merge_stage()). It sends them at each batch end, barrier and end of
+/// input, or when it holds `bound` keys, and so:
+///   compacted modes (micro-batch, batch): the results equal the uncombined
+///     run, since a compacted aggregation emits only at batch ends and every
+///     partial of a batch arrives before its batch end. Watermarks pass at
+///     once (they do not change a compacted aggregation).
+///   rolling mode (continuous, with combine_continuous{}): it also sends them
+///     at the end of each chunk of the thread's work (flush_rings(), as
+///     blocks are sent), before each watermark and before idleness. The
+///     merging worker emits one update per partial: each key's latest value
+///     is the uncombined run's, the updates in between are fewer, and none
+///     waits longer than one chunk of work.
 template <class Router, class K, class T, class Comb>
 struct combining_shuffle_sink {
   static constexpr const char* name = "combining shuffle";
@@ -237,9 +244,24 @@ struct combining_shuffle_sink {
     Comb comb;
     detail::block_outs<data> outs;
     std::size_t bound;
+    bool rolling = false;
     // One table for every destination: a record costs one hash (the
     // table's); the worker of a key is computed once per partial, when sent.
     state::hash_map<K, partial> table{};
+    bool listed = false;  // in this thread's pending_flushes() (rolling)
+
+    built(Router r, Comb c, detail::block_outs<data> o, std::size_t b, bool roll)
+        : router(std::move(r)), comb(std::move(c)), outs(std::move(o)), bound(b), rolling(roll) {}
+    // Copies and moves happen while a segment is built, before any push.
+    built(const built& o) : router(o.router), comb(o.comb), outs(o.outs), bound(o.bound), rolling(o.rolling), table(o.table) {}
+    built(built&& o) noexcept
+        : router(std::move(o.router)), comb(std::move(o.comb)), outs(std::move(o.outs)), bound(o.bound),
+          rolling(o.rolling), table(std::move(o.table)) {
+      o.unlist();
+    }
+    built& operator=(const built&) = delete;
+    ~built() { unlist(); }
+
     template <class R>
     bool push(R&& r) {
       decltype(auto) key = router.key_of(std::as_const(r));
@@ -249,6 +271,7 @@ struct combining_shuffle_sink {
       }
       table.try_emplace_with(key, [&] { return comb.first(to_owned(std::forward<R>(r))); });
       if (table.size() >= bound) return drain_all();
+      if (rolling) list();
       return true;
     }
     bool drain_all() {
@@ -260,7 +283,10 @@ struct combining_shuffle_sink {
       });
       return ok;
     }
-    void on_watermark(event_time t) { outs.control({control_event::kind::watermark, to_millis(t), 0}); }
+    void on_watermark(event_time t) {
+      if (rolling) drain_all();  // a partial never comes after a later watermark
+      outs.control({control_event::kind::watermark, to_millis(t), 0});
+    }
     void on_barrier(checkpoint_id id) {
       drain_all();
       outs.control({control_event::kind::barrier, 0, id});
@@ -270,15 +296,35 @@ struct combining_shuffle_sink {
       outs.control({control_event::kind::batch_end, to_millis(b.time), b.number});
     }
     void on_tick(event_time) {}
-    void on_idle(bool idle) { outs.control({control_event::kind::idle, 0, idle ? 1u : 0u}); }
+    void on_idle(bool idle) {
+      if (rolling) drain_all();
+      outs.control({control_event::kind::idle, 0, idle ? 1u : 0u});
+    }
     void on_end() {
       drain_all();
       outs.control({control_event::kind::end, 0, 0});
     }
+
+   private:
+    void unlist() {
+      if (!listed) return;
+      std::erase_if(detail::pending_flushes(), [this](const detail::pending_flush& f) { return f.self == this; });
+      listed = false;
+    }
+    void list() {
+      if (listed) return;
+      detail::pending_flushes().push_back(detail::pending_flush{this, [](void* self) {
+                                                                  auto* b = static_cast<built*>(self);
+                                                                  b->listed = false;
+                                                                  b->drain_all();
+                                                                  b->outs.send_all();
+                                                                }});
+      listed = true;
+    }
   };
   template <class Flow, class Env>
   built build(Env&, stage_label) const {
-    return built{router, comb, detail::block_outs<data>(outs, block), bound, {}};
+    return built{router, comb, detail::block_outs<data>(outs, block), bound, Env::mode == emit_mode::rolling};
   }
 };
 

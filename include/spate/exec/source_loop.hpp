@@ -33,7 +33,10 @@ struct exec_config {
   std::size_t parallelism = 1;
   std::uint64_t max_rate = 0;
   std::size_t queue_capacity = 1024;
-  std::size_t combine_keys = 65536;  // 0: no combining before shuffles
+  std::size_t combine_keys = 65536;  // 0: no combining before shuffles (micro-batch, batch)
+  std::size_t combine_continuous_keys = 0;  // 0: no combining before shuffles under continuous{}
+  /// The bound on a combining shuffle's keys in this mode (0: it does not combine).
+  std::size_t combine_bound() const noexcept { return batched ? combine_keys : combine_continuous_keys; }
   event_time first_batch{};  // time of batch 0 (end of its interval)
   /// How the valves of the job treat barriers (exactly-once: aligned).
   barrier_alignment alignment = barrier_alignment::aligned;
