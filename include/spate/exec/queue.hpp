@@ -161,6 +161,55 @@ class spsc_queue {
 
   /// Appends v, waiting while the queue is full. False when aborted.
   bool push(T&& v) {
+    return put([&](T& slot) { slot = std::move(v); });
+  }
+  /// As push(v), but v comes back holding what the slot held: for blocks, an
+  /// emptied block with its capacity (pop() clears, it does not free), which
+  /// the producer fills next instead of allocating one.
+  bool push_swap(T& v) {
+    return put([&](T& slot) {
+      using std::swap;
+      swap(slot, v);
+    });
+  }
+
+  /// The oldest element, or nullptr when empty. Consumer side only.
+  T* front() {
+    std::size_t h = head_.load(std::memory_order_relaxed);
+    if (h == tail_cache_) {
+      tail_cache_ = tail_.load(std::memory_order_acquire);
+      if (h == tail_cache_) return nullptr;
+    }
+    return &buf_[h & mask_];
+  }
+  /// Drops the element front() returned. Consumer side only.
+  void pop() {
+    std::size_t h = head_.load(std::memory_order_relaxed);
+    // release what the element holds now, not when overwritten; a container
+    // keeps its capacity for push_swap
+    if constexpr (requires(T& x) { x.clear(); })
+      buf_[h & mask_].clear();
+    else
+      buf_[h & mask_] = T{};
+    head_.store(h + 1, std::memory_order_seq_cst);
+    producer_bell_.ring();
+  }
+  bool empty() const noexcept {
+    return head_.load(std::memory_order_acquire) == tail_.load(std::memory_order_acquire);
+  }
+  /// Wakes a producer sleeping on a full queue (abort).
+  void wake_producer() { producer_bell_.ring_always(); }
+  /// Blocks queued now (any thread; a moment's view).
+  std::size_t size() const noexcept {
+    return tail_.load(std::memory_order_acquire) - head_.load(std::memory_order_acquire);
+  }
+  /// Where a producer blocked on this queue reports (its consumer sets it).
+  void report_to(boundary_cell* c) noexcept { cell_.store(c, std::memory_order_release); }
+
+ private:
+  /// Waits for a free slot, then store(slot) fills it and publishes it.
+  template <class Store>
+  bool put(Store&& store) {
     std::size_t t = tail_.load(std::memory_order_relaxed);
     if (t - head_cache_ >= buf_.size()) {
       head_cache_ = head_.load(std::memory_order_acquire);
@@ -190,7 +239,7 @@ class spsc_queue {
         head_cache_ = head_.load(std::memory_order_acquire);
       }
     }
-    buf_[t & mask_] = std::move(v);
+    store(buf_[t & mask_]);
     tail_.store(t + 1, std::memory_order_seq_cst);
     // A sleeping consumer is woken at once every 32 records, otherwise when
     // this thread finishes its chunk of work (flush_rings): one wake-up per
@@ -207,35 +256,6 @@ class spsc_queue {
     return true;
   }
 
-  /// The oldest element, or nullptr when empty. Consumer side only.
-  T* front() {
-    std::size_t h = head_.load(std::memory_order_relaxed);
-    if (h == tail_cache_) {
-      tail_cache_ = tail_.load(std::memory_order_acquire);
-      if (h == tail_cache_) return nullptr;
-    }
-    return &buf_[h & mask_];
-  }
-  /// Drops the element front() returned. Consumer side only.
-  void pop() {
-    std::size_t h = head_.load(std::memory_order_relaxed);
-    buf_[h & mask_] = T{};  // release what the element holds now, not when overwritten
-    head_.store(h + 1, std::memory_order_seq_cst);
-    producer_bell_.ring();
-  }
-  bool empty() const noexcept {
-    return head_.load(std::memory_order_acquire) == tail_.load(std::memory_order_acquire);
-  }
-  /// Wakes a producer sleeping on a full queue (abort).
-  void wake_producer() { producer_bell_.ring_always(); }
-  /// Blocks queued now (any thread; a moment's view).
-  std::size_t size() const noexcept {
-    return tail_.load(std::memory_order_acquire) - head_.load(std::memory_order_acquire);
-  }
-  /// Where a producer blocked on this queue reports (its consumer sets it).
-  void report_to(boundary_cell* c) noexcept { cell_.store(c, std::memory_order_release); }
-
- private:
   std::vector<T> buf_;
   std::size_t mask_;
   doorbell* consumer_bell_;

@@ -115,10 +115,8 @@ struct block_outs {
   }
   bool send(out& o) {
     if (o.buf.empty()) return true;
-    block<Data> full;
-    full.reserve(limit);
-    full.swap(o.buf);
-    return o.q->push(std::move(full));
+    // the slot's emptied block (with its capacity, allocated once) comes back
+    return o.q->push_swap(o.buf);
   }
   bool send_all() {
     bool ok = true;
