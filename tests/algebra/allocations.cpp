@@ -153,6 +153,19 @@ std::vector<side_rec> side_records(std::size_t windows, long salt) {
     for (int i = 0; i < 3; ++i) v.push_back({int(w % 7), std::int64_t(w * 10 + std::size_t(i)), long(w) + salt + i});
   return v;
 }
+// Both inputs with monotonous watermarks, connected and keyed by key.
+auto connected_by_key(const std::vector<side_rec>& as, const std::vector<side_rec>& bs) {
+  return spate::connect(spate::from_collection(as) | spate::with_watermarks(&side_rec::ts, spate::monotonous()),
+                        spate::from_collection(bs) | spate::with_watermarks(&side_rec::ts, spate::monotonous())) |
+         spate::key_by(&side_rec::key, &side_rec::key);
+}
+// The allocations of one run of job.
+template <class Job>
+long counted(Job&& job) {
+  spate_test::allocation_scope scope;
+  spate::run(std::forward<Job>(job));
+  return long(scope.count());
+}
 }  // namespace
 
 TEST_CASE("window_join and co_group allocate nothing per firing beyond the window's own state", "[alloc]") {
@@ -165,16 +178,7 @@ TEST_CASE("window_join and co_group allocate nothing per firing beyond the windo
   using namespace std::chrono_literals;
   constexpr std::size_t windows = 10'000;
   const auto as = side_records(windows, 0), bs = side_records(windows, 100);
-  auto inputs = [&] {
-    return spate::connect(spate::from_collection(as) | spate::with_watermarks(&side_rec::ts, spate::monotonous()),
-                          spate::from_collection(bs) | spate::with_watermarks(&side_rec::ts, spate::monotonous())) |
-           spate::key_by(&side_rec::key, &side_rec::key);
-  };
-  auto counted = [](auto&& job) {
-    spate_test::allocation_scope scope;
-    spate::run(std::forward<decltype(job)>(job));
-    return scope.count();
-  };
+  auto inputs = [&] { return connected_by_key(as, bs); };
   long base_sum = 0, join_sum = 0, group_sum = 0;
   const auto base = counted(
       inputs() |
@@ -210,16 +214,7 @@ TEST_CASE("a window join's window of one record allocates nothing", "[alloc]") {
   // 10 windows' time (the timers of one end share a list), 1000 keys each
   for (std::size_t w = 0; w < windows; ++w) as.push_back({int(w % 1000), std::int64_t(w / 1000 * 10), long(w)});
   bs.push_back({-1, 0, 0});  // a key of its own: input 2 is not empty, nothing pairs
-  auto inputs = [&] {
-    return spate::connect(spate::from_collection(as) | spate::with_watermarks(&side_rec::ts, spate::monotonous()),
-                          spate::from_collection(bs) | spate::with_watermarks(&side_rec::ts, spate::monotonous())) |
-           spate::key_by(&side_rec::key, &side_rec::key);
-  };
-  auto counted = [](auto&& job) {
-    spate_test::allocation_scope scope;
-    spate::run(std::forward<decltype(job)>(job));
-    return scope.count();
-  };
+  auto inputs = [&] { return connected_by_key(as, bs); };
   long pairs = 0, windows_seen = 0;
   const auto process = counted(
       inputs() | spate::window(spate::tumbling(10ms), [](const auto& e) { return e.timestamp(); }) |

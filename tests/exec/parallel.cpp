@@ -602,23 +602,32 @@ TEST_CASE("collect_into parts per worker: every record, and micro-batch metrics 
   CHECK(records == in.size());
 }
 
+namespace {
+// Count per word, and per word length a reduce after a second key_by (over
+// owned records): both combinable before their shuffle.
+template <class Out>
+auto word_count_job(const std::vector<std::string>& lines, Out& out) {
+  return spate::from_collection(lines) | spate::flat_map([](const std::string& l) { return spate::words(l); })
+         | spate::key_by([](std::string_view w) { return w; }) | spate::count() | spate::collect_into(out);
+}
+template <class Out>
+auto word_length_job(const std::vector<std::string>& lines, Out& out) {
+  using lc = std::pair<std::size_t, std::int64_t>;
+  return spate::from_collection(lines) | spate::flat_map([](const std::string& l) { return spate::words(l); })
+         | spate::map([](std::string_view w) { return lc{w.size(), 1}; }) | spate::key_by<0>()
+         | spate::reduce([](const lc& a, const lc& b) { return lc{a.first, a.second + b.second}; })
+         | spate::map([](const std::pair<std::size_t, lc>& kv) { return kv.second; }) | spate::collect_into(out);
+}
+}  // namespace
+
 TEST_CASE("combining before the shuffle (micro-batch, batch): the plan shows it, results equal the uncombined run", "[parallel][law][combine]") {
   using link = spate::exec::plan::link;
   std::mt19937 rng(5150);
   for (int round = 0; round < 4; ++round) {
     auto lines = random_lines(rng);
-    auto words = [&](auto& out) {
-      return spate::from_collection(lines) | spate::flat_map([](const std::string& l) { return spate::words(l); })
-             | spate::key_by([](std::string_view w) { return w; }) | spate::count() | spate::collect_into(out);
-    };
+    auto words = [&](auto& out) { return word_count_job(lines, out); };
     // A reduce after a second key_by, over owned records: combined too.
-    using lc = std::pair<std::size_t, std::int64_t>;
-    auto lengths = [&](auto& out) {
-      return spate::from_collection(lines) | spate::flat_map([](const std::string& l) { return spate::words(l); })
-             | spate::map([](std::string_view w) { return lc{w.size(), 1}; }) | spate::key_by<0>()
-             | spate::reduce([](const lc& a, const lc& b) { return lc{a.first, a.second + b.second}; })
-             | spate::map([](const std::pair<std::size_t, lc>& kv) { return kv.second; }) | spate::collect_into(out);
-    };
+    auto lengths = [&](auto& out) { return word_length_job(lines, out); };
     std::map<std::string, std::int64_t> expected;
     std::map<std::size_t, std::int64_t> expected_len;
     spate::run(words(expected));
@@ -660,17 +669,8 @@ TEST_CASE("combining before the shuffle under continuous{}: each key's latest va
   std::mt19937 rng(6160);
   for (int round = 0; round < 3; ++round) {
     auto lines = random_lines(rng);
-    auto words = [&](auto& out) {
-      return spate::from_collection(lines) | spate::flat_map([](const std::string& l) { return spate::words(l); })
-             | spate::key_by([](std::string_view w) { return w; }) | spate::count() | spate::collect_into(out);
-    };
-    using lc = std::pair<std::size_t, std::int64_t>;
-    auto lengths = [&](auto& out) {
-      return spate::from_collection(lines) | spate::flat_map([](const std::string& l) { return spate::words(l); })
-             | spate::map([](std::string_view w) { return lc{w.size(), 1}; }) | spate::key_by<0>()
-             | spate::reduce([](const lc& a, const lc& b) { return lc{a.first, a.second + b.second}; })
-             | spate::map([](const std::pair<std::size_t, lc>& kv) { return kv.second; }) | spate::collect_into(out);
-    };
+    auto words = [&](auto& out) { return word_count_job(lines, out); };
+    auto lengths = [&](auto& out) { return word_length_job(lines, out); };
     // collect_into a map keeps each key's latest update
     std::map<std::string, std::int64_t> expected;
     std::map<std::size_t, std::int64_t> expected_len;
