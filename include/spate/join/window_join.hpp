@@ -93,11 +93,13 @@ struct pairs_in_window {
   std::span<const R> operator()(const K&, time_window, const std::vector<either<A, B>>& records) {
     as.clear();
     bs.clear();
-    for (const auto& e : records) {
-      if (e.is_first()) as.push_back(&e.first());
-      else bs.push_back(&e.second());
-    }
+    for (const auto& e : records) take(e);
     return pairs();
+  }
+  /// Puts a record of the window on its side.
+  void take(const either<A, B>& e) {
+    if (e.is_first()) as.push_back(&e.first());
+    else bs.push_back(&e.second());
   }
   // The pairs of `as` and `bs`, into a buffer kept from one firing to the
   // next: a firing allocates nothing once it has grown to the largest window.
@@ -155,12 +157,8 @@ struct window_fn<detail::join_pairs_stage<F>, either<A, B>> {
     if (a.tail.empty()) return std::span<const R>{};  // one record: no pair
     pairs.as.clear();
     pairs.bs.clear();
-    auto side = [&](const T& e) {
-      if (e.is_first()) pairs.as.push_back(&e.first());
-      else pairs.bs.push_back(&e.second());
-    };
-    side(a.head);
-    for (const T& e : a.tail) side(e);
+    pairs.take(a.head);
+    for (const T& e : a.tail) pairs.take(e);
     return pairs.pairs();
   }
   using result_type = std::span<const typename detail::pairs_in_window<F, A, B>::R>;
