@@ -38,6 +38,11 @@ TEST_CASE("http exporter: Prometheus text, JSON, the plan and the dashboard over
     auto res = client.Get("/metrics");
     if (!res || res->status != 200) return false;
     text = res->body;
+    // Both workers' filters have reported (a loaded machine may start the
+    // second one late: the gauge counts instances that reported).
+    if (text.find("spate_stage_instances{job=\"0\",position=\"1\",stage=\"filter\",uid=\"j0.1:filter\"} 2") ==
+        std::string::npos)
+      return false;
     const auto at = text.find("spate_stage_records_in_total{job=\"0\",position=\"2\",stage=\"key_by\"");
     if (at == std::string::npos) return false;
     const auto value = text.substr(text.find(' ', text.find('}', at)) + 1);
