@@ -116,14 +116,42 @@ inline void ring_deferred() {
 namespace detail {
 // Partial blocks of this thread's boundaries (shuffle.hpp), sent by
 // flush_rings(): what a boundary holds when its thread ends a chunk of work.
+struct flush_listing;
 struct pending_flush {
   void* self;
   void (*flush)(void*);
+  flush_listing* listing;
 };
 inline std::vector<pending_flush>& pending_flushes() {
   thread_local std::vector<pending_flush> v;
   return v;
 }
+/// A boundary's place in this thread's pending_flushes(): listed at most
+/// once until flush_rings() sends it. A copy starts unlisted; a move, a
+/// destruction or unlist() take the entry out, so the list never points at a
+/// moved-from or dead boundary (segments are moved while they are built).
+struct flush_listing {
+  bool listed = false;
+
+  flush_listing() = default;
+  flush_listing(const flush_listing&) noexcept {}
+  flush_listing(flush_listing&& o) noexcept { o.unlist(); }
+  flush_listing& operator=(const flush_listing&) = delete;
+  ~flush_listing() { unlist(); }
+
+  /// Lists `self`: flush_rings() calls `flush(self)` after this thread's
+  /// chunk of work.
+  void list(void* self, void (*flush)(void*)) {
+    if (listed) return;
+    pending_flushes().push_back(pending_flush{self, flush, this});
+    listed = true;
+  }
+  void unlist() {
+    if (!listed) return;
+    std::erase_if(pending_flushes(), [this](const pending_flush& f) { return f.listing == this; });
+    listed = false;
+  }
+};
 }  // namespace detail
 
 /// Sends the partial blocks this thread's boundaries hold, then rings every
@@ -135,7 +163,10 @@ inline void flush_rings() {
   if (!p.empty()) {
     std::vector<detail::pending_flush> now;
     now.swap(p);  // a flush may block on a full queue; it only rings then
-    for (auto& f : now) f.flush(f.self);
+    for (auto& f : now) {
+      f.listing->listed = false;
+      f.flush(f.self);
+    }
   }
   ring_deferred();
 }

@@ -86,32 +86,15 @@ struct block_outs {
   };
   std::vector<out> outs;
   std::size_t limit = 1;
-  bool pending = false;  // in this thread's pending_flushes()
+  flush_listing listing;  // partial blocks wait in this thread's pending_flushes()
 
   block_outs() = default;
   block_outs(const std::vector<channel<Data>*>& qs, std::size_t lim) : limit(lim) {
     for (auto* q : qs) outs.push_back(out{q, {}});
   }
-  // Copies and moves happen while a segment is built, before any push.
-  block_outs(const block_outs& o) : outs(o.outs), limit(o.limit) {}
-  block_outs(block_outs&& o) noexcept : outs(std::move(o.outs)), limit(o.limit) { o.unlist(); }
-  block_outs& operator=(const block_outs&) = delete;
-  ~block_outs() { unlist(); }
 
-  void unlist() {
-    if (!pending) return;
-    auto& v = pending_flushes();
-    std::erase_if(v, [this](const pending_flush& f) { return f.self == this; });
-    pending = false;
-  }
   void list() {
-    if (pending) return;
-    pending_flushes().push_back(pending_flush{this, [](void* self) {
-                                                auto* b = static_cast<block_outs*>(self);
-                                                b->pending = false;
-                                                b->send_all();
-                                              }});
-    pending = true;
+    listing.list(this, [](void* self) { static_cast<block_outs*>(self)->send_all(); });
   }
   bool send(out& o) {
     if (o.buf.empty()) return true;
@@ -246,19 +229,10 @@ struct combining_shuffle_sink {
     // One table for every destination: a record costs one hash (the
     // table's); the worker of a key is computed once per partial, when sent.
     state::hash_map<K, partial> table{};
-    bool listed = false;  // in this thread's pending_flushes() (rolling)
+    detail::flush_listing listing;  // partials wait in this thread's pending_flushes() (rolling)
 
     built(Router r, Comb c, detail::block_outs<data> o, std::size_t b, bool roll)
         : router(std::move(r)), comb(std::move(c)), outs(std::move(o)), bound(b), rolling(roll) {}
-    // Copies and moves happen while a segment is built, before any push.
-    built(const built& o) : router(o.router), comb(o.comb), outs(o.outs), bound(o.bound), rolling(o.rolling), table(o.table) {}
-    built(built&& o) noexcept
-        : router(std::move(o.router)), comb(std::move(o.comb)), outs(std::move(o.outs)), bound(o.bound),
-          rolling(o.rolling), table(std::move(o.table)) {
-      o.unlist();
-    }
-    built& operator=(const built&) = delete;
-    ~built() { unlist(); }
 
     template <class R>
     bool push(R&& r) {
@@ -304,20 +278,12 @@ struct combining_shuffle_sink {
     }
 
    private:
-    void unlist() {
-      if (!listed) return;
-      std::erase_if(detail::pending_flushes(), [this](const detail::pending_flush& f) { return f.self == this; });
-      listed = false;
-    }
     void list() {
-      if (listed) return;
-      detail::pending_flushes().push_back(detail::pending_flush{this, [](void* self) {
-                                                                  auto* b = static_cast<built*>(self);
-                                                                  b->listed = false;
-                                                                  b->drain_all();
-                                                                  b->outs.send_all();
-                                                                }});
-      listed = true;
+      listing.list(this, [](void* self) {
+        auto* b = static_cast<built*>(self);
+        b->drain_all();
+        b->outs.send_all();
+      });
     }
   };
   template <class Flow, class Env>
