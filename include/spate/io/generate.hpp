@@ -35,11 +35,23 @@ struct generate_source : source_tag {
     poll_result poll(std::size_t max) {
       if (this->done) return {0, poll_status::ended};
       std::size_t n = 0;
-      for (; n < max && next < count; ++n) {
-        bool go = this->down->push(detail::call_user(label, *fn, next));
-        next = (count - next > step) ? next + step : count;
-        if (!go) return this->finish(n + 1, true);
+      // In locals for the loop: the stages' stores (their counters) might
+      // alias the driver's members, so the compiler would reload them from
+      // memory for every record. (A push that throws ends the job: its
+      // drivers are dropped and nothing reads `next` again.)
+      auto* const down = this->down;
+      const F& f = *fn;
+      std::uint64_t at = next;
+      const std::uint64_t end = count, stride = step;
+      for (; n < max && at < end; ++n) {
+        bool go = down->push(detail::call_user(label, f, at));
+        at = (end - at > stride) ? at + stride : end;
+        if (!go) {
+          next = at;
+          return this->finish(n + 1, true);
+        }
       }
+      next = at;
       if (next >= count) return this->finish(n, false);
       return {n, poll_status::more};
     }
